@@ -1,0 +1,137 @@
+//! Kiln's tiers. The adapter is compiled with the `kiln` cargo feature;
+//! without it (or for a tier Kiln does not have yet) the engine is reported
+//! as absent, with the reason, and never stood in for by another engine.
+
+use anyhow::Result;
+
+use super::Engine;
+
+/// Kiln's interpreter tier (`Strategy::Interpreter`).
+pub fn interpreter() -> Result<Engine> {
+    #[cfg(feature = "kiln")]
+    {
+        Ok(Engine::Wasm(Box::new(imp::Kiln::new(
+            imp::Tier::Interpreter,
+        )?)))
+    }
+    #[cfg(not(feature = "kiln"))]
+    {
+        Ok(Engine::Absent(
+            "not yet available: kiln-bench was built without the `kiln` feature \
+             (the kiln crate does not have the embedding API yet)"
+                .to_string(),
+        ))
+    }
+}
+
+/// Kiln's Cranelift tier. Kiln has no JIT yet: `Strategy::Cranelift` is
+/// to come (see design.md, "Tiers"). When it exists, this becomes
+/// `imp::Kiln::new(imp::Tier::Cranelift)`.
+pub fn jit() -> Result<Engine> {
+    Ok(Engine::Absent("Kiln has no JIT tier yet".to_string()))
+}
+
+#[cfg(feature = "kiln")]
+mod imp {
+    use std::time::{Duration, Instant};
+
+    use anyhow::Result;
+    use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy};
+
+    use crate::engines::{check, Sample, WasmEngine};
+    use crate::micro::{self, Micro};
+
+    pub enum Tier {
+        Interpreter,
+    }
+
+    pub struct Kiln {
+        engine: Engine,
+        tier: &'static str,
+    }
+
+    impl Kiln {
+        pub fn new(tier: Tier) -> Result<Self> {
+            let mut config = Config::new();
+            let tier = match tier {
+                Tier::Interpreter => {
+                    config.strategy(Strategy::Interpreter);
+                    "interpreter"
+                }
+            };
+            Ok(Kiln {
+                engine: Engine::new(&config)?,
+                tier,
+            })
+        }
+    }
+
+    impl WasmEngine for Kiln {
+        fn version(&self) -> String {
+            format!("kiln {} ({})", env!("CARGO_PKG_VERSION"), self.tier)
+        }
+
+        fn run_once(&self, wasm: &[u8], n: i32) -> Result<Sample> {
+            let t0 = Instant::now();
+            let module = Module::new(&self.engine, wasm)?;
+            let t1 = Instant::now();
+            let mut store = Store::new(&self.engine, ());
+            let instance = Instance::new(&mut store, &module, &[])?;
+            let t2 = Instant::now();
+            let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
+            let t3 = Instant::now();
+            let checksum = run.call(&mut store, (n,))?;
+            let t4 = Instant::now();
+            Ok(Sample {
+                compile: Some(t1 - t0),
+                instantiate: Some(t2 - t1),
+                run: t4 - t3,
+                checksum,
+            })
+        }
+
+        fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
+            let module = Module::new(&self.engine, wasm)?;
+            match micro {
+                Micro::InstantiateCallDrop => {
+                    let mut sum = 0i64;
+                    let t0 = Instant::now();
+                    for i in 0..iterations as i32 {
+                        let mut store = Store::new(&self.engine, ());
+                        let instance = Instance::new(&mut store, &module, &[])?;
+                        let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
+                        sum += run.call(&mut store, (i,))? - micro::instantiate_checksum(i);
+                    }
+                    let elapsed = t0.elapsed();
+                    check(micro.name(), sum, 0)?;
+                    Ok(elapsed)
+                }
+                Micro::HostRoundTrip => {
+                    let mut linker = Linker::<()>::new(&self.engine);
+                    linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 {
+                        micro::host(x)
+                    })?;
+                    let mut store = Store::new(&self.engine, ());
+                    let instance = linker.instantiate(&mut store, &module)?;
+                    let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
+                    let n = iterations as i32;
+                    let t0 = Instant::now();
+                    let got = run.call(&mut store, (n,))?;
+                    let elapsed = t0.elapsed();
+                    check(micro.name(), got, micro::host_call_checksum(n))?;
+                    Ok(elapsed)
+                }
+                Micro::EmptyTypedCall => {
+                    let mut store = Store::new(&self.engine, ());
+                    let instance = Instance::new(&mut store, &module, &[])?;
+                    let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
+                    let t0 = Instant::now();
+                    for _ in 0..iterations {
+                        empty.call(&mut store, ())?;
+                    }
+                    Ok(t0.elapsed())
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The engines under test, each behind the same small interface.
+//!
+//! A wasm engine implements [`WasmEngine`]; native code is measured by
+//! [`native::NativeEngine`], which builds the C programs with the host
+//! compiler. An engine that does not exist (yet) is [`Engine::Absent`] with
+//! the reason, and is shown as absent in every output: never faked.
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::micro::Micro;
+
+pub mod kiln;
+pub mod native;
+pub mod wasmi;
+pub mod wasmtime;
+
+/// Every engine the harness knows, in the order of the table's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineId {
+    KilnInterp,
+    KilnJit,
+    Wasmtime,
+    Wasmi,
+    Native,
+}
+
+impl EngineId {
+    pub const ALL: [EngineId; 5] = [
+        EngineId::KilnInterp,
+        EngineId::KilnJit,
+        EngineId::Wasmtime,
+        EngineId::Wasmi,
+        EngineId::Native,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineId::KilnInterp => "kiln-interp",
+            EngineId::KilnJit => "kiln-jit",
+            EngineId::Wasmtime => "wasmtime",
+            EngineId::Wasmi => "wasmi",
+            EngineId::Native => "native",
+        }
+    }
+
+    pub fn is_wasm(self) -> bool {
+        self != EngineId::Native
+    }
+}
+
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One measured execution of a program.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    /// Bytes to a module ready to instantiate (wasm engines only).
+    pub compile: Option<Duration>,
+    /// New store + instantiation (wasm engines only).
+    pub instantiate: Option<Duration>,
+    /// The call of `run(n)`.
+    pub run: Duration,
+    /// What `run(n)` returned.
+    pub checksum: i64,
+}
+
+/// The interface every wasm engine adapter implements.
+pub trait WasmEngine {
+    /// A version string for the report, e.g. "wasmtime 48.0.8 (cranelift)".
+    fn version(&self) -> String;
+
+    /// Compiles `wasm`, instantiates it in a fresh store (it has no imports)
+    /// and calls its export `run(n) -> i64`, timing each phase.
+    fn run_once(&self, wasm: &[u8], n: i32) -> Result<Sample>;
+
+    /// Runs `iterations` operations of a micro-benchmark on the module
+    /// `wasm` (see [`crate::micro`]) and returns the total time of the
+    /// operations only (compilation and setup are excluded). Checks the
+    /// results and fails if one is wrong.
+    fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration>;
+}
+
+/// An engine as the harness sees it.
+pub enum Engine {
+    Wasm(Box<dyn WasmEngine>),
+    Native(native::NativeEngine),
+    /// Not available in this build or not written yet; the string says why.
+    Absent(String),
+}
+
+impl Engine {
+    pub fn create(id: EngineId) -> Engine {
+        let made: Result<Engine> = match id {
+            EngineId::KilnInterp => kiln::interpreter(),
+            EngineId::KilnJit => kiln::jit(),
+            EngineId::Wasmtime => wasmtime::Wasmtime::new().map(|e| Engine::Wasm(Box::new(e))),
+            EngineId::Wasmi => Ok(Engine::Wasm(Box::new(wasmi::Wasmi::new()))),
+            EngineId::Native => native::NativeEngine::new().map(Engine::Native),
+        };
+        made.unwrap_or_else(|e| Engine::Absent(format!("could not be set up: {e:#}")))
+    }
+
+    pub fn version(&self) -> String {
+        match self {
+            Engine::Wasm(e) => e.version(),
+            Engine::Native(n) => n.version(),
+            Engine::Absent(why) => format!("absent: {why}"),
+        }
+    }
+}
+
+/// Checks a returned checksum against the expected one.
+pub fn check(what: &str, got: i64, want: i64) -> Result<()> {
+    if got != want {
+        anyhow::bail!("{what}: wrong result {got}, expected {want}");
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! kiln-bench: Kiln's tiers against Wasmtime, wasmi and native code, in one
+//! run, on the same programs and inputs. See benches/README.md.
+//!
+//! ```text
+//! cargo run -p kiln-bench --release -- [--quick] [--filter NAME] \
+//!     [--engines kiln-interp,kiln-jit,wasmtime,wasmi,native] [--runs N]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+mod engines;
+mod micro;
+mod programs;
+mod report;
+
+use engines::{Engine, EngineId, Sample};
+use micro::Micro;
+use programs::{Program, PROGRAMS};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kiln-bench",
+    about = "Kiln against Wasmtime, wasmi and native code, in one run"
+)]
+struct Args {
+    /// Run every program at a tenth of its default size (and the
+    /// micro-benchmarks at a tenth of their iterations).
+    #[arg(long)]
+    quick: bool,
+
+    /// Only programs and micro-benchmarks whose name contains one of these
+    /// (comma-separated) strings; "micro" selects all micro-benchmarks.
+    #[arg(long, value_delimiter = ',')]
+    filter: Vec<String>,
+
+    /// The engines to compare, in any order.
+    #[arg(long, value_delimiter = ',', default_values_t = EngineId::ALL.to_vec())]
+    engines: Vec<EngineId>,
+
+    /// Measured runs per program and engine, after one warm-up run; the
+    /// tables show the median.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+
+    /// Skip the micro-benchmarks.
+    #[arg(long)]
+    no_micro: bool,
+
+    /// Where results.json and ratios.svg go [default: target/kiln-bench/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// `benches/programs/`.
+pub fn programs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("programs")
+}
+
+/// `target/kiln-bench/` of the workspace.
+pub fn out_dir() -> PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .unwrap_or(manifest)
+        .join("target")
+        .join("kiln-bench")
+}
+
+/// The outcome of one engine on one program or micro-benchmark.
+pub enum Cell<T> {
+    /// The engine does not exist or is not built; the reason.
+    Absent(String),
+    /// The measurement does not apply to this engine (native micro-benchmarks).
+    NotApplicable,
+    /// Failed: an error, a trap or a wrong checksum. Fails the whole run.
+    Failed(String),
+    /// The measured samples, warm-up excluded.
+    Ok(Vec<T>),
+}
+
+pub struct ProgramResult {
+    pub program: &'static Program,
+    pub n: i32,
+    pub expected: i64,
+    pub cells: BTreeMap<EngineId, Cell<Sample>>,
+}
+
+pub struct MicroResult {
+    pub micro: Micro,
+    pub iterations: u32,
+    /// Samples are nanoseconds per operation.
+    pub cells: BTreeMap<EngineId, Cell<f64>>,
+}
+
+pub struct Results {
+    pub quick: bool,
+    pub runs: usize,
+    pub engines: Vec<(EngineId, String, bool)>,
+    pub programs: Vec<ProgramResult>,
+    pub micro: Vec<MicroResult>,
+    pub elapsed: Duration,
+}
+
+fn selected(filter: &[String], name: &str, group: &str) -> bool {
+    filter.is_empty()
+        || filter
+            .iter()
+            .any(|f| name.contains(f.as_str()) || f == group)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("kiln-bench: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<bool> {
+    let start = Instant::now();
+    let mut ids = args.engines.clone();
+    ids.sort();
+    ids.dedup();
+    let engines: Vec<(EngineId, Engine)> = ids.iter().map(|&id| (id, Engine::create(id))).collect();
+
+    eprintln!(
+        "kiln-bench: {} mode, {} measured run(s) after a warm-up",
+        if args.quick { "quick" } else { "full" },
+        args.runs
+    );
+    for (id, engine) in &engines {
+        eprintln!("  {:<12} {}", id.name(), engine.version());
+    }
+
+    let mut results = Results {
+        quick: args.quick,
+        runs: args.runs,
+        engines: engines
+            .iter()
+            .map(|(id, e)| (*id, e.version(), !matches!(e, Engine::Absent(_))))
+            .collect(),
+        programs: Vec::new(),
+        micro: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+
+    for program in PROGRAMS
+        .iter()
+        .filter(|p| selected(&args.filter, p.name, "programs"))
+    {
+        results
+            .programs
+            .push(measure_program(program, &engines, args.quick, args.runs));
+    }
+    if !args.no_micro {
+        for micro in Micro::ALL
+            .into_iter()
+            .filter(|m| selected(&args.filter, m.name(), "micro"))
+        {
+            results
+                .micro
+                .push(measure_micro(micro, &engines, args.quick, args.runs)?);
+        }
+    }
+    results.elapsed = start.elapsed();
+
+    print!("{}", report::tables(&results));
+
+    let out = args.out.unwrap_or_else(out_dir);
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let json_path = out.join("results.json");
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&report::json(&results))?,
+    )?;
+    let svg_path = out.join("ratios.svg");
+    std::fs::write(&svg_path, report::svg(&results))?;
+    println!("\nwrote {} and {}", json_path.display(), svg_path.display());
+    println!("total time {:.1} s", results.elapsed.as_secs_f64());
+
+    let failures = report::failures(&results);
+    if failures.is_empty() {
+        Ok(true)
+    } else {
+        eprintln!();
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!(
+            "kiln-bench: {} FAILURE(S): these results are not valid",
+            failures.len()
+        );
+        for f in &failures {
+            eprintln!("  {f}");
+        }
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        Ok(false)
+    }
+}
+
+/// Runs one program on every engine: a warm-up round, then `runs` rounds.
+/// Rounds are interleaved across engines, so a change in the machine's load
+/// (it is shared) hits every engine alike instead of one engine's samples.
+fn measure_program(
+    program: &'static Program,
+    engines: &[(EngineId, Engine)],
+    quick: bool,
+    runs: usize,
+) -> ProgramResult {
+    let (n, expected) = program.size(quick);
+    let mut cells: BTreeMap<EngineId, Cell<Sample>> = BTreeMap::new();
+    let mut native_exe = None;
+    for (id, engine) in engines {
+        let cell = match engine {
+            Engine::Absent(why) => Cell::Absent(why.clone()),
+            Engine::Native(native) => match native.build(program) {
+                Ok(exe) => {
+                    native_exe = Some(exe);
+                    Cell::Ok(Vec::new())
+                }
+                Err(e) => Cell::Failed(format!("{e:#}")),
+            },
+            Engine::Wasm(_) => Cell::Ok(Vec::new()),
+        };
+        cells.insert(*id, cell);
+    }
+    for round in 0..=runs {
+        for (id, engine) in engines {
+            let cell = cells.get_mut(id).unwrap();
+            let Cell::Ok(samples) = cell else { continue };
+            let sample = match engine {
+                Engine::Wasm(e) => e.run_once(program.wasm, n),
+                Engine::Native(native) => native.run_once(native_exe.as_deref().unwrap(), n),
+                Engine::Absent(_) => unreachable!(),
+            };
+            match sample {
+                Ok(s) if s.checksum != expected => {
+                    *cell = Cell::Failed(format!(
+                        "CHECKSUM MISMATCH: run({n}) returned {}, expected {expected}",
+                        s.checksum
+                    ));
+                }
+                Ok(s) => {
+                    if round > 0 {
+                        samples.push(s);
+                    }
+                }
+                Err(e) => *cell = Cell::Failed(format!("{e:#}")),
+            }
+        }
+    }
+    let result = ProgramResult {
+        program,
+        n,
+        expected,
+        cells,
+    };
+    eprintln!("{}", report::progress_line(&result));
+    result
+}
+
+fn measure_micro(
+    micro: Micro,
+    engines: &[(EngineId, Engine)],
+    quick: bool,
+    runs: usize,
+) -> Result<MicroResult> {
+    let wasm = wat::parse_str(micro.wat())
+        .with_context(|| format!("assembling the {} module", micro.name()))?;
+    let iterations = micro.iterations(quick);
+    let mut cells = BTreeMap::new();
+    for (id, engine) in engines {
+        let cell = match engine {
+            Engine::Absent(why) => Cell::Absent(why.clone()),
+            Engine::Native(_) => Cell::NotApplicable,
+            Engine::Wasm(e) => {
+                let mut per_op = Vec::new();
+                let mut failed = None;
+                // warm-up at a tenth of the iterations, then the measured runs
+                if let Err(err) = e.micro(micro, &wasm, (iterations / 10).max(1)) {
+                    failed = Some(err);
+                }
+                for _ in 0..runs {
+                    if failed.is_some() {
+                        break;
+                    }
+                    match e.micro(micro, &wasm, iterations) {
+                        Ok(total) => per_op.push(total.as_secs_f64() * 1e9 / f64::from(iterations)),
+                        Err(err) => failed = Some(err),
+                    }
+                }
+                match failed {
+                    Some(err) => Cell::Failed(format!("{err:#}")),
+                    None => Cell::Ok(per_op),
+                }
+            }
+        };
+        cells.insert(*id, cell);
+    }
+    let result = MicroResult {
+        micro,
+        iterations,
+        cells,
+    };
+    eprintln!("{}", report::micro_progress_line(&result));
+    Ok(result)
+}

@@ -1,0 +1,111 @@
+//! Micro-benchmarks that matter to embedders, as small WAT modules.
+
+/// The per-request pattern: a small module with a one-page memory, a data
+/// segment and a global, instantiated in a fresh store, called once, and
+/// dropped. `run(n)` stores `n` and reads it back plus the data word.
+pub const INSTANTIATE_WAT: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (global $calls (mut i32) (i32.const 0))
+  (data (i32.const 64) "\2a\00\00\00")
+  (func (export "run") (param $n i32) (result i64)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (i32.store (i32.const 16) (local.get $n))
+    (i64.extend_i32_u
+      (i32.add (i32.load (i32.const 16)) (i32.load (i32.const 64))))))
+"#;
+
+/// `run(n)` calls the imported host function `env.host` `n` times and sums
+/// its results: each iteration is one wasm -> host -> wasm round trip.
+pub const HOST_CALL_WAT: &str = r#"
+(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc
+          (i64.add (local.get $acc)
+                   (i64.extend_i32_u (call $host (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $acc)))
+"#;
+
+/// An empty export, called from the host through a typed function handle.
+pub const EMPTY_CALL_WAT: &str = r#"
+(module
+  (func (export "empty")))
+"#;
+
+/// The host function every engine links as `env.host`.
+#[inline]
+pub fn host(x: i32) -> i32 {
+    x.wrapping_add(1)
+}
+
+/// What `run(n)` of [`HOST_CALL_WAT`] returns when `env.host` is [`host`].
+pub fn host_call_checksum(n: i32) -> i64 {
+    (1..=n as i64).sum()
+}
+
+/// What `run(n)` of [`INSTANTIATE_WAT`] returns.
+pub fn instantiate_checksum(n: i32) -> i64 {
+    n as i64 + 42
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Micro {
+    InstantiateCallDrop,
+    HostRoundTrip,
+    EmptyTypedCall,
+}
+
+impl Micro {
+    pub const ALL: [Micro; 3] = [
+        Micro::InstantiateCallDrop,
+        Micro::HostRoundTrip,
+        Micro::EmptyTypedCall,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Micro::InstantiateCallDrop => "instantiate+call+drop",
+            Micro::HostRoundTrip => "host round trip",
+            Micro::EmptyTypedCall => "empty typed call",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Micro::InstantiateCallDrop => {
+                "new store + instantiate (1-page memory, data segment, global) + typed call + drop, per request"
+            }
+            Micro::HostRoundTrip => "wasm calls an imported host function and uses its result, per call",
+            Micro::EmptyTypedCall => "host calls an empty export through a typed function handle, per call",
+        }
+    }
+
+    /// Operations per measured sample.
+    pub fn iterations(self, quick: bool) -> u32 {
+        let full = match self {
+            Micro::InstantiateCallDrop => 20_000,
+            Micro::HostRoundTrip => 2_000_000,
+            Micro::EmptyTypedCall => 2_000_000,
+        };
+        if quick {
+            full / 10
+        } else {
+            full
+        }
+    }
+
+    pub fn wat(self) -> &'static str {
+        match self {
+            Micro::InstantiateCallDrop => INSTANTIATE_WAT,
+            Micro::HostRoundTrip => HOST_CALL_WAT,
+            Micro::EmptyTypedCall => EMPTY_CALL_WAT,
+        }
+    }
+}
