@@ -24,10 +24,7 @@ use micro::Micro;
 use programs::{Program, PROGRAMS};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "kiln-bench",
-    about = "Kiln against Wasmtime, wasmi and native code, in one run"
-)]
+#[command(name = "kiln-bench", about = "Kiln against Wasmtime, wasmi and native code, in one run")]
 struct Args {
     /// Run every program at a tenth of its default size (and the
     /// micro-benchmarks at a tenth of their iterations).
@@ -65,11 +62,7 @@ pub fn programs_dir() -> PathBuf {
 /// `target/kiln-bench/` of the workspace.
 pub fn out_dir() -> PathBuf {
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .unwrap_or(manifest)
-        .join("target")
-        .join("kiln-bench")
+    manifest.parent().unwrap_or(manifest).join("target").join("kiln-bench")
 }
 
 /// The outcome of one engine on one program or micro-benchmark.
@@ -108,10 +101,7 @@ pub struct Results {
 }
 
 fn selected(filter: &[String], name: &str, group: &str) -> bool {
-    filter.is_empty()
-        || filter
-            .iter()
-            .any(|f| name.contains(f.as_str()) || f == group)
+    filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()) || f == group)
 }
 
 fn main() -> ExitCode {
@@ -127,6 +117,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<bool> {
+    anyhow::ensure!(args.runs >= 1, "--runs must be at least 1");
     let start = Instant::now();
     let mut ids = args.engines.clone();
     ids.sort();
@@ -145,31 +136,18 @@ fn run(args: Args) -> Result<bool> {
     let mut results = Results {
         quick: args.quick,
         runs: args.runs,
-        engines: engines
-            .iter()
-            .map(|(id, e)| (*id, e.version(), !matches!(e, Engine::Absent(_))))
-            .collect(),
+        engines: engines.iter().map(|(id, e)| (*id, e.version(), !matches!(e, Engine::Absent(_)))).collect(),
         programs: Vec::new(),
         micro: Vec::new(),
         elapsed: Duration::ZERO,
     };
 
-    for program in PROGRAMS
-        .iter()
-        .filter(|p| selected(&args.filter, p.name, "programs"))
-    {
-        results
-            .programs
-            .push(measure_program(program, &engines, args.quick, args.runs));
+    for program in PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "programs")) {
+        results.programs.push(measure_program(program, &engines, args.quick, args.runs));
     }
     if !args.no_micro {
-        for micro in Micro::ALL
-            .into_iter()
-            .filter(|m| selected(&args.filter, m.name(), "micro"))
-        {
-            results
-                .micro
-                .push(measure_micro(micro, &engines, args.quick, args.runs)?);
+        for micro in Micro::ALL.into_iter().filter(|m| selected(&args.filter, m.name(), "micro")) {
+            results.micro.push(measure_micro(micro, &engines, args.quick, args.runs)?);
         }
     }
     results.elapsed = start.elapsed();
@@ -179,10 +157,7 @@ fn run(args: Args) -> Result<bool> {
     let out = args.out.unwrap_or_else(out_dir);
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let json_path = out.join("results.json");
-    std::fs::write(
-        &json_path,
-        serde_json::to_string_pretty(&report::json(&results))?,
-    )?;
+    std::fs::write(&json_path, serde_json::to_string_pretty(&report::json(&results))?)?;
     let svg_path = out.join("ratios.svg");
     std::fs::write(&svg_path, report::svg(&results))?;
     println!("\nwrote {} and {}", json_path.display(), svg_path.display());
@@ -194,10 +169,7 @@ fn run(args: Args) -> Result<bool> {
     } else {
         eprintln!();
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-        eprintln!(
-            "kiln-bench: {} FAILURE(S): these results are not valid",
-            failures.len()
-        );
+        eprintln!("kiln-bench: {} FAILURE(S): these results are not valid", failures.len());
         for f in &failures {
             eprintln!("  {f}");
         }
@@ -257,24 +229,13 @@ fn measure_program(
             }
         }
     }
-    let result = ProgramResult {
-        program,
-        n,
-        expected,
-        cells,
-    };
+    let result = ProgramResult { program, n, expected, cells };
     eprintln!("{}", report::progress_line(&result));
     result
 }
 
-fn measure_micro(
-    micro: Micro,
-    engines: &[(EngineId, Engine)],
-    quick: bool,
-    runs: usize,
-) -> Result<MicroResult> {
-    let wasm = wat::parse_str(micro.wat())
-        .with_context(|| format!("assembling the {} module", micro.name()))?;
+fn measure_micro(micro: Micro, engines: &[(EngineId, Engine)], quick: bool, runs: usize) -> Result<MicroResult> {
+    let wasm = wat::parse_str(micro.wat()).with_context(|| format!("assembling the {} module", micro.name()))?;
     let iterations = micro.iterations(quick);
     let mut cells = BTreeMap::new();
     for (id, engine) in engines {
@@ -305,11 +266,7 @@ fn measure_micro(
         };
         cells.insert(*id, cell);
     }
-    let result = MicroResult {
-        micro,
-        iterations,
-        cells,
-    };
+    let result = MicroResult { micro, iterations, cells };
     eprintln!("{}", report::micro_progress_line(&result));
     Ok(result)
 }

@@ -63,11 +63,7 @@ pub enum Micro {
 }
 
 impl Micro {
-    pub const ALL: [Micro; 3] = [
-        Micro::InstantiateCallDrop,
-        Micro::HostRoundTrip,
-        Micro::EmptyTypedCall,
-    ];
+    pub const ALL: [Micro; 3] = [Micro::InstantiateCallDrop, Micro::HostRoundTrip, Micro::EmptyTypedCall];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -33,12 +33,7 @@ impl Program {
 
 macro_rules! wasm {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/programs/wasm/",
-            $name,
-            ".wasm"
-        ))
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/programs/wasm/", $name, ".wasm"))
     };
 }
 
@@ -105,6 +100,15 @@ pub const PROGRAMS: &[Program] = &[
         quick_n: 30_000,
         checksum: -6971861956838384769,
         quick_checksum: 6543662155319448076,
+    },
+    Program {
+        name: "callind",
+        character: "indirect calls (call_indirect)",
+        wasm: wasm!("callind"),
+        n: 40_000_000,
+        quick_n: 4_000_000,
+        checksum: 385499610164699809,
+        quick_checksum: 5138493105803735294,
     },
     Program {
         name: "quicksort",

@@ -58,18 +58,11 @@ pub fn fmt_ratio(r: f64) -> String {
 }
 
 /// Medians (in seconds) of one phase, per engine that has samples of it.
-fn phase_medians(
-    result: &ProgramResult,
-    phase: fn(&Sample) -> Option<Duration>,
-) -> BTreeMap<EngineId, f64> {
+fn phase_medians(result: &ProgramResult, phase: fn(&Sample) -> Option<Duration>) -> BTreeMap<EngineId, f64> {
     let mut out = BTreeMap::new();
     for (id, cell) in &result.cells {
         if let Cell::Ok(samples) = cell {
-            let v: Vec<f64> = samples
-                .iter()
-                .filter_map(phase)
-                .map(|d| d.as_secs_f64())
-                .collect();
+            let v: Vec<f64> = samples.iter().filter_map(phase).map(|d| d.as_secs_f64()).collect();
             if !v.is_empty() {
                 out.insert(*id, median(&v));
             }
@@ -90,11 +83,7 @@ fn instantiate_phase(s: &Sample) -> Option<Duration> {
 
 /// The fastest wasm engine's median among `medians`.
 fn best_wasm(medians: &BTreeMap<EngineId, f64>) -> Option<f64> {
-    medians
-        .iter()
-        .filter(|(id, _)| id.is_wasm())
-        .map(|(_, v)| *v)
-        .reduce(f64::min)
+    medians.iter().filter(|(id, _)| id.is_wasm()).map(|(_, v)| *v).reduce(f64::min)
 }
 
 fn micro_medians(result: &MicroResult) -> BTreeMap<EngineId, f64> {
@@ -185,10 +174,7 @@ pub fn micro_progress_line(result: &MicroResult) -> String {
         }
         let text = match status_text(Some(cell)) {
             Some(t) => t.to_string(),
-            None => medians
-                .get(id)
-                .map(|m| fmt_secs(*m * 1e-9))
-                .unwrap_or_default(),
+            None => medians.get(id).map(|m| fmt_secs(*m * 1e-9)).unwrap_or_default(),
         };
         let _ = write!(s, "  {}: {}", id, text);
     }
@@ -199,10 +185,7 @@ pub fn tables(results: &Results) -> String {
     let mut out = String::new();
     let ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).collect();
     let wasm_ids: Vec<EngineId> = ids.iter().copied().filter(|id| id.is_wasm()).collect();
-    let has_native = results
-        .engines
-        .iter()
-        .any(|(id, _, ok)| *id == EngineId::Native && *ok);
+    let has_native = results.engines.iter().any(|(id, _, ok)| *id == EngineId::Native && *ok);
 
     if !results.programs.is_empty() {
         // run time, the main table
@@ -238,12 +221,7 @@ pub fn tables(results: &Results) -> String {
                 match native {
                     Some(nat) => {
                         to_native.entry(*id).or_default().push(m / nat);
-                        row.push(format!(
-                            "{} ({} | {})",
-                            fmt_secs(m),
-                            fmt_ratio(rb),
-                            fmt_ratio(m / nat)
-                        ));
+                        row.push(format!("{} ({} | {})", fmt_secs(m), fmt_ratio(rb), fmt_ratio(m / nat)));
                     }
                     None => row.push(format!("{} ({})", fmt_secs(m), fmt_ratio(rb))),
                 }
@@ -253,16 +231,11 @@ pub fn tables(results: &Results) -> String {
         if results.programs.len() > 1 {
             let mut row = vec!["geomean".to_string()];
             for id in &ids {
-                let cell = match (
-                    geomean(to_best.get(id).map(|v| &v[..]).unwrap_or(&[])),
-                    id.is_wasm(),
-                ) {
-                    (Some(gb), true) => {
-                        match geomean(to_native.get(id).map(|v| &v[..]).unwrap_or(&[])) {
-                            Some(gn) => format!("({} | {})", fmt_ratio(gb), fmt_ratio(gn)),
-                            None => format!("({})", fmt_ratio(gb)),
-                        }
-                    }
+                let cell = match (geomean(to_best.get(id).map(|v| &v[..]).unwrap_or(&[])), id.is_wasm()) {
+                    (Some(gb), true) => match geomean(to_native.get(id).map(|v| &v[..]).unwrap_or(&[])) {
+                        Some(gn) => format!("({} | {})", fmt_ratio(gb), fmt_ratio(gn)),
+                        None => format!("({})", fmt_ratio(gb)),
+                    },
                     (_, false) if has_native => "(1×)".to_string(),
                     _ => "-".to_string(),
                 };
@@ -274,12 +247,17 @@ pub fn tables(results: &Results) -> String {
 
         // compile and instantiate
         for (title, phase) in [
-            ("Compile time (bytes -> module ready to instantiate): median. In brackets: ÷ fastest.", compile_phase as fn(&Sample) -> Option<Duration>),
+            (
+                "Compile time (bytes -> module ready to instantiate): median. In brackets: ÷ fastest.",
+                compile_phase as fn(&Sample) -> Option<Duration>,
+            ),
             ("Instantiation time (new store + instantiate): median. In brackets: ÷ fastest.", instantiate_phase),
         ] {
             let mut t = Table {
                 title: title.to_string(),
-                header: std::iter::once("program".to_string()).chain(wasm_ids.iter().map(|id| id.to_string())).collect(),
+                header: std::iter::once("program".to_string())
+                    .chain(wasm_ids.iter().map(|id| id.to_string()))
+                    .collect(),
                 rows: Vec::new(),
             };
             for r in &results.programs {
@@ -300,10 +278,7 @@ pub fn tables(results: &Results) -> String {
 
         // Kiln against its peers
         for kiln in [EngineId::KilnInterp, EngineId::KilnJit] {
-            let present = results
-                .programs
-                .iter()
-                .any(|r| matches!(r.cells.get(&kiln), Some(Cell::Ok(_))));
+            let present = results.programs.iter().any(|r| matches!(r.cells.get(&kiln), Some(Cell::Ok(_))));
             if !present {
                 continue;
             }
@@ -312,7 +287,9 @@ pub fn tables(results: &Results) -> String {
                 .filter(|p| ids.contains(p))
                 .collect();
             let mut t = Table {
-                title: format!("{kiln} relative to its peers: {kiln} run time ÷ the peer's (lower is better for Kiln)."),
+                title: format!(
+                    "{kiln} relative to its peers: {kiln} run time ÷ the peer's (lower is better for Kiln)."
+                ),
                 header: std::iter::once("program".to_string()).chain(peers.iter().map(|p| format!("÷ {p}"))).collect(),
                 rows: Vec::new(),
             };
@@ -333,11 +310,7 @@ pub fn tables(results: &Results) -> String {
             }
             let mut row = vec!["geomean".to_string()];
             for p in &peers {
-                row.push(
-                    geomean(all.get(p).map(|v| &v[..]).unwrap_or(&[]))
-                        .map(fmt_ratio)
-                        .unwrap_or("-".into()),
-                );
+                row.push(geomean(all.get(p).map(|v| &v[..]).unwrap_or(&[])).map(fmt_ratio).unwrap_or("-".into()));
             }
             t.rows.push(row);
             t.render(&mut out);
@@ -346,11 +319,8 @@ pub fn tables(results: &Results) -> String {
 
     if !results.micro.is_empty() {
         let mut t = Table {
-            title: "Micro-benchmarks: median time per operation. In brackets: ÷ fastest."
-                .to_string(),
-            header: std::iter::once("operation".to_string())
-                .chain(wasm_ids.iter().map(|id| id.to_string()))
-                .collect(),
+            title: "Micro-benchmarks: median time per operation. In brackets: ÷ fastest.".to_string(),
+            header: std::iter::once("operation".to_string()).chain(wasm_ids.iter().map(|id| id.to_string())).collect(),
             rows: Vec::new(),
         };
         for r in &results.micro {
@@ -437,9 +407,7 @@ pub fn json(results: &Results) -> Value {
             let mut cells = serde_json::Map::new();
             for (id, cell) in &r.cells {
                 let v = cell_status_json(cell).unwrap_or_else(|| {
-                    let Cell::Ok(samples) = cell else {
-                        unreachable!()
-                    };
+                    let Cell::Ok(samples) = cell else { unreachable!() };
                     let m = medians[id];
                     let mut o = json!({
                         "status": "ok",
@@ -449,15 +417,9 @@ pub fn json(results: &Results) -> Value {
                         "run_ratio_to_native": native.map(|n| m / n),
                     });
                     if id.is_wasm() {
-                        o["compile_ns"] =
-                            stats_json(samples.iter().filter_map(|s| s.compile).map(ns).collect());
-                        o["instantiate_ns"] = stats_json(
-                            samples
-                                .iter()
-                                .filter_map(|s| s.instantiate)
-                                .map(ns)
-                                .collect(),
-                        );
+                        o["compile_ns"] = stats_json(samples.iter().filter_map(|s| s.compile).map(ns).collect());
+                        o["instantiate_ns"] =
+                            stats_json(samples.iter().filter_map(|s| s.instantiate).map(ns).collect());
                     }
                     o
                 });
@@ -482,9 +444,7 @@ pub fn json(results: &Results) -> Value {
             let mut cells = serde_json::Map::new();
             for (id, cell) in &r.cells {
                 let v = cell_status_json(cell).unwrap_or_else(|| {
-                    let Cell::Ok(samples) = cell else {
-                        unreachable!()
-                    };
+                    let Cell::Ok(samples) = cell else { unreachable!() };
                     json!({
                         "status": "ok",
                         "ns_per_op": { "median": medians[id], "samples": samples },
@@ -532,9 +492,7 @@ fn color(id: EngineId) -> &'static str {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// One panel of horizontal bars on a log scale: groups of (engine, ratio).
@@ -550,21 +508,13 @@ const BAR_H: f64 = 13.0;
 const GROUP_GAP: f64 = 10.0;
 
 fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
-    let ratios: Vec<f64> = panel
-        .groups
-        .iter()
-        .flat_map(|(_, bars)| bars.iter().filter_map(|b| b.1))
-        .collect();
+    let ratios: Vec<f64> = panel.groups.iter().flat_map(|(_, bars)| bars.iter().filter_map(|b| b.1)).collect();
     let max = ratios.iter().copied().fold(1.0f64, f64::max);
     let min = ratios.iter().copied().fold(1.0f64, f64::min);
     // the largest 1-2-5 step at or below the smallest ratio (and at most 1)
     let floor_decade = 10f64.powf(min.log10().floor());
-    let lo = [5.0, 2.0, 1.0]
-        .iter()
-        .map(|m| m * floor_decade)
-        .find(|v| *v <= min * 1.0001)
-        .unwrap_or(floor_decade)
-        .min(1.0);
+    let lo =
+        [5.0, 2.0, 1.0].iter().map(|m| m * floor_decade).find(|v| *v <= min * 1.0001).unwrap_or(floor_decade).min(1.0);
     let hi = 10f64.powf(max.log10().ceil()).max(10.0);
     let plot_w = WIDTH - LABEL_W - RIGHT_PAD;
     let x_of = |r: f64| LABEL_W + (r.log10() - lo.log10()) / (hi.log10() - lo.log10()) * plot_w;
@@ -578,11 +528,7 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
     );
     y += 28.0;
     let plot_top = y;
-    let plot_h: f64 = panel
-        .groups
-        .iter()
-        .map(|(_, bars)| bars.len() as f64 * BAR_H + GROUP_GAP)
-        .sum();
+    let plot_h: f64 = panel.groups.iter().map(|(_, bars)| bars.len() as f64 * BAR_H + GROUP_GAP).sum();
     // grid lines at 1, 2, 5 × powers of ten
     let mut decade = floor_decade.min(1.0);
     while decade <= hi * 1.0001 {
@@ -627,11 +573,7 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
             match ratio {
                 Some(r) => {
                     let x1 = x_of(*r);
-                    let (xa, xb) = if *r >= 1.0 {
-                        (x_of(1.0), x1)
-                    } else {
-                        (x1, x_of(1.0))
-                    };
+                    let (xa, xb) = if *r >= 1.0 { (x_of(1.0), x1) } else { (x1, x_of(1.0)) };
                     let _ = writeln!(
                         svg,
                         r#"<rect x="{xa:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
@@ -669,26 +611,14 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
 }
 
 pub fn svg(results: &Results) -> String {
-    let wasm_ids: Vec<EngineId> = results
-        .engines
-        .iter()
-        .map(|(id, _, _)| *id)
-        .filter(|id| id.is_wasm())
-        .collect();
-    let has_native = results
-        .programs
-        .iter()
-        .any(|r| matches!(r.cells.get(&EngineId::Native), Some(Cell::Ok(_))));
+    let wasm_ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).filter(|id| id.is_wasm()).collect();
+    let has_native = results.programs.iter().any(|r| matches!(r.cells.get(&EngineId::Native), Some(Cell::Ok(_))));
     let mut panels = Vec::new();
     if !results.programs.is_empty() {
         let mut groups = Vec::new();
         for r in &results.programs {
             let medians = phase_medians(r, run_phase);
-            let reference = if has_native {
-                medians.get(&EngineId::Native).copied()
-            } else {
-                best_wasm(&medians)
-            };
+            let reference = if has_native { medians.get(&EngineId::Native).copied() } else { best_wasm(&medians) };
             let bars = wasm_ids
                 .iter()
                 .map(|id| {
@@ -704,11 +634,7 @@ pub fn svg(results: &Results) -> String {
         panels.push(Panel {
             title: format!(
                 "Run time ÷ {} (log scale, lower is better; {} size, median of {} runs)",
-                if has_native {
-                    "native"
-                } else {
-                    "fastest wasm engine"
-                },
+                if has_native { "native" } else { "fastest wasm engine" },
                 if results.quick { "quick" } else { "default" },
                 results.runs
             ),
@@ -732,27 +658,16 @@ pub fn svg(results: &Results) -> String {
                 .collect();
             groups.push((r.micro.name().to_string(), bars));
         }
-        panels.push(Panel {
-            title: "Micro-benchmarks: time per operation ÷ fastest engine (log scale)".into(),
-            groups,
-        });
+        panels
+            .push(Panel { title: "Micro-benchmarks: time per operation ÷ fastest engine (log scale)".into(), groups });
     }
 
     let mut body = String::new();
     // legend
     let mut x = LABEL_W;
     for id in &wasm_ids {
-        let _ = writeln!(
-            body,
-            r#"<rect x="{x:.1}" y="12" width="12" height="12" fill="{}"/>"#,
-            color(*id)
-        );
-        let _ = writeln!(
-            body,
-            r#"<text x="{:.1}" y="22" font-size="12">{}</text>"#,
-            x + 16.0,
-            id
-        );
+        let _ = writeln!(body, r#"<rect x="{x:.1}" y="12" width="12" height="12" fill="{}"/>"#, color(*id));
+        let _ = writeln!(body, r#"<text x="{:.1}" y="22" font-size="12">{}</text>"#, x + 16.0, id);
         x += 24.0 + 8.0 * id.name().len() as f64;
     }
     let mut y = 36.0;

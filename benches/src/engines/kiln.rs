@@ -10,9 +10,7 @@ use super::Engine;
 pub fn interpreter() -> Result<Engine> {
     #[cfg(feature = "kiln")]
     {
-        Ok(Engine::Wasm(Box::new(imp::Kiln::new(
-            imp::Tier::Interpreter,
-        )?)))
+        Ok(Engine::Wasm(Box::new(imp::Kiln::new(imp::Tier::Interpreter)?)))
     }
     #[cfg(not(feature = "kiln"))]
     {
@@ -59,10 +57,7 @@ mod imp {
                     "interpreter"
                 }
             };
-            Ok(Kiln {
-                engine: Engine::new(&config)?,
-                tier,
-            })
+            Ok(Kiln { engine: Engine::new(&config)?, tier })
         }
     }
 
@@ -82,12 +77,7 @@ mod imp {
             let t3 = Instant::now();
             let checksum = run.call(&mut store, (n,))?;
             let t4 = Instant::now();
-            Ok(Sample {
-                compile: Some(t1 - t0),
-                instantiate: Some(t2 - t1),
-                run: t4 - t3,
-                checksum,
-            })
+            Ok(Sample { compile: Some(t1 - t0), instantiate: Some(t2 - t1), run: t4 - t3, checksum })
         }
 
         fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
@@ -108,9 +98,7 @@ mod imp {
                 }
                 Micro::HostRoundTrip => {
                     let mut linker = Linker::<()>::new(&self.engine);
-                    linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 {
-                        micro::host(x)
-                    })?;
+                    linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
                     let mut store = Store::new(&self.engine, ());
                     let instance = linker.instantiate(&mut store, &module)?;
                     let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;

@@ -30,13 +30,8 @@ pub enum EngineId {
 }
 
 impl EngineId {
-    pub const ALL: [EngineId; 5] = [
-        EngineId::KilnInterp,
-        EngineId::KilnJit,
-        EngineId::Wasmtime,
-        EngineId::Wasmi,
-        EngineId::Native,
-    ];
+    pub const ALL: [EngineId; 5] =
+        [EngineId::KilnInterp, EngineId::KilnJit, EngineId::Wasmtime, EngineId::Wasmi, EngineId::Native];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -32,11 +32,7 @@ impl NativeEngine {
         for compiler in candidates {
             if let Ok(out) = Command::new(&compiler).arg("--version").output() {
                 if out.status.success() {
-                    let version = String::from_utf8_lossy(&out.stdout)
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
+                    let version = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").to_string();
                     return Ok(NativeEngine {
                         compiler,
                         compiler_version: version,
@@ -50,12 +46,7 @@ impl NativeEngine {
     }
 
     pub fn version(&self) -> String {
-        format!(
-            "{} {} ({})",
-            self.compiler,
-            CFLAGS.join(" "),
-            self.compiler_version
-        )
+        format!("{} {} ({})", self.compiler, CFLAGS.join(" "), self.compiler_version)
     }
 
     /// Builds the native binary of `program` (always rebuilt: it takes a
@@ -74,11 +65,7 @@ impl NativeEngine {
             .output()
             .with_context(|| format!("running {}", self.compiler))?;
         if !out.status.success() {
-            bail!(
-                "building {} failed:\n{}",
-                src.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            bail!("building {} failed:\n{}", src.display(), String::from_utf8_lossy(&out.stderr));
         }
         Ok(exe)
     }
@@ -92,18 +79,10 @@ impl NativeEngine {
             .output()
             .with_context(|| format!("running {}", exe.display()))?;
         if !out.status.success() {
-            bail!(
-                "{} exited with {}: {}",
-                exe.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
+            bail!("{} exited with {}: {}", exe.display(), out.status, String::from_utf8_lossy(&out.stderr));
         }
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let last = stdout
-            .lines()
-            .last()
-            .context("native driver printed nothing")?;
+        let last = stdout.lines().last().context("native driver printed nothing")?;
         let mut fields = last.split_whitespace();
         let (Some(checksum), Some(ns), None) = (fields.next(), fields.next(), fields.next()) else {
             bail!("unexpected native driver output: {last:?}");

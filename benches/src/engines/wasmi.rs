@@ -16,9 +16,7 @@ pub struct Wasmi {
 
 impl Wasmi {
     pub fn new() -> Self {
-        Wasmi {
-            engine: Engine::new(&Config::default()),
-        }
+        Wasmi { engine: Engine::new(&Config::default()) }
     }
 }
 
@@ -38,12 +36,7 @@ impl WasmEngine for Wasmi {
         let t3 = Instant::now();
         let checksum = run.call(&mut store, (n,))?;
         let t4 = Instant::now();
-        Ok(Sample {
-            compile: Some(t1 - t0),
-            instantiate: Some(t2 - t1),
-            run: t4 - t3,
-            checksum,
-        })
+        Ok(Sample { compile: Some(t1 - t0), instantiate: Some(t2 - t1), run: t4 - t3, checksum })
     }
 
     fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
@@ -64,9 +57,7 @@ impl WasmEngine for Wasmi {
             }
             Micro::HostRoundTrip => {
                 let mut linker = Linker::<()>::new(&self.engine);
-                linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 {
-                    micro::host(x)
-                })?;
+                linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
                 let mut store = Store::new(&self.engine, ());
                 let instance = linker.instantiate_and_start(&mut store, &module)?;
                 let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
