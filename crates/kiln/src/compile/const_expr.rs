@@ -1,0 +1,103 @@
+//! Constant expressions (global initialisers, segment offsets, element items).
+
+/// One instruction of a constant expression.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ConstOp {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A validated constant expression, evaluated at instantiation.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ConstExpr {
+    ops: Vec<ConstOp>,
+}
+
+impl ConstExpr {
+    pub(crate) fn from_ops(ops: Vec<ConstOp>) -> Self {
+        ConstExpr { ops }
+    }
+
+    pub(crate) fn read(expr: &wasmparser::ConstExpr<'_>) -> Result<Self, super::CompileError> {
+        use wasmparser::Operator as O;
+        let mut ops = Vec::new();
+        let mut reader = expr.get_operators_reader();
+        while !reader.eof() {
+            let offset = reader.original_position();
+            let op = match reader.read().map_err(super::CompileError::malformed)? {
+                O::I32Const { value } => ConstOp::I32(value),
+                O::I64Const { value } => ConstOp::I64(value),
+                O::F32Const { value } => ConstOp::F32(value.bits()),
+                O::F64Const { value } => ConstOp::F64(value.bits()),
+                O::RefNull { .. } => ConstOp::RefNull,
+                O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+                O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                O::I32Add => ConstOp::I32Add,
+                O::I32Sub => ConstOp::I32Sub,
+                O::I32Mul => ConstOp::I32Mul,
+                O::I64Add => ConstOp::I64Add,
+                O::I64Sub => ConstOp::I64Sub,
+                O::I64Mul => ConstOp::I64Mul,
+                O::End => continue,
+                other => {
+                    return Err(super::CompileError::new(
+                        super::CompileErrorKind::Invalid,
+                        format!("constant expression required, found {other:?}"),
+                        Some(offset as usize),
+                    ))
+                }
+            };
+            ops.push(op);
+        }
+        Ok(ConstExpr { ops })
+    }
+
+    /// Evaluates to a slot value (see `interp::ir` for the representation).
+    /// `global` gives a global's current value, `func` a function's reference.
+    pub(crate) fn eval(&self, global: impl Fn(u32) -> u64, mut func: impl FnMut(u32) -> u64) -> u64 {
+        let mut stack: Vec<u64> = Vec::with_capacity(2);
+        for op in &self.ops {
+            let v = match *op {
+                ConstOp::I32(v) => v as u32 as u64,
+                ConstOp::I64(v) => v as u64,
+                ConstOp::F32(v) => v as u64,
+                ConstOp::F64(v) => v,
+                ConstOp::RefNull => 0,
+                ConstOp::RefFunc(f) => func(f),
+                ConstOp::GlobalGet(g) => global(g),
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = stack.pop().unwrap_or(0) as u32;
+                    let a = stack.pop().unwrap_or(0) as u32;
+                    let r = match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    };
+                    r as u64
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = stack.pop().unwrap_or(0);
+                    let a = stack.pop().unwrap_or(0);
+                    match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or(0)
+    }
+}

@@ -1,0 +1,321 @@
+//! From bytes to a validated module description: the one input both tiers
+//! share. Decoding and validation are wasmparser's; each function body is
+//! validated and translated for the interpreter in one pass.
+
+mod const_expr;
+mod error;
+
+pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub use error::{CompileError, CompileErrorKind};
+
+use crate::engine::{Engine, SigId};
+use crate::interp::{self, CompiledFunc};
+use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
+use std::collections::HashMap;
+use wasmparser::{Parser, Payload, ValidPayload, Validator};
+
+/// What kind of entity an import or export is, and its index in that index space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EntityIndex {
+    Func(u32),
+    Table(u32),
+    Memory(u32),
+    Global(u32),
+}
+
+/// The declared type of an import.
+#[derive(Clone, Debug)]
+pub(crate) enum ImportKind {
+    Func(u32),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Import {
+    pub(crate) module: String,
+    pub(crate) name: String,
+    pub(crate) kind: ImportKind,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TableDecl {
+    pub(crate) ty: TableType,
+    /// Initial value of every element; `None` is null.
+    pub(crate) init: Option<ConstExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum ElemMode {
+    Passive,
+    Active { table: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ElemSegment {
+    pub(crate) mode: ElemMode,
+    pub(crate) ty: RefType,
+    pub(crate) items: Vec<ConstExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum DataMode {
+    Passive,
+    Active { memory: u32, offset: ConstExpr },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DataSegment {
+    pub(crate) mode: DataMode,
+    pub(crate) bytes: Box<[u8]>,
+}
+
+/// A validated module, described for instantiation and for the tiers.
+/// Index spaces (functions, tables, memories, globals) list imports first.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleInfo {
+    pub(crate) name: Option<String>,
+    pub(crate) types: Vec<FuncType>,
+    pub(crate) sigs: Vec<SigId>,
+    pub(crate) imports: Vec<Import>,
+    /// Type index of every function.
+    pub(crate) funcs: Vec<u32>,
+    pub(crate) num_imported_funcs: u32,
+    pub(crate) tables: Vec<TableDecl>,
+    pub(crate) num_imported_tables: u32,
+    pub(crate) memories: Vec<MemoryType>,
+    pub(crate) num_imported_memories: u32,
+    pub(crate) globals: Vec<GlobalType>,
+    /// Initialisers of the defined (not imported) globals.
+    pub(crate) global_inits: Vec<ConstExpr>,
+    pub(crate) num_imported_globals: u32,
+    pub(crate) exports: Vec<(String, EntityIndex)>,
+    pub(crate) start: Option<u32>,
+    pub(crate) elems: Vec<ElemSegment>,
+    pub(crate) datas: Vec<DataSegment>,
+    pub(crate) func_names: HashMap<u32, String>,
+}
+
+impl ModuleInfo {
+    pub(crate) fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+    pub(crate) fn func_sig(&self, func: u32) -> SigId {
+        self.sigs[self.funcs[func as usize] as usize]
+    }
+    pub(crate) fn export(&self, name: &str) -> Option<EntityIndex> {
+        self.exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e)
+    }
+}
+
+/// The result of compiling: the description plus the interpreter's code for
+/// every defined function.
+pub(crate) struct Compiled {
+    pub(crate) info: ModuleInfo,
+    pub(crate) code: Vec<CompiledFunc>,
+}
+
+/// Decodes, validates and translates a binary module.
+pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, CompileError> {
+    let mut validator = Validator::new_with_features(engine.config().features);
+    let mut info = ModuleInfo::default();
+    let mut code = Vec::new();
+    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let mut translator = interp::Translator::default();
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(CompileError::malformed)?;
+        let valid = validator.payload(&payload).map_err(CompileError::from_validator)?;
+        read_section(engine, &mut info, &payload)?;
+        if let ValidPayload::Func(to_validate, body) = valid {
+            let func_index = info.num_imported_funcs + code.len() as u32;
+            let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));
+            let compiled = translator.translate(&info, func_index, &body, &mut func_validator)?;
+            allocs = func_validator.into_allocations();
+            code.push(compiled);
+        }
+    }
+    Ok(Compiled { info, code })
+}
+
+fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -> Result<(), CompileError> {
+    match payload {
+        Payload::TypeSection(reader) => {
+            for group in reader.clone() {
+                for sub in group.map_err(CompileError::malformed)?.into_types() {
+                    let ty = match &sub.composite_type.inner {
+                        wasmparser::CompositeInnerType::Func(f) => f,
+                        _ => {
+                            return Err(CompileError::unsupported("only function types are supported", reader.range().start,
+                            ))
+                        }
+                    };
+                    let ty = FuncType::from_wasmparser(ty).map_err(|e| unsupported(e, reader.range().start))?;
+                    info.sigs.push(engine.register_signature(&ty));
+                    info.types.push(ty);
+                }
+            }
+        }
+        Payload::ImportSection(reader) => {
+            for import in reader.clone().into_imports_with_offsets() {
+                let (offset, import) = import.map_err(CompileError::malformed)?;
+                let offset = offset as usize;
+                let kind = match import.ty {
+                    wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                        info.funcs.push(t);
+                        info.num_imported_funcs += 1;
+                        ImportKind::Func(t)
+                    }
+                    wasmparser::TypeRef::Table(t) => {
+                        let ty = TableType::from_wasmparser(&t).map_err(|e| unsupported(e, offset))?;
+                        info.tables.push(TableDecl { ty, init: None });
+                        info.num_imported_tables += 1;
+                        ImportKind::Table(ty)
+                    }
+                    wasmparser::TypeRef::Memory(m) => {
+                        let ty = MemoryType::from_wasmparser(&m);
+                        info.memories.push(ty);
+                        info.num_imported_memories += 1;
+                        ImportKind::Memory(ty)
+                    }
+                    wasmparser::TypeRef::Global(g) => {
+                        let ty = GlobalType::from_wasmparser(&g).map_err(|e| unsupported(e, offset))?;
+                        info.globals.push(ty);
+                        info.num_imported_globals += 1;
+                        ImportKind::Global(ty)
+                    }
+                    wasmparser::TypeRef::Tag(_) => {
+                        return Err(CompileError::unsupported("tags are not supported", offset))
+                    }
+                };
+                info.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), kind });
+            }
+        }
+        Payload::FunctionSection(reader) => {
+            for ty in reader.clone() {
+                info.funcs.push(ty.map_err(CompileError::malformed)?);
+            }
+        }
+        Payload::TableSection(reader) => {
+            for table in reader.clone() {
+                let table = table.map_err(CompileError::malformed)?;
+                let offset = reader.range().start;
+                let ty = TableType::from_wasmparser(&table.ty).map_err(|e| unsupported(e, offset))?;
+                let init = match table.init {
+                    wasmparser::TableInit::RefNull => None,
+                    wasmparser::TableInit::Expr(e) => Some(ConstExpr::read(&e)?),
+                };
+                info.tables.push(TableDecl { ty, init });
+            }
+        }
+        Payload::MemorySection(reader) => {
+            for mem in reader.clone() {
+                info.memories.push(MemoryType::from_wasmparser(&mem.map_err(CompileError::malformed)?));
+            }
+        }
+        Payload::GlobalSection(reader) => {
+            for global in reader.clone() {
+                let global = global.map_err(CompileError::malformed)?;
+                let ty = GlobalType::from_wasmparser(&global.ty).map_err(|e| unsupported(e, reader.range().start))?;
+                info.globals.push(ty);
+                info.global_inits.push(ConstExpr::read(&global.init_expr)?);
+            }
+        }
+        Payload::ExportSection(reader) => {
+            for export in reader.clone() {
+                let export = export.map_err(CompileError::malformed)?;
+                let index = match export.kind {
+                    wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                        EntityIndex::Func(export.index)
+                    }
+                    wasmparser::ExternalKind::Table => EntityIndex::Table(export.index),
+                    wasmparser::ExternalKind::Memory => EntityIndex::Memory(export.index),
+                    wasmparser::ExternalKind::Global => EntityIndex::Global(export.index),
+                    wasmparser::ExternalKind::Tag => {
+                        return Err(CompileError::unsupported("tags are not supported", reader.range().start,
+                        ))
+                    }
+                };
+                info.exports.push((export.name.to_string(), index));
+            }
+        }
+        Payload::StartSection { func, .. } => info.start = Some(*func),
+        Payload::ElementSection(reader) => {
+            for elem in reader.clone() {
+                let elem = elem.map_err(CompileError::malformed)?;
+                let offset = elem.range.start as usize;
+                let mode = match elem.kind {
+                    wasmparser::ElementKind::Passive => ElemMode::Passive,
+                    wasmparser::ElementKind::Declared => ElemMode::Declared,
+                    wasmparser::ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+                        table: table_index.unwrap_or(0),
+                        offset: ConstExpr::read(&offset_expr)?,
+                    },
+                };
+                let (ty, items) = match elem.items {
+                    wasmparser::ElementItems::Functions(funcs) => {
+                        let mut items = Vec::new();
+                        for f in funcs {
+                            items.push(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(CompileError::malformed)?)]));
+                        }
+                        (RefType::FUNCREF, items)
+                    }
+                    wasmparser::ElementItems::Expressions(ty, exprs) => {
+                        let ty = RefType::from_wasmparser(ty).map_err(|e| unsupported(e, offset))?;
+                        let mut items = Vec::new();
+                        for e in exprs {
+                            items.push(ConstExpr::read(&e.map_err(CompileError::malformed)?)?);
+                        }
+                        (ty, items)
+                    }
+                };
+                info.elems.push(ElemSegment { mode, ty, items });
+            }
+        }
+        Payload::DataSection(reader) => {
+            for data in reader.clone() {
+                let data = data.map_err(CompileError::malformed)?;
+                let mode = match data.kind {
+                    wasmparser::DataKind::Passive => DataMode::Passive,
+                    wasmparser::DataKind::Active { memory_index, offset_expr } => {
+                        DataMode::Active { memory: memory_index, offset: ConstExpr::read(&offset_expr)? }
+                    }
+                };
+                info.datas.push(DataSegment { mode, bytes: data.data.into() });
+            }
+        }
+        Payload::CustomSection(reader) if reader.name() == "name" => {
+            // A malformed name section does not make the module invalid:
+            // names are read on a best-effort basis.
+            let names = wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(
+                reader.data(),
+                reader.data_offset(),
+            ));
+            let _ = read_names(info, names);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn read_names(info: &mut ModuleInfo, names: wasmparser::NameSectionReader<'_>) -> wasmparser::Result<()> {
+    for name in names {
+        match name? {
+            wasmparser::Name::Module { name, .. } => info.name = Some(name.to_string()),
+            wasmparser::Name::Function(map) => {
+                for naming in map {
+                    let naming = naming?;
+                    info.func_names.insert(naming.index, naming.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn unsupported(err: anyhow::Error, offset: impl TryInto<usize>) -> CompileError {
+    CompileError::unsupported(err.to_string(), offset)
+}

@@ -1,0 +1,137 @@
+//! Engine configuration: which WebAssembly features are on, which tier runs
+//! code, and the limits that protect the host.
+
+use anyhow::{bail, Result};
+use wasmparser::WasmFeatures;
+
+/// Which execution tier compiles and runs WebAssembly code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// The best tier available on this host. Today that is the interpreter.
+    #[default]
+    Auto,
+    /// The Cranelift JIT (not available yet: choosing it is an error at `Engine::new`).
+    Cranelift,
+    /// The portable interpreter.
+    Interpreter,
+}
+
+/// Global configuration of an [`Engine`](crate::Engine).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) features: WasmFeatures,
+    pub(crate) strategy: Strategy,
+    pub(crate) max_wasm_stack: usize,
+}
+
+/// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
+pub(crate) fn supported_features() -> WasmFeatures {
+    WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::FLOATS
+        | WasmFeatures::GC_TYPES
+}
+
+/// Proposals Kiln knows by name: the `-W` flag's vocabulary.
+const PROPOSALS: &[(&str, WasmFeatures)] = &[
+    ("mutable-global", WasmFeatures::MUTABLE_GLOBAL),
+    ("nontrapping-float-to-int", WasmFeatures::SATURATING_FLOAT_TO_INT),
+    ("sign-extension", WasmFeatures::SIGN_EXTENSION),
+    ("reference-types", WasmFeatures::REFERENCE_TYPES),
+    ("multi-value", WasmFeatures::MULTI_VALUE),
+    ("bulk-memory", WasmFeatures::BULK_MEMORY),
+    ("simd", WasmFeatures::SIMD),
+    ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
+    ("threads", WasmFeatures::THREADS),
+    ("tail-call", WasmFeatures::TAIL_CALL),
+    ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ("exceptions", WasmFeatures::EXCEPTIONS),
+    ("memory64", WasmFeatures::MEMORY64),
+    ("extended-const", WasmFeatures::EXTENDED_CONST),
+    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+    ("gc", WasmFeatures::GC),
+    ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
+    ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+impl Config {
+    /// The default configuration: every supported proposal on, the best
+    /// tier, a 512 KiB wasm stack.
+    pub fn new() -> Config {
+        Config { features: supported_features(), strategy: Strategy::Auto, max_wasm_stack: 512 * 1024 }
+    }
+
+    /// Picks the execution tier.
+    pub fn strategy(&mut self, strategy: Strategy) -> &mut Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// The most stack, in bytes, that WebAssembly code may use before it traps
+    /// with "call stack exhausted". The interpreter counts its value slots
+    /// (8 bytes each) and a fixed overhead per frame against it.
+    pub fn max_wasm_stack(&mut self, size: usize) -> &mut Self {
+        self.max_wasm_stack = size;
+        self
+    }
+
+    /// Turns a proposal on or off by its name (the names `kiln wast -W` and
+    /// Wasmtime's `-W` use, e.g. `multi-value`, `bulk-memory`, `simd`).
+    /// Turning on a proposal Kiln does not implement yet is accepted here and
+    /// refused by [`Engine::new`](crate::Engine::new), with its name.
+    pub fn wasm_feature(&mut self, name: &str, enable: bool) -> Result<&mut Self> {
+        let Some((_, flag)) = PROPOSALS.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = PROPOSALS.iter().map(|(n, _)| *n).collect();
+            bail!("unknown WebAssembly proposal `{name}` (known: {})", names.join(", "));
+        };
+        self.features.set(*flag, enable);
+        Ok(self)
+    }
+
+    /// Turns multi-value on or off.
+    pub fn wasm_multi_value(&mut self, enable: bool) -> &mut Self {
+        self.features.set(WasmFeatures::MULTI_VALUE, enable);
+        self
+    }
+    /// Turns bulk memory on or off.
+    pub fn wasm_bulk_memory(&mut self, enable: bool) -> &mut Self {
+        self.features.set(WasmFeatures::BULK_MEMORY, enable);
+        self
+    }
+    /// Turns reference types on or off.
+    pub fn wasm_reference_types(&mut self, enable: bool) -> &mut Self {
+        self.features.set(WasmFeatures::REFERENCE_TYPES, enable);
+        self
+    }
+    /// Turns SIMD on or off (not implemented yet: turning it on is refused by `Engine::new`).
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.set(WasmFeatures::SIMD, enable);
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        let unsupported = self.features - supported_features();
+        for (name, flag) in PROPOSALS {
+            if unsupported.intersects(*flag) {
+                bail!("the WebAssembly proposal `{name}` is not supported by Kiln yet");
+            }
+        }
+        if self.strategy == Strategy::Cranelift {
+            bail!("the Cranelift tier is not available yet; use Strategy::Interpreter or Strategy::Auto");
+        }
+        if self.max_wasm_stack < 4096 {
+            bail!("max_wasm_stack of {} bytes is too small (at least 4096)", self.max_wasm_stack);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! Globals as the embedding API shows them.
+
+use crate::store::{AsContext, AsContextMut};
+use crate::types::{GlobalType, Mutability};
+use crate::values::Val;
+use crate::vm::{GlobalEntry, StoreId, StoreOpaque};
+use anyhow::{bail, Result};
+
+/// A global variable: a handle into its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Global {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Global {
+    /// A new global of type `ty` holding `value`.
+    pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
+        let store = &mut store.as_context_mut().0.opaque;
+        let value = value.to_slot(store, ty.content())?;
+        store.globals.push(GlobalEntry { ty, value });
+        Ok(Global { store: store.id, index: (store.globals.len() - 1) as u32 })
+    }
+
+    fn check(&self, store: &StoreOpaque) -> Result<()> {
+        if store.id != self.store {
+            bail!("global used with the wrong store");
+        }
+        Ok(())
+    }
+
+    /// The current value.
+    ///
+    /// # Panics
+    /// When used with another store than the global's own.
+    pub fn get(&self, store: impl AsContext) -> Val {
+        let store = &store.as_context().0.opaque;
+        self.check(store).expect("Global::get");
+        let g = &store.globals[self.index as usize];
+        Val::from_slot(store, g.ty.content(), g.value)
+    }
+
+    /// Sets the value: errors when the global is immutable or the value has
+    /// the wrong type.
+    pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<()> {
+        let store = &mut store.as_context_mut().0.opaque;
+        self.check(store)?;
+        let ty = store.globals[self.index as usize].ty;
+        if ty.mutability() == Mutability::Const {
+            bail!("immutable global cannot be set");
+        }
+        let v = value.to_slot(store, ty.content())?;
+        store.globals[self.index as usize].value = v;
+        Ok(())
+    }
+
+    /// The global's type.
+    ///
+    /// # Panics
+    /// When used with another store than the global's own.
+    pub fn ty(&self, store: impl AsContext) -> GlobalType {
+        let store = &store.as_context().0.opaque;
+        self.check(store).expect("Global::ty");
+        store.globals[self.index as usize].ty
+    }
+}

@@ -1,0 +1,415 @@
+//! Instantiation and instances.
+
+use crate::compile::{DataMode, ElemMode, EntityIndex, ImportKind};
+use crate::func::{func_type_parts, Func, TypedFunc, WasmParams, WasmResults};
+use crate::global::Global;
+use crate::memory::Memory;
+use crate::module::Module;
+use crate::store::{AsContext, AsContextMut, StoreInner};
+use crate::table::Table;
+use crate::trap::Trap;
+use crate::types::{ExternType, MemoryType, TableType};
+use crate::vm::{self, FuncEntry, FuncKind, GlobalEntry, InstanceEntry, LinearMemory, StoreId, StoreOpaque};
+use anyhow::{anyhow, bail, Context, Result};
+
+/// Something an instance exports or imports.
+#[derive(Clone, Copy, Debug)]
+pub enum Extern {
+    /// A function.
+    Func(Func),
+    /// A global.
+    Global(Global),
+    /// A table.
+    Table(Table),
+    /// A linear memory.
+    Memory(Memory),
+}
+
+impl Extern {
+    /// The function, if this is one.
+    pub fn into_func(self) -> Option<Func> {
+        if let Extern::Func(f) = self {
+            Some(f)
+        } else {
+            None
+        }
+    }
+    /// The global, if this is one.
+    pub fn into_global(self) -> Option<Global> {
+        if let Extern::Global(g) = self {
+            Some(g)
+        } else {
+            None
+        }
+    }
+    /// The table, if this is one.
+    pub fn into_table(self) -> Option<Table> {
+        if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+    /// The memory, if this is one.
+    pub fn into_memory(self) -> Option<Memory> {
+        if let Extern::Memory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
+    }
+    /// The type of the item.
+    ///
+    /// # Panics
+    /// When used with another store than the item's own.
+    pub fn ty(&self, store: impl AsContext) -> ExternType {
+        let store = store.as_context();
+        match self {
+            Extern::Func(f) => ExternType::Func(f.ty(&store)),
+            Extern::Global(g) => ExternType::Global(g.ty(&store)),
+            Extern::Table(t) => ExternType::Table(t.ty(&store)),
+            Extern::Memory(m) => ExternType::Memory(m.ty(&store)),
+        }
+    }
+    fn store_id(&self) -> StoreId {
+        match self {
+            Extern::Func(f) => f.store_id(),
+            Extern::Global(g) => g.store,
+            Extern::Table(t) => t.store,
+            Extern::Memory(m) => m.store,
+        }
+    }
+}
+
+impl From<Func> for Extern {
+    fn from(f: Func) -> Extern {
+        Extern::Func(f)
+    }
+}
+impl From<Global> for Extern {
+    fn from(g: Global) -> Extern {
+        Extern::Global(g)
+    }
+}
+impl From<Table> for Extern {
+    fn from(t: Table) -> Extern {
+        Extern::Table(t)
+    }
+}
+impl From<Memory> for Extern {
+    fn from(m: Memory) -> Extern {
+        Extern::Memory(m)
+    }
+}
+
+/// One export of an instance.
+#[derive(Clone, Debug)]
+pub struct Export<'a> {
+    name: &'a str,
+    ext: Extern,
+}
+
+impl<'a> Export<'a> {
+    /// The export's name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+    /// The exported item.
+    pub fn into_extern(self) -> Extern {
+        self.ext
+    }
+}
+
+/// An instantiated module: a handle into its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instance {
+    store: StoreId,
+    index: u32,
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the order of
+    /// `module.imports()`. Runs the start function, if any. Does not run
+    /// `_start` or `_initialize` (a [`Linker`](crate::Linker) runs
+    /// `_initialize`).
+    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
+        instantiate(store.as_context_mut().0, module, imports)
+    }
+
+    fn check(&self, store: &StoreOpaque) -> Result<()> {
+        if store.id != self.store {
+            bail!("instance used with the wrong store");
+        }
+        Ok(())
+    }
+
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The module this is an instance of.
+    pub fn module<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> &'a Module {
+        let store = store.into().0;
+        self.check(&store.opaque).expect("Instance::module");
+        &store.opaque.instances[self.index as usize].module
+    }
+
+    /// The export called `name`, if there is one.
+    pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
+        let store = &store.as_context_mut().0.opaque;
+        self.check(store).ok()?;
+        export_of(store, self.index, name)
+    }
+
+    /// All exports, in the module's order.
+    pub fn exports<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContextMut<'a, T>>) -> Vec<Export<'a>> {
+        let store = store.into().0;
+        if self.check(&store.opaque).is_err() {
+            return Vec::new();
+        }
+        let opaque: &'a StoreOpaque = &store.opaque;
+        let module = &opaque.instances[self.index as usize].module;
+        module
+            .info()
+            .exports
+            .iter()
+            .map(|(name, index)| Export { name: name.as_str(), ext: resolve(opaque, self.index, *index) })
+            .collect()
+    }
+
+    /// The exported function `name`.
+    pub fn get_func(&self, store: impl AsContextMut, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// The exported function `name`, typed: errors when it is missing or has
+    /// another type.
+    pub fn get_typed_func<Params: WasmParams, Results: WasmResults>(
+        &self,
+        mut store: impl AsContextMut,
+        name: &str,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let func = self
+            .get_func(&mut store, name)
+            .ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
+        func.typed(&store).with_context(|| format!("failed to convert function `{name}` to the given type"))
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, store: impl AsContextMut, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+    /// The exported table `name`.
+    pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+    /// The exported global `name`.
+    pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+}
+
+pub(crate) fn export_of(store: &StoreOpaque, instance: u32, name: &str) -> Option<Extern> {
+    let index = store.instances[instance as usize].module.info().export(name)?;
+    Some(resolve(store, instance, index))
+}
+
+fn resolve(store: &StoreOpaque, instance: u32, index: EntityIndex) -> Extern {
+    let inst = &store.instances[instance as usize];
+    match index {
+        EntityIndex::Func(i) => Extern::Func(Func::from_raw(store.id, inst.funcs[i as usize])),
+        EntityIndex::Table(i) => Extern::Table(Table { store: store.id, index: inst.tables[i as usize] }),
+        EntityIndex::Memory(i) => Extern::Memory(Memory { store: store.id, index: inst.memories[i as usize] }),
+        EntityIndex::Global(i) => Extern::Global(Global { store: store.id, index: inst.globals[i as usize] }),
+    }
+}
+
+fn memory_matches(actual: &MemoryType, actual_pages: u64, wanted: &MemoryType) -> bool {
+    actual_pages >= wanted.minimum()
+        && match wanted.maximum() {
+            None => true,
+            Some(max) => actual.maximum().is_some_and(|m| m <= max),
+        }
+}
+
+fn table_matches(actual: &TableType, actual_size: u64, wanted: &TableType) -> bool {
+    actual.element() == wanted.element()
+        && actual_size >= wanted.minimum()
+        && match wanted.maximum() {
+            None => true,
+            Some(max) => actual.maximum().is_some_and(|m| m <= max),
+        }
+}
+
+/// Checks the imports, creates the instance's entities, runs the element
+/// and data segments and the start function.
+pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+    if !crate::Engine::same(module.engine(), &store.opaque.engine) {
+        bail!("cross-`Engine` instantiation is not supported: the module and the store have different engines");
+    }
+    let info = module.info();
+    if imports.len() != info.imports.len() {
+        bail!("expected {} imports, found {}", info.imports.len(), imports.len());
+    }
+    let opaque = &mut store.opaque;
+    let instance = opaque.instances.len() as u32;
+    let mut funcs = Vec::with_capacity(info.funcs.len());
+    let mut tables = Vec::with_capacity(info.tables.len());
+    let mut memories = Vec::with_capacity(info.memories.len());
+    let mut globals = Vec::with_capacity(info.globals.len());
+
+    for (import, ext) in info.imports.iter().zip(imports) {
+        let what = || format!("incompatible import type for `{}::{}`", import.module, import.name);
+        if ext.store_id() != opaque.id {
+            bail!("{}: the item belongs to another store", what());
+        }
+        match (&import.kind, ext) {
+            (ImportKind::Func(t), Extern::Func(f)) => {
+                if f.sig(opaque) != info.sigs[*t as usize] {
+                    let actual = func_type_parts(opaque, &store.host_funcs, f.index());
+                    bail!("{}: expected {}, found {}", what(), info.types[*t as usize], actual);
+                }
+                funcs.push(f.index());
+            }
+            (ImportKind::Global(t), Extern::Global(g)) => {
+                let actual = opaque.globals[g.index as usize].ty;
+                if actual != *t {
+                    bail!("{}: expected {}, found {}", what(), ExternType::Global(*t), ExternType::Global(actual));
+                }
+                globals.push(g.index);
+            }
+            (ImportKind::Memory(t), Extern::Memory(m)) => {
+                let actual = memory_type_of(opaque, m.index);
+                if !memory_matches(&actual, actual.minimum(), t) {
+                    bail!("{}: expected {}, found {}", what(), ExternType::Memory(*t), ExternType::Memory(actual));
+                }
+                memories.push(m.index);
+            }
+            (ImportKind::Table(t), Extern::Table(tb)) => {
+                let table = &opaque.tables[tb.index as usize];
+                if !table_matches(&table.ty, table.size() as u64, t) {
+                    bail!("{}: expected {}, found {}", what(), ExternType::Table(*t), ExternType::Table(table.ty));
+                }
+                tables.push(tb.index);
+            }
+            (kind, ext) => {
+                let wanted = match kind {
+                    ImportKind::Func(_) => "function",
+                    ImportKind::Global(_) => "global",
+                    ImportKind::Memory(_) => "memory",
+                    ImportKind::Table(_) => "table",
+                };
+                let found = match ext {
+                    Extern::Func(_) => "function",
+                    Extern::Global(_) => "global",
+                    Extern::Memory(_) => "memory",
+                    Extern::Table(_) => "table",
+                };
+                bail!("{}: expected a {wanted}, found a {found}", what());
+            }
+        }
+    }
+
+    // Defined functions.
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let id = opaque.push_func(FuncEntry { kind: FuncKind::Wasm { instance, index }, sig: info.func_sig(index) });
+        funcs.push(id);
+    }
+    // Globals (their initialisers may read earlier globals and name functions).
+    for (i, init) in info.global_inits.iter().enumerate() {
+        let ty = info.globals[info.num_imported_globals as usize + i];
+        let value = init.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1);
+        opaque.globals.push(GlobalEntry { ty, value });
+        globals.push((opaque.globals.len() - 1) as u32);
+    }
+    for decl in &info.tables[info.num_imported_tables as usize..] {
+        let init = match &decl.init {
+            Some(e) => e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1),
+            None => 0,
+        };
+        opaque.tables.push(vm::Table::new(decl.ty, init)?);
+        tables.push((opaque.tables.len() - 1) as u32);
+    }
+    for ty in &info.memories[info.num_imported_memories as usize..] {
+        opaque.memories.push(LinearMemory::new(ty.minimum(), ty.maximum())?);
+        memories.push((opaque.memories.len() - 1) as u32);
+    }
+    let elems: Vec<Option<Box<[u64]>>> = info
+        .elems
+        .iter()
+        .map(|seg| {
+            let items = seg
+                .items
+                .iter()
+                .map(|e| e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1))
+                .collect();
+            Some(items)
+        })
+        .collect();
+    opaque.instances.push(InstanceEntry {
+        module: module.clone(),
+        funcs: funcs.into(),
+        tables: tables.into(),
+        memories: memories.into(),
+        globals: globals.into(),
+        data_dropped: vec![false; info.datas.len()].into(),
+        elems: elems.into(),
+        started: false,
+    });
+
+    initialize_segments(opaque, instance)?;
+
+    let handle = Instance { store: opaque.id, index: instance };
+    if let Some(start) = info.start {
+        let fid = store.opaque.instances[instance as usize].funcs[start as usize];
+        crate::func::call_raw(store, fid, &mut [])?;
+    }
+    Ok(handle)
+}
+
+/// The type of a memory as it is now: current size and declared maximum.
+pub(crate) fn memory_type_of(store: &StoreOpaque, index: u32) -> MemoryType {
+    let mem = &store.memories[index as usize];
+    MemoryType::new(mem.pages() as u32, mem.declared_max().map(|m| m as u32))
+}
+
+/// Applies the active element segments, then the active data segments, in
+/// order; a segment out of bounds traps (earlier segments stay applied).
+fn initialize_segments(store: &mut StoreOpaque, instance: u32) -> Result<()> {
+    let module = store.instances[instance as usize].module.clone();
+    let info = module.info();
+    for (i, seg) in info.elems.iter().enumerate() {
+        match &seg.mode {
+            ElemMode::Active { table, offset } => {
+                let inst = &store.instances[instance as usize];
+                let offset = offset.eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+                    as u32 as usize;
+                let t = inst.tables[*table as usize] as usize;
+                let items = inst.elems[i].clone().unwrap_or_default();
+                let elements = &mut store.tables[t].elements;
+                match elements.get_mut(offset..offset + items.len()) {
+                    Some(dst) => dst.copy_from_slice(&items),
+                    None => return Err(Trap::TableOutOfBounds.into()),
+                }
+                store.instances[instance as usize].elems[i] = None;
+            }
+            ElemMode::Declared => store.instances[instance as usize].elems[i] = None,
+            ElemMode::Passive => {}
+        }
+    }
+    for (i, seg) in info.datas.iter().enumerate() {
+        if let DataMode::Active { memory, offset } = &seg.mode {
+            let inst = &store.instances[instance as usize];
+            let offset = offset.eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+                as u32 as usize;
+            let m = inst.memories[*memory as usize] as usize;
+            let data = store.memories[m].data_mut();
+            match data.get_mut(offset..offset + seg.bytes.len()) {
+                Some(dst) => dst.copy_from_slice(&seg.bytes),
+                None => return Err(Trap::MemoryOutOfBounds.into()),
+            }
+            store.instances[instance as usize].data_dropped[i] = true;
+        }
+    }
+    Ok(())
+}

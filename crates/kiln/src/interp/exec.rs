@@ -1,0 +1,819 @@
+//! The interpreter's executor: runs translated code over a value stack of
+//! 64-bit slots. Wasm-to-wasm calls push a frame record and keep going in
+//! the same loop, so deep wasm recursion never deepens the host stack.
+
+use super::ir::Op;
+use crate::func::{Caller, HostFunc};
+use crate::module::Module;
+use crate::store::StoreInner;
+use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
+use crate::vm::{FuncKind, ValRaw};
+use anyhow::Result;
+
+/// What a frame costs against `max_wasm_stack` besides its slots.
+const FRAME_OVERHEAD_SLOTS: usize = 4;
+/// What entering wasm from the host costs: bounds the host stack used by
+/// host → wasm → host → wasm nesting.
+const ACTIVATION_COST_BYTES: usize = 16 * 1024;
+
+/// A suspended caller.
+#[derive(Clone, Copy)]
+struct Frame {
+    instance: u32,
+    func: u32,
+    pc: usize,
+    base: usize,
+}
+
+/// Where the executor is.
+struct Position {
+    instance: u32,
+    func: u32,
+    pc: usize,
+}
+
+/// Calls the wasm function `func` of `instance` with arguments in `args`;
+/// results replace them.
+pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, args: &mut [ValRaw]) -> Result<()> {
+    let max_bytes = store.opaque.engine.config().max_wasm_stack;
+    let in_use = store.opaque.stack_in_use;
+    if in_use + ACTIVATION_COST_BYTES > max_bytes {
+        return Err(Trap::StackOverflow.into());
+    }
+    let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;
+    let module = store.opaque.instances[instance as usize].module.clone();
+    let code = module.code(func);
+    let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
+
+    let mut stack = std::mem::take(&mut store.opaque.stack);
+    let needed = code.frame_size as usize;
+    if needed > limit {
+        return Err(with_backtrace(Trap::StackOverflow.into(), backtrace_of(store, &[], &Position { instance, func, pc: 0 })));
+    }
+    if stack.len() < needed {
+        stack.resize(needed.max(1024), 0);
+    }
+    for (slot, arg) in stack[..num_params].iter_mut().zip(args.iter()) {
+        *slot = arg.slot();
+    }
+    stack[num_params..code.num_locals as usize].fill(0);
+
+    let mut frames = Vec::new();
+    let outcome = run(store, &mut stack, &mut frames, instance, func, limit, in_use);
+    if outcome.is_ok() {
+        for (arg, slot) in args.iter_mut().zip(&stack[..num_results]) {
+            *arg = ValRaw::from_slot(*slot);
+        }
+    }
+    // Keep the bigger buffer for the next call.
+    if stack.len() > store.opaque.stack.len() {
+        store.opaque.stack = stack;
+    }
+    outcome
+}
+
+fn backtrace_of<T>(store: &StoreInner<T>, frames: &[Frame], pos: &Position) -> WasmBacktrace {
+    let mut out = Vec::with_capacity(frames.len() + 1);
+    let mut push = |instance: u32, func: u32, pc: usize| {
+        let module = &store.opaque.instances[instance as usize].module;
+        let info = module.info();
+        let code = module.code(func);
+        out.push(FrameInfo {
+            module_name: info.name.clone(),
+            func_index: func,
+            func_name: info.func_names.get(&func).cloned(),
+            offset: code.offsets.get(pc.saturating_sub(1)).map(|o| *o as usize),
+        });
+    };
+    push(pos.instance, pos.func, pos.pc);
+    for f in frames.iter().rev() {
+        push(f.instance, f.func, f.pc);
+    }
+    WasmBacktrace { frames: out, cause: None }
+}
+
+enum Exit {
+    Trap(Trap),
+    Host(anyhow::Error),
+}
+
+impl From<Trap> for Exit {
+    fn from(t: Trap) -> Exit {
+        Exit::Trap(t)
+    }
+}
+
+fn run<T>(
+    store: &mut StoreInner<T>,
+    stack: &mut Vec<u64>,
+    frames: &mut Vec<Frame>,
+    instance: u32,
+    func: u32,
+    limit: usize,
+    in_use: usize,
+) -> Result<()> {
+    let mut pos = Position { instance, func, pc: 0 };
+    let mut base = 0usize;
+    match execute(store, stack, frames, &mut pos, &mut base, limit, in_use) {
+        Ok(()) => Ok(()),
+        Err(exit) => {
+            let bt = backtrace_of(store, frames, &pos);
+            let err = match exit {
+                Exit::Trap(t) => anyhow::Error::new(t),
+                Exit::Host(e) => e,
+            };
+            Err(with_backtrace(err, bt))
+        }
+    }
+}
+
+#[inline(always)]
+fn f32_of(v: u64) -> f32 {
+    f32::from_bits(v as u32)
+}
+#[inline(always)]
+fn f64_of(v: u64) -> f64 {
+    f64::from_bits(v)
+}
+#[inline(always)]
+fn from_f32(v: f32) -> u64 {
+    v.to_bits() as u64
+}
+#[inline(always)]
+fn from_f64(v: f64) -> u64 {
+    v.to_bits()
+}
+
+fn fmin<F: PartialOrd + Copy + std::ops::Add<Output = F>>(a: F, b: F, a_bits: u64, b_bits: u64, from: impl Fn(u64) -> F) -> F {
+    #[allow(clippy::eq_op)]
+    if a != a || b != b {
+        a + b
+    } else if a == b {
+        from(a_bits | b_bits)
+    } else if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+fn fmax<F: PartialOrd + Copy + std::ops::Add<Output = F>>(a: F, b: F, a_bits: u64, b_bits: u64, from: impl Fn(u64) -> F) -> F {
+    #[allow(clippy::eq_op)]
+    if a != a || b != b {
+        a + b
+    } else if a == b {
+        from(a_bits & b_bits)
+    } else if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Checks a float-to-int truncation: NaN and out-of-range values trap.
+/// `lo` and `hi` are exclusive bounds of the valid range.
+#[inline(always)]
+fn trunc_check(x: f64, lo: f64, hi: f64) -> Result<(), Trap> {
+    if x.is_nan() {
+        Err(Trap::BadConversionToInteger)
+    } else if x <= lo || x >= hi {
+        Err(Trap::IntegerOverflow)
+    } else {
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute<T>(
+    store: &mut StoreInner<T>,
+    stack: &mut Vec<u64>,
+    frames: &mut Vec<Frame>,
+    pos: &mut Position,
+    base_out: &mut usize,
+    limit: usize,
+    in_use: usize,
+) -> Result<(), Exit> {
+    let entry_depth = frames.len();
+    let mut module: Module = store.opaque.instances[pos.instance as usize].module.clone();
+    let mut mem: usize = memory0(store, pos.instance);
+    let mut base = *base_out;
+    let mut host_buf: Vec<ValRaw> = Vec::new();
+
+    'frame: loop {
+        let code = module.code(pos.func);
+        let ops: &[Op] = &code.ops;
+        let frame_size = code.frame_size as usize;
+        let s: &mut [u64] = &mut stack[base..base + frame_size];
+        let mut pc = pos.pc;
+
+        macro_rules! trap {
+            ($t:expr) => {{
+                pos.pc = pc;
+                *base_out = base;
+                return Err(Exit::Trap($t));
+            }};
+        }
+        macro_rules! tryt {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(t) => trap!(t),
+                }
+            };
+        }
+        macro_rules! i32bin {
+            ($d:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = s[$a as usize] as u32;
+                let $y = s[$b as usize] as u32;
+                s[$d as usize] = ($e) as u32 as u64;
+            }};
+        }
+        macro_rules! i64bin {
+            ($d:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
+                let $x = s[$a as usize];
+                let $y = s[$b as usize];
+                s[$d as usize] = ($e) as u64;
+            }};
+        }
+        macro_rules! cmp {
+            ($d:ident, $a:ident, $b:ident, $t:ty, $conv:expr, |$x:ident, $y:ident| $e:expr) => {{
+                let $x: $t = $conv(s[$a as usize]);
+                let $y: $t = $conv(s[$b as usize]);
+                s[$d as usize] = ($e) as u64;
+            }};
+        }
+        macro_rules! un {
+            ($d:ident, $a:ident, |$x:ident| $e:expr) => {{
+                let $x = s[$a as usize];
+                s[$d as usize] = $e;
+            }};
+        }
+        macro_rules! load {
+            ($d:ident, $a:ident, $off:ident, $n:literal, |$bytes:ident| $e:expr) => {{
+                let addr = s[$a as usize] as u32 as u64;
+                let $bytes = tryt!(store.opaque.memories[mem].load::<$n>(addr, $off));
+                s[$d as usize] = $e;
+            }};
+        }
+        macro_rules! store {
+            ($a:ident, $v:ident, $off:ident, |$x:ident| $e:expr) => {{
+                let addr = s[$a as usize] as u32 as u64;
+                let $x = s[$v as usize];
+                tryt!(store.opaque.memories[mem].store(addr, $off, $e));
+            }};
+        }
+        macro_rules! br_if {
+            ($cond:expr, $target:ident) => {{
+                if $cond {
+                    pc = $target as usize;
+                }
+            }};
+        }
+
+        // Pushes the caller's frame and makes room for a callee frame at
+        // `$callee_base`, or traps when the wasm stack limit is reached.
+        macro_rules! enter {
+            ($callee_base:expr, $frame_size:expr, $np:expr, $nl:expr) => {{
+                let callee_base: usize = $callee_base;
+                let end = callee_base + $frame_size;
+                if end + (frames.len() + 1) * FRAME_OVERHEAD_SLOTS > limit {
+                    trap!(Trap::StackOverflow);
+                }
+                frames.push(Frame { instance: pos.instance, func: pos.func, pc, base });
+                if end > stack.len() {
+                    let new_len = (stack.len() * 2).max(end).min(limit.max(end));
+                    stack.resize(new_len, 0);
+                }
+                stack[callee_base + $np..callee_base + $nl].fill(0);
+                base = callee_base;
+                pos.pc = 0;
+            }};
+        }
+
+        // Enters the function `$fid` of the store, its arguments at `$callee`.
+        macro_rules! call_func {
+            ($fid:expr, $callee:expr) => {{
+                let fid = $fid as usize;
+                let callee_base = base + $callee as usize;
+                match store.opaque.funcs[fid].kind {
+                    FuncKind::Wasm { instance, index } => {
+                        let callee_module =
+                            if instance != pos.instance { Some(store.opaque.instances[instance as usize].module.clone()) } else { None };
+                        let callee = callee_module.as_ref().unwrap_or(&module).code(index);
+                        let (frame_size, np, nl) =
+                            (callee.frame_size as usize, callee.num_params as usize, callee.num_locals as usize);
+                        enter!(callee_base, frame_size, np, nl);
+                        if let Some(m) = callee_module {
+                            module = m;
+                            mem = memory0(store, instance);
+                        }
+                        pos.instance = instance;
+                        pos.func = index;
+                        continue 'frame;
+                    }
+                    FuncKind::Host { index } => {
+                        let f: HostFunc<T> = store.host_funcs[index as usize].func.clone();
+                        let (np, nr) = {
+                            let ty = &store.host_funcs[index as usize].ty;
+                            (ty.params().len(), ty.results().len())
+                        };
+                        host_buf.clear();
+                        host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
+                        host_buf.resize(np.max(nr), ValRaw::default());
+                        store.opaque.stack_in_use = in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
+                        let result = f(Caller::new(store, Some(pos.instance)), &mut host_buf);
+                        store.opaque.stack_in_use = in_use;
+                        if let Err(e) = result {
+                            pos.pc = pc;
+                            *base_out = base;
+                            return Err(Exit::Host(e));
+                        }
+                        for (i, v) in host_buf[..nr].iter().enumerate() {
+                            s[$callee as usize + i] = v.slot();
+                        }
+                    }
+                }
+            }};
+        }
+
+        loop {
+            let op = ops[pc];
+            pc += 1;
+            match op {
+                Op::Copy { d, a } => s[d as usize] = s[a as usize],
+                Op::Const32 { d, v } => s[d as usize] = v as u64,
+                Op::Const64 { d, v } => s[d as usize] = v,
+                Op::I32AddImm { d, a, imm } => s[d as usize] = (s[a as usize] as u32).wrapping_add(imm as u32) as u64,
+                Op::I64AddImm { d, a, imm } => s[d as usize] = s[a as usize].wrapping_add(imm as i64 as u64),
+                Op::Select { d, a, b } => {
+                    let c = s[d as usize + 2] as u32;
+                    s[d as usize] = if c != 0 { s[a as usize] } else { s[b as usize] };
+                }
+
+                Op::Br { target } => pc = target as usize,
+                Op::BrIfNez { c, target } => br_if!(s[c as usize] as u32 != 0, target),
+                Op::BrIfEqz { c, target } => br_if!(s[c as usize] as u32 == 0, target),
+                Op::BrIfI32Eq { a, b, target } => br_if!(s[a as usize] as u32 == s[b as usize] as u32, target),
+                Op::BrIfI32Ne { a, b, target } => br_if!(s[a as usize] as u32 != s[b as usize] as u32, target),
+                Op::BrIfI32LtS { a, b, target } => br_if!((s[a as usize] as i32) < s[b as usize] as i32, target),
+                Op::BrIfI32LtU { a, b, target } => br_if!((s[a as usize] as u32) < s[b as usize] as u32, target),
+                Op::BrIfI32GtS { a, b, target } => br_if!(s[a as usize] as i32 > s[b as usize] as i32, target),
+                Op::BrIfI32GtU { a, b, target } => br_if!(s[a as usize] as u32 > s[b as usize] as u32, target),
+                Op::BrIfI32LeS { a, b, target } => br_if!(s[a as usize] as i32 <= s[b as usize] as i32, target),
+                Op::BrIfI32LeU { a, b, target } => br_if!(s[a as usize] as u32 <= s[b as usize] as u32, target),
+                Op::BrIfI32GeS { a, b, target } => br_if!(s[a as usize] as i32 >= s[b as usize] as i32, target),
+                Op::BrIfI32GeU { a, b, target } => br_if!(s[a as usize] as u32 >= s[b as usize] as u32, target),
+                Op::BrTable { idx, len } => {
+                    let i = (s[idx as usize] as u32).min(len);
+                    pc += i as usize;
+                }
+                Op::Unreachable {} => trap!(Trap::UnreachableCodeReached),
+                Op::Return { src, n } => {
+                    if n == 1 {
+                        s[0] = s[src as usize];
+                    } else if n > 1 {
+                        s.copy_within(src as usize..(src + n) as usize, 0);
+                    }
+                    if frames.len() == entry_depth {
+                        return Ok(());
+                    }
+                    let caller = frames.pop().expect("caller frame");
+                    if caller.instance != pos.instance {
+                        module = store.opaque.instances[caller.instance as usize].module.clone();
+                        mem = memory0(store, caller.instance);
+                    }
+                    pos.instance = caller.instance;
+                    pos.func = caller.func;
+                    pos.pc = caller.pc;
+                    base = caller.base;
+                    continue 'frame;
+                }
+                Op::Call { func, base: callee } => {
+                    let callee_code = module.code(func);
+                    let (frame_size, np, nl) =
+                        (callee_code.frame_size as usize, callee_code.num_params as usize, callee_code.num_locals as usize);
+                    enter!(base + callee as usize, frame_size, np, nl);
+                    pos.func = func;
+                    continue 'frame;
+                }
+                Op::CallImport { func, base: callee } => {
+                    let fid = store.opaque.instances[pos.instance as usize].funcs[func as usize];
+                    call_func!(fid, callee);
+                }
+                Op::CallIndirect { table, ty, base: callee } => {
+                    let inst = &store.opaque.instances[pos.instance as usize];
+                    let t = inst.tables[table as usize] as usize;
+                    let expected = module.info().sigs[ty as usize];
+                    let nparams = module.info().types[ty as usize].params().len();
+                    let i = s[callee as usize + nparams] as u32 as usize;
+                    let Some(&elem) = store.opaque.tables[t].elements.get(i) else {
+                        trap!(Trap::TableOutOfBounds)
+                    };
+                    if elem == 0 {
+                        trap!(Trap::IndirectCallToNull);
+                    }
+                    let fid = elem - 1;
+                    if store.opaque.funcs[fid as usize].sig != expected {
+                        trap!(Trap::BadSignature);
+                    }
+                    call_func!(fid, callee);
+                }
+
+                Op::GlobalGet { d, g } => {
+                    let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
+                    s[d as usize] = store.opaque.globals[gid as usize].value;
+                }
+                Op::GlobalSet { g, a } => {
+                    let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
+                    store.opaque.globals[gid as usize].value = s[a as usize];
+                }
+
+                Op::I32Load { d, a, off } => load!(d, a, off, 4, |b| u32::from_le_bytes(b) as u64),
+                Op::I64Load { d, a, off } => load!(d, a, off, 8, |b| u64::from_le_bytes(b)),
+                Op::I32Load8S { d, a, off } => load!(d, a, off, 1, |b| b[0] as i8 as i32 as u32 as u64),
+                Op::I32Load8U { d, a, off } => load!(d, a, off, 1, |b| b[0] as u64),
+                Op::I32Load16S { d, a, off } => load!(d, a, off, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64),
+                Op::I32Load16U { d, a, off } => load!(d, a, off, 2, |b| u16::from_le_bytes(b) as u64),
+                Op::I64Load8S { d, a, off } => load!(d, a, off, 1, |b| b[0] as i8 as i64 as u64),
+                Op::I64Load8U { d, a, off } => load!(d, a, off, 1, |b| b[0] as u64),
+                Op::I64Load16S { d, a, off } => load!(d, a, off, 2, |b| i16::from_le_bytes(b) as i64 as u64),
+                Op::I64Load16U { d, a, off } => load!(d, a, off, 2, |b| u16::from_le_bytes(b) as u64),
+                Op::I64Load32S { d, a, off } => load!(d, a, off, 4, |b| i32::from_le_bytes(b) as i64 as u64),
+                Op::I64Load32U { d, a, off } => load!(d, a, off, 4, |b| u32::from_le_bytes(b) as u64),
+                Op::I32Store { a, v, off } => store!(a, v, off, |x| (x as u32).to_le_bytes()),
+                Op::I64Store { a, v, off } => store!(a, v, off, |x| x.to_le_bytes()),
+                Op::I32Store8 { a, v, off } | Op::I64Store8 { a, v, off } => store!(a, v, off, |x| [x as u8]),
+                Op::I32Store16 { a, v, off } | Op::I64Store16 { a, v, off } => {
+                    store!(a, v, off, |x| (x as u16).to_le_bytes())
+                }
+                Op::I64Store32 { a, v, off } => store!(a, v, off, |x| (x as u32).to_le_bytes()),
+
+                Op::MemorySize { d } => s[d as usize] = store.opaque.memories[mem].pages(),
+                Op::MemoryGrow { d, a } => {
+                    let delta = s[a as usize] as u32 as u64;
+                    s[d as usize] = match store.opaque.memories[mem].grow(delta) {
+                        Some(old) => old,
+                        None => u32::MAX as u64,
+                    };
+                }
+                Op::MemoryFill { base: o } => {
+                    let o = o as usize;
+                    let (dst, val, n) = (s[o] as u32 as usize, s[o + 1] as u8, s[o + 2] as u32 as usize);
+                    let data = store.opaque.memories[mem].data_mut();
+                    match data.get_mut(dst..dst + n) {
+                        Some(range) => range.fill(val),
+                        None => trap!(Trap::MemoryOutOfBounds),
+                    }
+                }
+                Op::MemoryCopy { base: o } => {
+                    let o = o as usize;
+                    let (dst, src, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let data = store.opaque.memories[mem].data_mut();
+                    if src + n > data.len() || dst + n > data.len() {
+                        trap!(Trap::MemoryOutOfBounds);
+                    }
+                    data.copy_within(src..src + n, dst);
+                }
+                Op::MemoryInit { seg, base: o } => {
+                    let o = o as usize;
+                    let (dst, src, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let dropped = store.opaque.instances[pos.instance as usize].data_dropped[seg as usize];
+                    let bytes: &[u8] = if dropped { &[] } else { &module.info().datas[seg as usize].bytes };
+                    let data = store.opaque.memories[mem].data_mut();
+                    match (bytes.get(src..src + n), data.get_mut(dst..dst + n)) {
+                        (Some(from), Some(to)) => to.copy_from_slice(from),
+                        _ => trap!(Trap::MemoryOutOfBounds),
+                    }
+                }
+                Op::DataDrop { seg } => {
+                    store.opaque.instances[pos.instance as usize].data_dropped[seg as usize] = true;
+                }
+
+                Op::TableGet { d, a, table } => {
+                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    match store.opaque.tables[t].elements.get(s[a as usize] as u32 as usize) {
+                        Some(v) => s[d as usize] = *v,
+                        None => trap!(Trap::TableOutOfBounds),
+                    }
+                }
+                Op::TableSet { table, base: o } => {
+                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let (i, v) = (s[o as usize] as u32 as usize, s[o as usize + 1]);
+                    match store.opaque.tables[t].elements.get_mut(i) {
+                        Some(slot) => *slot = v,
+                        None => trap!(Trap::TableOutOfBounds),
+                    }
+                }
+                Op::TableSize { d, table } => {
+                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    s[d as usize] = store.opaque.tables[t].size() as u64;
+                }
+                Op::TableGrow { table, base: o } => {
+                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let (init, n) = (s[o as usize], s[o as usize + 1] as u32);
+                    s[o as usize] = match store.opaque.tables[t].grow(n, init) {
+                        Some(old) => old as u64,
+                        None => u32::MAX as u64,
+                    };
+                }
+                Op::TableFill { table, base: o } => {
+                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let o = o as usize;
+                    let (i, v, n) = (s[o] as u32 as usize, s[o + 1], s[o + 2] as u32 as usize);
+                    match store.opaque.tables[t].elements.get_mut(i..i + n) {
+                        Some(range) => range.fill(v),
+                        None => trap!(Trap::TableOutOfBounds),
+                    }
+                }
+                Op::TableCopy { dst, src, base: o } => {
+                    let inst = &store.opaque.instances[pos.instance as usize];
+                    let (td, ts) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
+                    let o = o as usize;
+                    let (d, sidx, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let tables = &mut store.opaque.tables;
+                    if d + n > tables[td].elements.len() || sidx + n > tables[ts].elements.len() {
+                        trap!(Trap::TableOutOfBounds);
+                    }
+                    if td == ts {
+                        tables[td].elements.copy_within(sidx..sidx + n, d);
+                    } else {
+                        let from: Vec<u64> = tables[ts].elements[sidx..sidx + n].to_vec();
+                        tables[td].elements[d..d + n].copy_from_slice(&from);
+                    }
+                }
+                Op::TableInit { table, seg, base: o } => {
+                    let inst = &store.opaque.instances[pos.instance as usize];
+                    let t = inst.tables[table as usize] as usize;
+                    let o = o as usize;
+                    let (d, sidx, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let items: &[u64] = inst.elems[seg as usize].as_deref().unwrap_or(&[]);
+                    let Some(from) = items.get(sidx..sidx + n) else { trap!(Trap::TableOutOfBounds) };
+                    let from = from.to_vec();
+                    match store.opaque.tables[t].elements.get_mut(d..d + n) {
+                        Some(to) => to.copy_from_slice(&from),
+                        None => trap!(Trap::TableOutOfBounds),
+                    }
+                }
+                Op::ElemDrop { seg } => {
+                    store.opaque.instances[pos.instance as usize].elems[seg as usize] = None;
+                }
+                Op::RefFunc { d, func } => {
+                    s[d as usize] = store.opaque.instances[pos.instance as usize].funcs[func as usize] as u64 + 1;
+                }
+                Op::RefIsNull { d, a } => s[d as usize] = (s[a as usize] == 0) as u64,
+
+                Op::I32Eqz { d, a } => un!(d, a, |x| (x as u32 == 0) as u64),
+                Op::I64Eqz { d, a } => un!(d, a, |x| (x == 0) as u64),
+                Op::I32Eq { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x == y),
+                Op::I32Ne { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x != y),
+                Op::I32LtS { d, a, b } => cmp!(d, a, b, i32, |v| v as i32, |x, y| x < y),
+                Op::I32LtU { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x < y),
+                Op::I32GtS { d, a, b } => cmp!(d, a, b, i32, |v| v as i32, |x, y| x > y),
+                Op::I32GtU { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x > y),
+                Op::I32LeS { d, a, b } => cmp!(d, a, b, i32, |v| v as i32, |x, y| x <= y),
+                Op::I32LeU { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x <= y),
+                Op::I32GeS { d, a, b } => cmp!(d, a, b, i32, |v| v as i32, |x, y| x >= y),
+                Op::I32GeU { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x >= y),
+                Op::I64Eq { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x == y),
+                Op::I64Ne { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x != y),
+                Op::I64LtS { d, a, b } => cmp!(d, a, b, i64, |v| v as i64, |x, y| x < y),
+                Op::I64LtU { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x < y),
+                Op::I64GtS { d, a, b } => cmp!(d, a, b, i64, |v| v as i64, |x, y| x > y),
+                Op::I64GtU { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x > y),
+                Op::I64LeS { d, a, b } => cmp!(d, a, b, i64, |v| v as i64, |x, y| x <= y),
+                Op::I64LeU { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x <= y),
+                Op::I64GeS { d, a, b } => cmp!(d, a, b, i64, |v| v as i64, |x, y| x >= y),
+                Op::I64GeU { d, a, b } => cmp!(d, a, b, u64, |v| v, |x, y| x >= y),
+                Op::F32Eq { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x == y),
+                Op::F32Ne { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x != y),
+                Op::F32Lt { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x < y),
+                Op::F32Gt { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x > y),
+                Op::F32Le { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x <= y),
+                Op::F32Ge { d, a, b } => cmp!(d, a, b, f32, f32_of, |x, y| x >= y),
+                Op::F64Eq { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x == y),
+                Op::F64Ne { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x != y),
+                Op::F64Lt { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x < y),
+                Op::F64Gt { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x > y),
+                Op::F64Le { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x <= y),
+                Op::F64Ge { d, a, b } => cmp!(d, a, b, f64, f64_of, |x, y| x >= y),
+
+                Op::I32Clz { d, a } => un!(d, a, |x| (x as u32).leading_zeros() as u64),
+                Op::I32Ctz { d, a } => un!(d, a, |x| (x as u32).trailing_zeros() as u64),
+                Op::I32Popcnt { d, a } => un!(d, a, |x| (x as u32).count_ones() as u64),
+                Op::I32Add { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_add(y)),
+                Op::I32Sub { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_sub(y)),
+                Op::I32Mul { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_mul(y)),
+                Op::I32DivS { d, a, b } => {
+                    let (x, y) = (s[a as usize] as i32, s[b as usize] as i32);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    if x == i32::MIN && y == -1 {
+                        trap!(Trap::IntegerOverflow);
+                    }
+                    s[d as usize] = (x / y) as u32 as u64;
+                }
+                Op::I32DivU { d, a, b } => {
+                    let (x, y) = (s[a as usize] as u32, s[b as usize] as u32);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = (x / y) as u64;
+                }
+                Op::I32RemS { d, a, b } => {
+                    let (x, y) = (s[a as usize] as i32, s[b as usize] as i32);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = x.wrapping_rem(y) as u32 as u64;
+                }
+                Op::I32RemU { d, a, b } => {
+                    let (x, y) = (s[a as usize] as u32, s[b as usize] as u32);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = (x % y) as u64;
+                }
+                Op::I32And { d, a, b } => i32bin!(d, a, b, |x, y| x & y),
+                Op::I32Or { d, a, b } => i32bin!(d, a, b, |x, y| x | y),
+                Op::I32Xor { d, a, b } => i32bin!(d, a, b, |x, y| x ^ y),
+                Op::I32Shl { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_shl(y)),
+                Op::I32ShrS { d, a, b } => i32bin!(d, a, b, |x, y| (x as i32).wrapping_shr(y)),
+                Op::I32ShrU { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_shr(y)),
+                Op::I32Rotl { d, a, b } => i32bin!(d, a, b, |x, y| x.rotate_left(y)),
+                Op::I32Rotr { d, a, b } => i32bin!(d, a, b, |x, y| x.rotate_right(y)),
+                Op::I64Clz { d, a } => un!(d, a, |x| x.leading_zeros() as u64),
+                Op::I64Ctz { d, a } => un!(d, a, |x| x.trailing_zeros() as u64),
+                Op::I64Popcnt { d, a } => un!(d, a, |x| x.count_ones() as u64),
+                Op::I64Add { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_add(y)),
+                Op::I64Sub { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_sub(y)),
+                Op::I64Mul { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_mul(y)),
+                Op::I64DivS { d, a, b } => {
+                    let (x, y) = (s[a as usize] as i64, s[b as usize] as i64);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    if x == i64::MIN && y == -1 {
+                        trap!(Trap::IntegerOverflow);
+                    }
+                    s[d as usize] = (x / y) as u64;
+                }
+                Op::I64DivU { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = x / y;
+                }
+                Op::I64RemS { d, a, b } => {
+                    let (x, y) = (s[a as usize] as i64, s[b as usize] as i64);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = x.wrapping_rem(y) as u64;
+                }
+                Op::I64RemU { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    if y == 0 {
+                        trap!(Trap::IntegerDivisionByZero);
+                    }
+                    s[d as usize] = x % y;
+                }
+                Op::I64And { d, a, b } => i64bin!(d, a, b, |x, y| x & y),
+                Op::I64Or { d, a, b } => i64bin!(d, a, b, |x, y| x | y),
+                Op::I64Xor { d, a, b } => i64bin!(d, a, b, |x, y| x ^ y),
+                Op::I64Shl { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_shl(y as u32)),
+                Op::I64ShrS { d, a, b } => i64bin!(d, a, b, |x, y| (x as i64).wrapping_shr(y as u32)),
+                Op::I64ShrU { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_shr(y as u32)),
+                Op::I64Rotl { d, a, b } => i64bin!(d, a, b, |x, y| x.rotate_left((y % 64) as u32)),
+                Op::I64Rotr { d, a, b } => i64bin!(d, a, b, |x, y| x.rotate_right((y % 64) as u32)),
+
+                Op::F32Abs { d, a } => un!(d, a, |x| x & 0x7fff_ffff),
+                Op::F32Neg { d, a } => un!(d, a, |x| (x ^ 0x8000_0000) & 0xffff_ffff),
+                Op::F32Ceil { d, a } => un!(d, a, |x| from_f32(f32_of(x).ceil())),
+                Op::F32Floor { d, a } => un!(d, a, |x| from_f32(f32_of(x).floor())),
+                Op::F32Trunc { d, a } => un!(d, a, |x| from_f32(f32_of(x).trunc())),
+                Op::F32Nearest { d, a } => un!(d, a, |x| from_f32(f32_of(x).round_ties_even())),
+                Op::F32Sqrt { d, a } => un!(d, a, |x| from_f32(f32_of(x).sqrt())),
+                Op::F32Add { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) + f32_of(s[b as usize])),
+                Op::F32Sub { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) - f32_of(s[b as usize])),
+                Op::F32Mul { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) * f32_of(s[b as usize])),
+                Op::F32Div { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) / f32_of(s[b as usize])),
+                Op::F32Min { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    s[d as usize] = from_f32(fmin(f32_of(x), f32_of(y), x, y, f32_of));
+                }
+                Op::F32Max { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    s[d as usize] = from_f32(fmax(f32_of(x), f32_of(y), x, y, f32_of));
+                }
+                Op::F32Copysign { d, a, b } => {
+                    s[d as usize] = (s[a as usize] & 0x7fff_ffff) | (s[b as usize] & 0x8000_0000);
+                }
+                Op::F64Abs { d, a } => un!(d, a, |x| x & 0x7fff_ffff_ffff_ffff),
+                Op::F64Neg { d, a } => un!(d, a, |x| x ^ 0x8000_0000_0000_0000),
+                Op::F64Ceil { d, a } => un!(d, a, |x| from_f64(f64_of(x).ceil())),
+                Op::F64Floor { d, a } => un!(d, a, |x| from_f64(f64_of(x).floor())),
+                Op::F64Trunc { d, a } => un!(d, a, |x| from_f64(f64_of(x).trunc())),
+                Op::F64Nearest { d, a } => un!(d, a, |x| from_f64(f64_of(x).round_ties_even())),
+                Op::F64Sqrt { d, a } => un!(d, a, |x| from_f64(f64_of(x).sqrt())),
+                Op::F64Add { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) + f64_of(s[b as usize])),
+                Op::F64Sub { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) - f64_of(s[b as usize])),
+                Op::F64Mul { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) * f64_of(s[b as usize])),
+                Op::F64Div { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) / f64_of(s[b as usize])),
+                Op::F64Min { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    s[d as usize] = from_f64(fmin(f64_of(x), f64_of(y), x, y, f64_of));
+                }
+                Op::F64Max { d, a, b } => {
+                    let (x, y) = (s[a as usize], s[b as usize]);
+                    s[d as usize] = from_f64(fmax(f64_of(x), f64_of(y), x, y, f64_of));
+                }
+                Op::F64Copysign { d, a, b } => {
+                    s[d as usize] = (s[a as usize] & 0x7fff_ffff_ffff_ffff) | (s[b as usize] & 0x8000_0000_0000_0000);
+                }
+
+                Op::I32WrapI64 { d, a } => un!(d, a, |x| x as u32 as u64),
+                Op::I32TruncF32S { d, a } => {
+                    let x = f32_of(s[a as usize]) as f64;
+                    tryt!(trunc_check(x, -2147483649.0, 2147483648.0));
+                    s[d as usize] = x as i32 as u32 as u64;
+                }
+                Op::I32TruncF32U { d, a } => {
+                    let x = f32_of(s[a as usize]) as f64;
+                    tryt!(trunc_check(x, -1.0, 4294967296.0));
+                    s[d as usize] = x as u32 as u64;
+                }
+                Op::I32TruncF64S { d, a } => {
+                    let x = f64_of(s[a as usize]);
+                    tryt!(trunc_check(x, -2147483649.0, 2147483648.0));
+                    s[d as usize] = x as i32 as u32 as u64;
+                }
+                Op::I32TruncF64U { d, a } => {
+                    let x = f64_of(s[a as usize]);
+                    tryt!(trunc_check(x, -1.0, 4294967296.0));
+                    s[d as usize] = x as u32 as u64;
+                }
+                Op::I64ExtendI32S { d, a } => un!(d, a, |x| x as i32 as i64 as u64),
+                Op::I64ExtendI32U { d, a } => un!(d, a, |x| x as u32 as u64),
+                Op::I64TruncF32S { d, a } => {
+                    let x = f32_of(s[a as usize]);
+                    if x.is_nan() {
+                        trap!(Trap::BadConversionToInteger);
+                    }
+                    if !(-9223372036854775808.0f32..9223372036854775808.0f32).contains(&x) {
+                        trap!(Trap::IntegerOverflow);
+                    }
+                    s[d as usize] = x as i64 as u64;
+                }
+                Op::I64TruncF32U { d, a } => {
+                    let x = f32_of(s[a as usize]) as f64;
+                    tryt!(trunc_check(x, -1.0, 18446744073709551616.0));
+                    s[d as usize] = x as u64;
+                }
+                Op::I64TruncF64S { d, a } => {
+                    let x = f64_of(s[a as usize]);
+                    if x.is_nan() {
+                        trap!(Trap::BadConversionToInteger);
+                    }
+                    if !(-9223372036854775808.0f64..9223372036854775808.0f64).contains(&x) {
+                        trap!(Trap::IntegerOverflow);
+                    }
+                    s[d as usize] = x as i64 as u64;
+                }
+                Op::I64TruncF64U { d, a } => {
+                    let x = f64_of(s[a as usize]);
+                    tryt!(trunc_check(x, -1.0, 18446744073709551616.0));
+                    s[d as usize] = x as u64;
+                }
+                Op::F32ConvertI32S { d, a } => un!(d, a, |x| from_f32(x as i32 as f32)),
+                Op::F32ConvertI32U { d, a } => un!(d, a, |x| from_f32(x as u32 as f32)),
+                Op::F32ConvertI64S { d, a } => un!(d, a, |x| from_f32(x as i64 as f32)),
+                Op::F32ConvertI64U { d, a } => un!(d, a, |x| from_f32(x as f32)),
+                Op::F32DemoteF64 { d, a } => un!(d, a, |x| from_f32(f64_of(x) as f32)),
+                Op::F64ConvertI32S { d, a } => un!(d, a, |x| from_f64(x as i32 as f64)),
+                Op::F64ConvertI32U { d, a } => un!(d, a, |x| from_f64(x as u32 as f64)),
+                Op::F64ConvertI64S { d, a } => un!(d, a, |x| from_f64(x as i64 as f64)),
+                Op::F64ConvertI64U { d, a } => un!(d, a, |x| from_f64(x as f64)),
+                Op::F64PromoteF32 { d, a } => un!(d, a, |x| from_f64(f32_of(x) as f64)),
+                Op::I32Extend8S { d, a } => un!(d, a, |x| x as i8 as i32 as u32 as u64),
+                Op::I32Extend16S { d, a } => un!(d, a, |x| x as i16 as i32 as u32 as u64),
+                Op::I64Extend8S { d, a } => un!(d, a, |x| x as i8 as i64 as u64),
+                Op::I64Extend16S { d, a } => un!(d, a, |x| x as i16 as i64 as u64),
+                Op::I64Extend32S { d, a } => un!(d, a, |x| x as i32 as i64 as u64),
+                Op::I32TruncSatF32S { d, a } => un!(d, a, |x| f32_of(x) as i32 as u32 as u64),
+                Op::I32TruncSatF32U { d, a } => un!(d, a, |x| f32_of(x) as u32 as u64),
+                Op::I32TruncSatF64S { d, a } => un!(d, a, |x| f64_of(x) as i32 as u32 as u64),
+                Op::I32TruncSatF64U { d, a } => un!(d, a, |x| f64_of(x) as u32 as u64),
+                Op::I64TruncSatF32S { d, a } => un!(d, a, |x| f32_of(x) as i64 as u64),
+                Op::I64TruncSatF32U { d, a } => un!(d, a, |x| f32_of(x) as u64),
+                Op::I64TruncSatF64S { d, a } => un!(d, a, |x| f64_of(x) as i64 as u64),
+                Op::I64TruncSatF64U { d, a } => un!(d, a, |x| f64_of(x) as u64),
+            }
+        }
+    }
+}
+
+fn memory0<T>(store: &StoreInner<T>, instance: u32) -> usize {
+    store.opaque.instances[instance as usize].memories.first().map(|m| *m as usize).unwrap_or(usize::MAX)
+}

@@ -1,0 +1,209 @@
+//! The interpreter's instruction set.
+//!
+//! A function runs in a frame of 64-bit slots: first its parameters and
+//! locals, then one slot per position of the wasm operand stack (the
+//! translator knows the stack height at every instruction, so each stack
+//! position has a fixed "home" slot), then scratch slots. Instructions name
+//! their operands and destination by slot, so `local.get`, constants and
+//! stack shuffling mostly disappear at translation time.
+//!
+//! Value representation in a slot: i32 and f32 are their bits zero-extended
+//! to 64; i64 and f64 their bits; a funcref is the store's function id + 1
+//! (0 is null); an externref is the store's extern id + 1 (0 is null).
+
+/// A slot index, relative to the frame base.
+pub(crate) type Slot = u32;
+
+macro_rules! define_ops {
+    (
+        binary: [$($bin:ident),* $(,)?],
+        unary: [$($un:ident),* $(,)?],
+        load: [$($load:ident),* $(,)?],
+        store: [$($store:ident),* $(,)?],
+        other: { $($other:ident { $($field:ident : $fty:ty),* $(,)? }),* $(,)? }
+    ) => {
+        /// One interpreter instruction.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub(crate) enum Op {
+            $(
+                /// `s[d] = s[a] <op> s[b]`
+                $bin { d: Slot, a: Slot, b: Slot },
+            )*
+            $(
+                /// `s[d] = <op> s[a]`
+                $un { d: Slot, a: Slot },
+            )*
+            $(
+                /// `s[d] = memory[s[a] + off]`
+                $load { d: Slot, a: Slot, off: u32 },
+            )*
+            $(
+                /// `memory[s[a] + off] = s[v]`
+                $store { a: Slot, v: Slot, off: u32 },
+            )*
+            $(
+                #[allow(missing_docs)]
+                $other { $($field: $fty),* },
+            )*
+        }
+
+        impl Op {
+            /// The destination slot of an instruction whose only effect is
+            /// writing one result slot, and whose operands are all explicit,
+            /// so the translator may redirect the result (e.g. straight into
+            /// a local for `local.set`).
+            pub(crate) fn retargetable_dst(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $(Op::$bin { d, .. } => Some(d),)*
+                    $(Op::$un { d, .. } => Some(d),)*
+                    $(Op::$load { d, .. } => Some(d),)*
+                    Op::Copy { d, .. } | Op::Const32 { d, .. } | Op::Const64 { d, .. }
+                    | Op::GlobalGet { d, .. } | Op::I32AddImm { d, .. } | Op::I64AddImm { d, .. } => Some(d),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+define_ops! {
+    binary: [
+        I32Eq, I32Ne, I32LtS, I32LtU, I32GtS, I32GtU, I32LeS, I32LeU, I32GeS, I32GeU,
+        I64Eq, I64Ne, I64LtS, I64LtU, I64GtS, I64GtU, I64LeS, I64LeU, I64GeS, I64GeU,
+        F32Eq, F32Ne, F32Lt, F32Gt, F32Le, F32Ge,
+        F64Eq, F64Ne, F64Lt, F64Gt, F64Le, F64Ge,
+        I32Add, I32Sub, I32Mul, I32DivS, I32DivU, I32RemS, I32RemU,
+        I32And, I32Or, I32Xor, I32Shl, I32ShrS, I32ShrU, I32Rotl, I32Rotr,
+        I64Add, I64Sub, I64Mul, I64DivS, I64DivU, I64RemS, I64RemU,
+        I64And, I64Or, I64Xor, I64Shl, I64ShrS, I64ShrU, I64Rotl, I64Rotr,
+        F32Add, F32Sub, F32Mul, F32Div, F32Min, F32Max, F32Copysign,
+        F64Add, F64Sub, F64Mul, F64Div, F64Min, F64Max, F64Copysign,
+    ],
+    unary: [
+        I32Eqz, I64Eqz,
+        I32Clz, I32Ctz, I32Popcnt, I64Clz, I64Ctz, I64Popcnt,
+        F32Abs, F32Neg, F32Ceil, F32Floor, F32Trunc, F32Nearest, F32Sqrt,
+        F64Abs, F64Neg, F64Ceil, F64Floor, F64Trunc, F64Nearest, F64Sqrt,
+        I32WrapI64, I32TruncF32S, I32TruncF32U, I32TruncF64S, I32TruncF64U,
+        I64ExtendI32S, I64ExtendI32U, I64TruncF32S, I64TruncF32U, I64TruncF64S, I64TruncF64U,
+        F32ConvertI32S, F32ConvertI32U, F32ConvertI64S, F32ConvertI64U, F32DemoteF64,
+        F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64ConvertI64U, F64PromoteF32,
+        I32Extend8S, I32Extend16S, I64Extend8S, I64Extend16S, I64Extend32S,
+        I32TruncSatF32S, I32TruncSatF32U, I32TruncSatF64S, I32TruncSatF64U,
+        I64TruncSatF32S, I64TruncSatF32U, I64TruncSatF64S, I64TruncSatF64U,
+        RefIsNull,
+    ],
+    load: [
+        I32Load, I64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U,
+        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U,
+    ],
+    store: [I32Store, I64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32],
+    other: {
+        // Moves and constants.
+        Copy { d: Slot, a: Slot },
+        Const32 { d: Slot, v: u32 },
+        Const64 { d: Slot, v: u64 },
+        I32AddImm { d: Slot, a: Slot, imm: i32 },
+        I64AddImm { d: Slot, a: Slot, imm: i32 },
+        // `s[d] = if s[d + 2] != 0 { s[a] } else { s[b] }`: the condition sits
+        // in its home slot, two above the result's.
+        Select { d: Slot, a: Slot, b: Slot },
+
+        // Control flow. Targets are instruction indices in the function.
+        Br { target: u32 },
+        BrIfNez { c: Slot, target: u32 },
+        BrIfEqz { c: Slot, target: u32 },
+        // Fused compare-and-branch: jump if the comparison holds.
+        BrIfI32Eq { a: Slot, b: Slot, target: u32 },
+        BrIfI32Ne { a: Slot, b: Slot, target: u32 },
+        BrIfI32LtS { a: Slot, b: Slot, target: u32 },
+        BrIfI32LtU { a: Slot, b: Slot, target: u32 },
+        BrIfI32GtS { a: Slot, b: Slot, target: u32 },
+        BrIfI32GtU { a: Slot, b: Slot, target: u32 },
+        BrIfI32LeS { a: Slot, b: Slot, target: u32 },
+        BrIfI32LeU { a: Slot, b: Slot, target: u32 },
+        BrIfI32GeS { a: Slot, b: Slot, target: u32 },
+        BrIfI32GeU { a: Slot, b: Slot, target: u32 },
+        // `len + 1` `Br` instructions follow; the index picks one (the last
+        // is the default).
+        BrTable { idx: Slot, len: u32 },
+        Unreachable {},
+        // Results at `src..src + n` move to slots `0..n`, then return.
+        Return { src: Slot, n: u32 },
+        // Arguments at `base..`, results come back at `base..`.
+        Call { func: u32, base: Slot },
+        CallImport { func: u32, base: Slot },
+        // The table index operand sits just above the arguments.
+        CallIndirect { table: u32, ty: u32, base: Slot },
+
+        // Variables.
+        GlobalGet { d: Slot, g: u32 },
+        GlobalSet { g: u32, a: Slot },
+
+        // Memory 0.
+        MemorySize { d: Slot },
+        MemoryGrow { d: Slot, a: Slot },
+        // Operands (dst, value/src, len) at `base..base + 3`.
+        MemoryFill { base: Slot },
+        MemoryCopy { base: Slot },
+        MemoryInit { seg: u32, base: Slot },
+        DataDrop { seg: u32 },
+
+        // Tables and references.
+        TableGet { d: Slot, a: Slot, table: u32 },
+        TableSet { table: u32, base: Slot },
+        TableSize { d: Slot, table: u32 },
+        // Operands (init, n) at `base`, result at `base`.
+        TableGrow { table: u32, base: Slot },
+        // Operands (i, value, n) at `base..base + 3`.
+        TableFill { table: u32, base: Slot },
+        TableCopy { dst: u32, src: u32, base: Slot },
+        TableInit { table: u32, seg: u32, base: Slot },
+        ElemDrop { seg: u32 },
+        RefFunc { d: Slot, func: u32 },
+    }
+}
+
+impl Op {
+    /// The branch target of a branching instruction, for patching.
+    pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            Op::Br { target }
+            | Op::BrIfNez { target, .. }
+            | Op::BrIfEqz { target, .. }
+            | Op::BrIfI32Eq { target, .. }
+            | Op::BrIfI32Ne { target, .. }
+            | Op::BrIfI32LtS { target, .. }
+            | Op::BrIfI32LtU { target, .. }
+            | Op::BrIfI32GtS { target, .. }
+            | Op::BrIfI32GtU { target, .. }
+            | Op::BrIfI32LeS { target, .. }
+            | Op::BrIfI32LeU { target, .. }
+            | Op::BrIfI32GeS { target, .. }
+            | Op::BrIfI32GeU { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+}
+
+/// A function translated for the interpreter.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    pub(crate) ops: Box<[Op]>,
+    /// Byte offset in the module binary of the wasm instruction each op came from.
+    pub(crate) offsets: Box<[u32]>,
+    pub(crate) num_params: u32,
+    pub(crate) num_locals: u32,
+    pub(crate) num_results: u32,
+    /// Slots the frame needs: locals, operand stack, scratch.
+    pub(crate) frame_size: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ops_stay_small() {
+        // Dispatch speed depends on dense code: keep an op in 16 bytes.
+        assert!(std::mem::size_of::<super::Op>() <= 16);
+    }
+}

@@ -1,0 +1,1080 @@
+//! Wasm function bodies to interpreter code, in one pass that also validates.
+//!
+//! The translator mirrors the wasm operand stack with `Operand`s: a value is
+//! either in its home slot (`Temp`), still the current value of a local
+//! (`Local`) or a constant (`Const`). Consumers read locals and constants
+//! where they are, so `local.get` and `*.const` cost nothing at run time; a
+//! value is copied into its home slot ("materialized") only when it must be
+//! (block boundaries, calls, a write to the local it refers to).
+
+use super::ir::{CompiledFunc, Op, Slot};
+use crate::compile::{CompileError, CompileErrorKind, ModuleInfo};
+use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Operand {
+    Temp,
+    Local(u32),
+    Const(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CtrlKind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: CtrlKind,
+    /// Operand stack height below the block's parameters.
+    height: usize,
+    params: u32,
+    results: u32,
+    /// Loop header (branch target of a loop).
+    start: u32,
+    /// Forward branches to patch with the end label.
+    patches: Vec<u32>,
+    /// The conditional jump of an `if` to patch with the else (or end) label.
+    else_patch: Option<u32>,
+    /// Scratch slot index where an `if` saved its parameters for the else arm.
+    scratch: u32,
+}
+
+impl Ctrl {
+    /// How many values a branch to this block carries.
+    fn label_arity(&self) -> u32 {
+        if self.kind == CtrlKind::Loop {
+            self.params
+        } else {
+            self.results
+        }
+    }
+}
+
+/// A scratch slot is numbered from zero while translating; its final index
+/// (after the operand stack) is known only at the end.
+#[derive(Clone, Copy)]
+enum ScratchField {
+    Dst,
+    Src,
+}
+
+/// Reusable translation state (allocations are kept between functions).
+#[derive(Default)]
+pub(crate) struct Translator {
+    stack: Vec<Operand>,
+    ctrls: Vec<Ctrl>,
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    scratch_fixups: Vec<(u32, ScratchField)>,
+    num_locals: u32,
+    max_height: usize,
+    num_scratch: u32,
+    /// Index of the last op if it only wrote the home slot of the top operand.
+    last_producer: Option<usize>,
+    dead: bool,
+    dead_depth: u32,
+    offset: u32,
+}
+
+type Result<T> = std::result::Result<T, CompileError>;
+
+fn unsupported(what: &str, offset: usize) -> CompileError {
+    CompileError::new(CompileErrorKind::Unsupported, format!("{what} is not supported"), Some(offset))
+}
+
+macro_rules! bin {
+    ($t:ident, $v:ident) => {
+        $t.binary(|d, a, b| Op::$v { d, a, b })
+    };
+}
+macro_rules! un {
+    ($t:ident, $v:ident) => {
+        $t.unary(|d, a| Op::$v { d, a })
+    };
+}
+macro_rules! load {
+    ($t:ident, $v:ident, $m:expr) => {
+        $t.load($m, |d, a, off| Op::$v { d, a, off })
+    };
+}
+macro_rules! store {
+    ($t:ident, $v:ident, $m:expr) => {
+        $t.store($m, |a, v, off| Op::$v { a, v, off })
+    };
+}
+
+impl Translator {
+    pub(crate) fn translate(
+        &mut self,
+        info: &ModuleInfo,
+        func_index: u32,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> Result<CompiledFunc> {
+        let ty = info.func_type(func_index);
+        let num_params = ty.params().len() as u32;
+        let num_results = ty.results().len() as u32;
+        let mut num_locals = num_params;
+        let mut locals = body.get_locals_reader().map_err(CompileError::malformed)?;
+        for _ in 0..locals.get_count() {
+            let offset = locals.original_position();
+            let (count, ty) = locals.read().map_err(CompileError::malformed)?;
+            validator.define_locals(offset, count, ty).map_err(CompileError::from_validator)?;
+            num_locals = num_locals
+                .checked_add(count)
+                .ok_or_else(|| CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(offset as usize)))?;
+        }
+
+        self.reset(num_locals);
+        self.ctrls.push(Ctrl {
+            kind: CtrlKind::Func,
+            height: 0,
+            params: 0,
+            results: num_results,
+            start: 0,
+            patches: Vec::new(),
+            else_patch: None,
+            scratch: 0,
+        });
+
+        let mut reader = body.get_operators_reader().map_err(CompileError::malformed)?;
+        while !reader.eof() {
+            let offset = reader.original_position();
+            let op = reader.read().map_err(CompileError::malformed)?;
+            validator.op(offset, &op).map_err(CompileError::from_validator)?;
+            self.offset = offset as u32;
+            self.op(info, op, offset as usize)?;
+        }
+        reader.finish().map_err(CompileError::malformed)?;
+
+        // Scratch slots live above the deepest operand stack position.
+        let scratch_base = num_locals + self.max_height as u32;
+        for &(at, field) in &self.scratch_fixups {
+            if let Op::Copy { d, a } = &mut self.ops[at as usize] {
+                match field {
+                    ScratchField::Dst => *d += scratch_base,
+                    ScratchField::Src => *a += scratch_base,
+                }
+            }
+        }
+        let frame_size = scratch_base as u64 + self.num_scratch as u64;
+        let frame_size = u32::try_from(frame_size)
+            .map_err(|_| CompileError::new(CompileErrorKind::Unsupported, "function frame too large", None))?;
+        Ok(CompiledFunc {
+            ops: self.ops.as_slice().into(),
+            offsets: self.offsets.as_slice().into(),
+            num_params,
+            num_locals,
+            num_results,
+            frame_size: frame_size.max(num_results),
+        })
+    }
+
+    fn reset(&mut self, num_locals: u32) {
+        self.stack.clear();
+        self.ctrls.clear();
+        self.ops.clear();
+        self.offsets.clear();
+        self.scratch_fixups.clear();
+        self.num_locals = num_locals;
+        self.max_height = 0;
+        self.num_scratch = 0;
+        self.last_producer = None;
+        self.dead = false;
+        self.dead_depth = 0;
+    }
+
+    // ---- emitting ----
+
+    fn emit(&mut self, op: Op) -> u32 {
+        self.ops.push(op);
+        self.offsets.push(self.offset);
+        self.last_producer = None;
+        (self.ops.len() - 1) as u32
+    }
+
+    /// Emits an op that writes only the home slot of the (new) top operand.
+    fn emit_producer(&mut self, op: Op) {
+        self.emit(op);
+        self.last_producer = Some(self.ops.len() - 1);
+    }
+
+    /// The current position as a branch target. Code reached from elsewhere
+    /// may not assume what the previous op left in a slot.
+    fn bind_label(&mut self) -> u32 {
+        self.last_producer = None;
+        self.ops.len() as u32
+    }
+
+    fn patch(&mut self, at: u32, target: u32) {
+        if let Some(t) = self.ops[at as usize].target_mut() {
+            *t = target;
+        }
+    }
+
+    // ---- the operand stack ----
+
+    fn home(&self, pos: usize) -> Slot {
+        self.num_locals + pos as Slot
+    }
+
+    fn push_temp(&mut self) -> Slot {
+        self.stack.push(Operand::Temp);
+        self.max_height = self.max_height.max(self.stack.len());
+        self.home(self.stack.len() - 1)
+    }
+
+    fn push(&mut self, operand: Operand) {
+        self.stack.push(operand);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    fn materialize(&mut self, pos: usize) {
+        let home = self.home(pos);
+        match self.stack[pos] {
+            Operand::Temp => return,
+            Operand::Local(l) => self.emit(Op::Copy { d: home, a: l }),
+            Operand::Const(v) => self.emit(const_op(home, v)),
+        };
+        self.stack[pos] = Operand::Temp;
+    }
+
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for pos in len - n..len {
+            self.materialize(pos);
+        }
+    }
+
+    fn materialize_locals(&mut self) {
+        for pos in 0..self.stack.len() {
+            if let Operand::Local(_) = self.stack[pos] {
+                self.materialize(pos);
+            }
+        }
+    }
+
+    /// The slot holding the operand at `pos` (constants are materialized).
+    fn slot_of(&mut self, pos: usize) -> Slot {
+        match self.stack[pos] {
+            Operand::Temp => self.home(pos),
+            Operand::Local(l) => l,
+            Operand::Const(_) => {
+                self.materialize(pos);
+                self.home(pos)
+            }
+        }
+    }
+
+    fn pop_slot(&mut self) -> Slot {
+        let pos = self.stack.len() - 1;
+        let slot = self.slot_of(pos);
+        self.stack.pop();
+        slot
+    }
+
+    fn top_const(&self) -> Option<u64> {
+        match self.stack.last() {
+            Some(Operand::Const(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    // ---- op shapes ----
+
+    fn binary(&mut self, make: impl FnOnce(Slot, Slot, Slot) -> Op) {
+        let b = self.pop_slot();
+        let a = self.pop_slot();
+        let d = self.push_temp();
+        self.emit_producer(make(d, a, b));
+    }
+
+    fn unary(&mut self, make: impl FnOnce(Slot, Slot) -> Op) {
+        let a = self.pop_slot();
+        let d = self.push_temp();
+        self.emit_producer(make(d, a));
+    }
+
+    fn load(&mut self, memarg: wasmparser::MemArg, make: impl FnOnce(Slot, Slot, u32) -> Op) -> Result<()> {
+        let off = self.offset32(memarg)?;
+        let a = self.pop_slot();
+        let d = self.push_temp();
+        self.emit_producer(make(d, a, off));
+        Ok(())
+    }
+
+    fn store(&mut self, memarg: wasmparser::MemArg, make: impl FnOnce(Slot, Slot, u32) -> Op) -> Result<()> {
+        let off = self.offset32(memarg)?;
+        let v = self.pop_slot();
+        let a = self.pop_slot();
+        self.emit(make(a, v, off));
+        Ok(())
+    }
+
+    fn offset32(&self, memarg: wasmparser::MemArg) -> Result<u32> {
+        if memarg.target != wasmparser::MemArgTarget::Memory(0) {
+            return Err(unsupported("multiple memories", self.offset as usize));
+        }
+        u32::try_from(memarg.offset).map_err(|_| unsupported("64-bit memory offsets", self.offset as usize))
+    }
+
+    /// `i32.add`/`i64.add`/`i32.sub`/`i64.sub` with a small constant operand
+    /// become one op with an immediate.
+    fn add_imm(&mut self, is64: bool, negate: bool) -> bool {
+        let Some(c) = self.top_const() else { return false };
+        let imm = if is64 {
+            let c = c as i64;
+            let c = if negate { c.checked_neg() } else { Some(c) };
+            match c.and_then(|c| i32::try_from(c).ok()) {
+                Some(imm) => imm,
+                None => return false,
+            }
+        } else {
+            let c = c as u32 as i32;
+            if negate {
+                c.wrapping_neg()
+            } else {
+                c
+            }
+        };
+        self.stack.pop();
+        let a = self.pop_slot();
+        let d = self.push_temp();
+        if is64 {
+            self.emit_producer(Op::I64AddImm { d, a, imm });
+        } else {
+            self.emit_producer(Op::I32AddImm { d, a, imm });
+        }
+        true
+    }
+
+    fn local_set(&mut self, l: u32, tee: bool) {
+        // Operands that still refer to the local's old value must be copied out first.
+        for pos in 0..self.stack.len() - 1 {
+            if self.stack[pos] == Operand::Local(l) {
+                self.materialize(pos);
+            }
+        }
+        let pos = self.stack.len() - 1;
+        match self.stack[pos] {
+            Operand::Local(src) if src == l => {}
+            Operand::Local(src) => {
+                self.emit(Op::Copy { d: l, a: src });
+            }
+            Operand::Const(v) => {
+                self.emit(const_op(l, v));
+            }
+            Operand::Temp => {
+                let home = self.home(pos);
+                let retargeted = match self.last_producer {
+                    Some(at) if at + 1 == self.ops.len() => match self.ops[at].retargetable_dst() {
+                        Some(d) if *d == home => {
+                            *d = l;
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                if !retargeted {
+                    self.emit(Op::Copy { d: l, a: home });
+                }
+            }
+        }
+        self.stack.pop();
+        self.last_producer = None;
+        if tee {
+            self.push(Operand::Local(l));
+        }
+    }
+
+    // ---- control ----
+
+    fn block_arity(&self, info: &ModuleInfo, ty: BlockType) -> (u32, u32) {
+        match ty {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(t) => {
+                let ty = &info.types[t as usize];
+                (ty.params().len() as u32, ty.results().len() as u32)
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: CtrlKind, params: u32, results: u32) {
+        let height = self.stack.len() - params as usize;
+        self.ctrls.push(Ctrl {
+            kind,
+            height,
+            params,
+            results,
+            start: 0,
+            patches: Vec::new(),
+            else_patch: None,
+            scratch: 0,
+        });
+    }
+
+    /// Copies the top `n` operands into the home slots of positions
+    /// `target..target + n` (a branch's destination), leaving the
+    /// translator's stack unchanged.
+    fn move_to(&mut self, target: usize, n: usize) {
+        let len = self.stack.len();
+        for i in 0..n {
+            let src_pos = len - n + i;
+            let dst = self.home(target + i);
+            match self.stack[src_pos] {
+                Operand::Temp => {
+                    let src = self.home(src_pos);
+                    if src != dst {
+                        self.emit(Op::Copy { d: dst, a: src });
+                    }
+                }
+                Operand::Local(l) => {
+                    self.emit(Op::Copy { d: dst, a: l });
+                }
+                Operand::Const(v) => {
+                    self.emit(const_op(dst, v));
+                }
+            }
+        }
+    }
+
+    /// Do the top `n` operands already sit where a branch to `target` wants them?
+    fn in_place(&self, target: usize, n: usize) -> bool {
+        let len = self.stack.len();
+        n == 0 || (target == len - n && self.stack[len - n..].iter().all(|o| *o == Operand::Temp))
+    }
+
+    fn emit_return(&mut self) {
+        let n = self.ctrls[0].results as usize;
+        match n {
+            0 => {
+                self.emit(Op::Return { src: 0, n: 0 });
+            }
+            1 => {
+                let src = self.slot_of(self.stack.len() - 1);
+                self.emit(Op::Return { src, n: 1 });
+            }
+            _ => {
+                self.materialize_top(n);
+                let src = self.home(self.stack.len() - n);
+                self.emit(Op::Return { src, n: n as u32 });
+            }
+        }
+    }
+
+    /// An unconditional branch to the label `depth` levels out.
+    fn branch(&mut self, depth: u32) {
+        let idx = self.ctrls.len() - 1 - depth as usize;
+        if idx == 0 {
+            self.emit_return();
+            return;
+        }
+        let (height, arity, kind, start) = {
+            let c = &self.ctrls[idx];
+            (c.height, c.label_arity() as usize, c.kind, c.start)
+        };
+        self.move_to(height, arity);
+        if kind == CtrlKind::Loop {
+            self.emit(Op::Br { target: start });
+        } else {
+            let at = self.emit(Op::Br { target: 0 });
+            self.ctrls[idx].patches.push(at);
+        }
+    }
+
+    /// Emits a jump taken when `cond` is false (for `if`), fusing a
+    /// preceding i32 comparison into it when possible.
+    fn jump_if_false(&mut self) -> u32 {
+        if let Some(op) = self.take_fused_compare(true) {
+            return self.emit(op);
+        }
+        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top() {
+            return self.emit(Op::BrIfNez { c: a, target: 0 });
+        }
+        let c = self.pop_slot();
+        self.emit(Op::BrIfEqz { c, target: 0 })
+    }
+
+    /// Emits a jump taken when `cond` is true.
+    fn jump_if_true(&mut self) -> u32 {
+        if let Some(op) = self.take_fused_compare(false) {
+            return self.emit(op);
+        }
+        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top() {
+            return self.emit(Op::BrIfEqz { c: a, target: 0 });
+        }
+        let c = self.pop_slot();
+        self.emit(Op::BrIfNez { c, target: 0 })
+    }
+
+    /// If the top operand was just computed by an i32 comparison (and
+    /// nothing else can reach this point), removes that op and the operand
+    /// and returns the fused branch (negated when asked).
+    fn take_fused_compare(&mut self, negate: bool) -> Option<Op> {
+        let at = self.last_producer?;
+        let home = self.home(self.stack.len() - 1);
+        if self.stack.last() != Some(&Operand::Temp) {
+            return None;
+        }
+        let t = 0;
+        let fused = match (self.ops[at], negate) {
+            (Op::I32Eq { d, a, b }, false) | (Op::I32Ne { d, a, b }, true) if d == home => Op::BrIfI32Eq { a, b, target: t },
+            (Op::I32Ne { d, a, b }, false) | (Op::I32Eq { d, a, b }, true) if d == home => Op::BrIfI32Ne { a, b, target: t },
+            (Op::I32LtS { d, a, b }, false) | (Op::I32GeS { d, a, b }, true) if d == home => Op::BrIfI32LtS { a, b, target: t },
+            (Op::I32LtU { d, a, b }, false) | (Op::I32GeU { d, a, b }, true) if d == home => Op::BrIfI32LtU { a, b, target: t },
+            (Op::I32GtS { d, a, b }, false) | (Op::I32LeS { d, a, b }, true) if d == home => Op::BrIfI32GtS { a, b, target: t },
+            (Op::I32GtU { d, a, b }, false) | (Op::I32LeU { d, a, b }, true) if d == home => Op::BrIfI32GtU { a, b, target: t },
+            (Op::I32LeS { d, a, b }, false) | (Op::I32GtS { d, a, b }, true) if d == home => Op::BrIfI32LeS { a, b, target: t },
+            (Op::I32LeU { d, a, b }, false) | (Op::I32GtU { d, a, b }, true) if d == home => Op::BrIfI32LeU { a, b, target: t },
+            (Op::I32GeS { d, a, b }, false) | (Op::I32LtS { d, a, b }, true) if d == home => Op::BrIfI32GeS { a, b, target: t },
+            (Op::I32GeU { d, a, b }, false) | (Op::I32LtU { d, a, b }, true) if d == home => Op::BrIfI32GeU { a, b, target: t },
+            _ => return None,
+        };
+        self.ops.pop();
+        self.offsets.pop();
+        self.stack.pop();
+        self.last_producer = None;
+        Some(fused)
+    }
+
+    /// Removes the op that just produced the top operand, if it did, and
+    /// returns it (with the operand popped). Used for `i32.eqz` + branch.
+    fn take_last_producer_of_top(&mut self) -> Option<Op> {
+        let at = self.last_producer?;
+        let home = self.home(self.stack.len() - 1);
+        match self.ops[at] {
+            Op::I32Eqz { d, a } if d == home && self.stack.last() == Some(&Operand::Temp) => {
+                self.ops.pop();
+                self.offsets.pop();
+                self.stack.pop();
+                self.last_producer = None;
+                Some(Op::I32Eqz { d, a })
+            }
+            _ => None,
+        }
+    }
+
+    fn op(&mut self, info: &ModuleInfo, op: Operator<'_>, offset: usize) -> Result<()> {
+        use Operator as O;
+        if self.dead {
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => self.dead_depth += 1,
+                O::End if self.dead_depth > 0 => self.dead_depth -= 1,
+                O::Else if self.dead_depth == 0 => return self.op_else(),
+                O::End => return self.op_end(),
+                _ => {}
+            }
+            return Ok(());
+        }
+        match op {
+            O::Nop => {}
+            O::Unreachable => {
+                self.emit(Op::Unreachable {});
+                self.dead = true;
+            }
+            O::Block { blockty } => {
+                let (p, r) = self.block_arity(info, blockty);
+                self.materialize_locals();
+                self.materialize_top(p as usize);
+                self.push_ctrl(CtrlKind::Block, p, r);
+            }
+            O::Loop { blockty } => {
+                let (p, r) = self.block_arity(info, blockty);
+                self.materialize_locals();
+                self.materialize_top(p as usize);
+                self.push_ctrl(CtrlKind::Loop, p, r);
+                let start = self.bind_label();
+                self.ctrls.last_mut().expect("loop frame").start = start;
+            }
+            O::If { blockty } => {
+                let (p, r) = self.block_arity(info, blockty);
+                // Copies must happen before the conditional jump, on both paths.
+                let cond = self.stack.len() - 1;
+                let below = &self.stack[..cond];
+                let needs_copies = below.iter().any(|o| matches!(o, Operand::Local(_)))
+                    || below[cond - p as usize..].iter().any(|o| *o != Operand::Temp);
+                if needs_copies {
+                    for pos in 0..cond {
+                        if let Operand::Local(_) = self.stack[pos] {
+                            self.materialize(pos);
+                        }
+                    }
+                    for pos in cond - p as usize..cond {
+                        self.materialize(pos);
+                    }
+                }
+                let jump = self.jump_if_false();
+                self.push_ctrl(CtrlKind::If, p, r);
+                let scratch = self.num_scratch;
+                if p > 0 {
+                    // The then-arm may overwrite the parameters' slots; keep
+                    // a copy for the else-arm.
+                    let height = self.stack.len() - p as usize;
+                    for i in 0..p {
+                        let a = self.home(height + i as usize);
+                        let at = self.emit(Op::Copy { d: scratch + i, a });
+                        self.scratch_fixups.push((at, ScratchField::Dst));
+                    }
+                    self.num_scratch += p;
+                }
+                let ctrl = self.ctrls.last_mut().expect("if frame");
+                ctrl.else_patch = Some(jump);
+                ctrl.scratch = scratch;
+            }
+            O::Else => return self.op_else(),
+            O::End => return self.op_end(),
+            O::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.dead = true;
+            }
+            O::BrIf { relative_depth } => self.op_br_if(relative_depth),
+            O::BrTable { targets } => {
+                let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+                for t in targets.targets() {
+                    depths.push(t.map_err(CompileError::malformed)?);
+                }
+                depths.push(targets.default());
+                self.op_br_table(&depths);
+            }
+            O::Return => {
+                self.emit_return();
+                self.dead = true;
+            }
+            O::Call { function_index } => {
+                let ty = info.func_type(function_index);
+                let (p, r) = (ty.params().len(), ty.results().len());
+                self.materialize_top(p);
+                let base = self.home(self.stack.len() - p);
+                self.stack.truncate(self.stack.len() - p);
+                if function_index < info.num_imported_funcs {
+                    self.emit(Op::CallImport { func: function_index, base });
+                } else {
+                    self.emit(Op::Call { func: function_index, base });
+                }
+                for _ in 0..r {
+                    self.push_temp();
+                }
+            }
+            O::CallIndirect { type_index, table_index } => {
+                let ty = &info.types[type_index as usize];
+                let (p, r) = (ty.params().len(), ty.results().len());
+                self.materialize_top(p + 1);
+                let base = self.home(self.stack.len() - p - 1);
+                self.stack.truncate(self.stack.len() - p - 1);
+                self.emit(Op::CallIndirect { table: table_index, ty: type_index, base });
+                for _ in 0..r {
+                    self.push_temp();
+                }
+            }
+            O::Drop => {
+                self.stack.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let len = self.stack.len();
+                self.materialize(len - 1);
+                let b = self.slot_of(len - 2);
+                let a = self.slot_of(len - 3);
+                let d = self.home(len - 3);
+                self.stack.truncate(len - 3);
+                self.push_temp();
+                self.emit(Op::Select { d, a, b });
+            }
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => self.local_set(local_index, false),
+            O::LocalTee { local_index } => self.local_set(local_index, true),
+            O::GlobalGet { global_index } => {
+                let d = self.push_temp();
+                self.emit_producer(Op::GlobalGet { d, g: global_index });
+            }
+            O::GlobalSet { global_index } => {
+                let a = self.pop_slot();
+                self.emit(Op::GlobalSet { g: global_index, a });
+            }
+            O::I32Load { memarg } | O::F32Load { memarg } => load!(self, I32Load, memarg)?,
+            O::I64Load { memarg } | O::F64Load { memarg } => load!(self, I64Load, memarg)?,
+            O::I32Load8S { memarg } => load!(self, I32Load8S, memarg)?,
+            O::I32Load8U { memarg } => load!(self, I32Load8U, memarg)?,
+            O::I32Load16S { memarg } => load!(self, I32Load16S, memarg)?,
+            O::I32Load16U { memarg } => load!(self, I32Load16U, memarg)?,
+            O::I64Load8S { memarg } => load!(self, I64Load8S, memarg)?,
+            O::I64Load8U { memarg } => load!(self, I64Load8U, memarg)?,
+            O::I64Load16S { memarg } => load!(self, I64Load16S, memarg)?,
+            O::I64Load16U { memarg } => load!(self, I64Load16U, memarg)?,
+            O::I64Load32S { memarg } => load!(self, I64Load32S, memarg)?,
+            O::I64Load32U { memarg } => load!(self, I64Load32U, memarg)?,
+            O::I32Store { memarg } | O::F32Store { memarg } => store!(self, I32Store, memarg)?,
+            O::I64Store { memarg } | O::F64Store { memarg } => store!(self, I64Store, memarg)?,
+            O::I32Store8 { memarg } => store!(self, I32Store8, memarg)?,
+            O::I32Store16 { memarg } => store!(self, I32Store16, memarg)?,
+            O::I64Store8 { memarg } => store!(self, I64Store8, memarg)?,
+            O::I64Store16 { memarg } => store!(self, I64Store16, memarg)?,
+            O::I64Store32 { memarg } => store!(self, I64Store32, memarg)?,
+            O::MemorySize { mem } => {
+                self.check_mem(mem)?;
+                let d = self.push_temp();
+                self.emit(Op::MemorySize { d });
+            }
+            O::MemoryGrow { mem } => {
+                self.check_mem(mem)?;
+                let a = self.pop_slot();
+                let d = self.push_temp();
+                self.emit(Op::MemoryGrow { d, a });
+            }
+            O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+            O::I32Eqz => un!(self, I32Eqz),
+            O::I32Eq => bin!(self, I32Eq),
+            O::I32Ne => bin!(self, I32Ne),
+            O::I32LtS => bin!(self, I32LtS),
+            O::I32LtU => bin!(self, I32LtU),
+            O::I32GtS => bin!(self, I32GtS),
+            O::I32GtU => bin!(self, I32GtU),
+            O::I32LeS => bin!(self, I32LeS),
+            O::I32LeU => bin!(self, I32LeU),
+            O::I32GeS => bin!(self, I32GeS),
+            O::I32GeU => bin!(self, I32GeU),
+            O::I64Eqz => un!(self, I64Eqz),
+            O::I64Eq => bin!(self, I64Eq),
+            O::I64Ne => bin!(self, I64Ne),
+            O::I64LtS => bin!(self, I64LtS),
+            O::I64LtU => bin!(self, I64LtU),
+            O::I64GtS => bin!(self, I64GtS),
+            O::I64GtU => bin!(self, I64GtU),
+            O::I64LeS => bin!(self, I64LeS),
+            O::I64LeU => bin!(self, I64LeU),
+            O::I64GeS => bin!(self, I64GeS),
+            O::I64GeU => bin!(self, I64GeU),
+            O::F32Eq => bin!(self, F32Eq),
+            O::F32Ne => bin!(self, F32Ne),
+            O::F32Lt => bin!(self, F32Lt),
+            O::F32Gt => bin!(self, F32Gt),
+            O::F32Le => bin!(self, F32Le),
+            O::F32Ge => bin!(self, F32Ge),
+            O::F64Eq => bin!(self, F64Eq),
+            O::F64Ne => bin!(self, F64Ne),
+            O::F64Lt => bin!(self, F64Lt),
+            O::F64Gt => bin!(self, F64Gt),
+            O::F64Le => bin!(self, F64Le),
+            O::F64Ge => bin!(self, F64Ge),
+            O::I32Clz => un!(self, I32Clz),
+            O::I32Ctz => un!(self, I32Ctz),
+            O::I32Popcnt => un!(self, I32Popcnt),
+            O::I32Add => {
+                if !self.add_imm(false, false) {
+                    bin!(self, I32Add)
+                }
+            }
+            O::I32Sub => {
+                if !self.add_imm(false, true) {
+                    bin!(self, I32Sub)
+                }
+            }
+            O::I32Mul => bin!(self, I32Mul),
+            O::I32DivS => bin!(self, I32DivS),
+            O::I32DivU => bin!(self, I32DivU),
+            O::I32RemS => bin!(self, I32RemS),
+            O::I32RemU => bin!(self, I32RemU),
+            O::I32And => bin!(self, I32And),
+            O::I32Or => bin!(self, I32Or),
+            O::I32Xor => bin!(self, I32Xor),
+            O::I32Shl => bin!(self, I32Shl),
+            O::I32ShrS => bin!(self, I32ShrS),
+            O::I32ShrU => bin!(self, I32ShrU),
+            O::I32Rotl => bin!(self, I32Rotl),
+            O::I32Rotr => bin!(self, I32Rotr),
+            O::I64Clz => un!(self, I64Clz),
+            O::I64Ctz => un!(self, I64Ctz),
+            O::I64Popcnt => un!(self, I64Popcnt),
+            O::I64Add => {
+                if !self.add_imm(true, false) {
+                    bin!(self, I64Add)
+                }
+            }
+            O::I64Sub => {
+                if !self.add_imm(true, true) {
+                    bin!(self, I64Sub)
+                }
+            }
+            O::I64Mul => bin!(self, I64Mul),
+            O::I64DivS => bin!(self, I64DivS),
+            O::I64DivU => bin!(self, I64DivU),
+            O::I64RemS => bin!(self, I64RemS),
+            O::I64RemU => bin!(self, I64RemU),
+            O::I64And => bin!(self, I64And),
+            O::I64Or => bin!(self, I64Or),
+            O::I64Xor => bin!(self, I64Xor),
+            O::I64Shl => bin!(self, I64Shl),
+            O::I64ShrS => bin!(self, I64ShrS),
+            O::I64ShrU => bin!(self, I64ShrU),
+            O::I64Rotl => bin!(self, I64Rotl),
+            O::I64Rotr => bin!(self, I64Rotr),
+            O::F32Abs => un!(self, F32Abs),
+            O::F32Neg => un!(self, F32Neg),
+            O::F32Ceil => un!(self, F32Ceil),
+            O::F32Floor => un!(self, F32Floor),
+            O::F32Trunc => un!(self, F32Trunc),
+            O::F32Nearest => un!(self, F32Nearest),
+            O::F32Sqrt => un!(self, F32Sqrt),
+            O::F32Add => bin!(self, F32Add),
+            O::F32Sub => bin!(self, F32Sub),
+            O::F32Mul => bin!(self, F32Mul),
+            O::F32Div => bin!(self, F32Div),
+            O::F32Min => bin!(self, F32Min),
+            O::F32Max => bin!(self, F32Max),
+            O::F32Copysign => bin!(self, F32Copysign),
+            O::F64Abs => un!(self, F64Abs),
+            O::F64Neg => un!(self, F64Neg),
+            O::F64Ceil => un!(self, F64Ceil),
+            O::F64Floor => un!(self, F64Floor),
+            O::F64Trunc => un!(self, F64Trunc),
+            O::F64Nearest => un!(self, F64Nearest),
+            O::F64Sqrt => un!(self, F64Sqrt),
+            O::F64Add => bin!(self, F64Add),
+            O::F64Sub => bin!(self, F64Sub),
+            O::F64Mul => bin!(self, F64Mul),
+            O::F64Div => bin!(self, F64Div),
+            O::F64Min => bin!(self, F64Min),
+            O::F64Max => bin!(self, F64Max),
+            O::F64Copysign => bin!(self, F64Copysign),
+            O::I32WrapI64 => un!(self, I32WrapI64),
+            O::I32TruncF32S => un!(self, I32TruncF32S),
+            O::I32TruncF32U => un!(self, I32TruncF32U),
+            O::I32TruncF64S => un!(self, I32TruncF64S),
+            O::I32TruncF64U => un!(self, I32TruncF64U),
+            O::I64ExtendI32S => un!(self, I64ExtendI32S),
+            O::I64ExtendI32U => un!(self, I64ExtendI32U),
+            O::I64TruncF32S => un!(self, I64TruncF32S),
+            O::I64TruncF32U => un!(self, I64TruncF32U),
+            O::I64TruncF64S => un!(self, I64TruncF64S),
+            O::I64TruncF64U => un!(self, I64TruncF64U),
+            O::F32ConvertI32S => un!(self, F32ConvertI32S),
+            O::F32ConvertI32U => un!(self, F32ConvertI32U),
+            O::F32ConvertI64S => un!(self, F32ConvertI64S),
+            O::F32ConvertI64U => un!(self, F32ConvertI64U),
+            O::F32DemoteF64 => un!(self, F32DemoteF64),
+            O::F64ConvertI32S => un!(self, F64ConvertI32S),
+            O::F64ConvertI32U => un!(self, F64ConvertI32U),
+            O::F64ConvertI64S => un!(self, F64ConvertI64S),
+            O::F64ConvertI64U => un!(self, F64ConvertI64U),
+            O::F64PromoteF32 => un!(self, F64PromoteF32),
+            // Same bits, same slot representation: nothing to do.
+            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
+            O::I32Extend8S => un!(self, I32Extend8S),
+            O::I32Extend16S => un!(self, I32Extend16S),
+            O::I64Extend8S => un!(self, I64Extend8S),
+            O::I64Extend16S => un!(self, I64Extend16S),
+            O::I64Extend32S => un!(self, I64Extend32S),
+            O::I32TruncSatF32S => un!(self, I32TruncSatF32S),
+            O::I32TruncSatF32U => un!(self, I32TruncSatF32U),
+            O::I32TruncSatF64S => un!(self, I32TruncSatF64S),
+            O::I32TruncSatF64U => un!(self, I32TruncSatF64U),
+            O::I64TruncSatF32S => un!(self, I64TruncSatF32S),
+            O::I64TruncSatF32U => un!(self, I64TruncSatF32U),
+            O::I64TruncSatF64S => un!(self, I64TruncSatF64S),
+            O::I64TruncSatF64U => un!(self, I64TruncSatF64U),
+            O::MemoryInit { data_index, mem } => {
+                self.check_mem(mem)?;
+                let base = self.take_operands(3);
+                self.emit(Op::MemoryInit { seg: data_index, base });
+            }
+            O::DataDrop { data_index } => {
+                self.emit(Op::DataDrop { seg: data_index });
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                self.check_mem(dst_mem)?;
+                self.check_mem(src_mem)?;
+                let base = self.take_operands(3);
+                self.emit(Op::MemoryCopy { base });
+            }
+            O::MemoryFill { mem } => {
+                self.check_mem(mem)?;
+                let base = self.take_operands(3);
+                self.emit(Op::MemoryFill { base });
+            }
+            O::TableInit { elem_index, table } => {
+                let base = self.take_operands(3);
+                self.emit(Op::TableInit { table, seg: elem_index, base });
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(Op::ElemDrop { seg: elem_index });
+            }
+            O::TableCopy { dst_table, src_table } => {
+                let base = self.take_operands(3);
+                self.emit(Op::TableCopy { dst: dst_table, src: src_table, base });
+            }
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            O::RefIsNull => un!(self, RefIsNull),
+            O::RefFunc { function_index } => {
+                let d = self.push_temp();
+                self.emit(Op::RefFunc { d, func: function_index });
+            }
+            O::TableFill { table } => {
+                let base = self.take_operands(3);
+                self.emit(Op::TableFill { table, base });
+            }
+            O::TableGet { table } => {
+                let a = self.pop_slot();
+                let d = self.push_temp();
+                self.emit(Op::TableGet { d, a, table });
+            }
+            O::TableSet { table } => {
+                let base = self.take_operands(2);
+                self.emit(Op::TableSet { table, base });
+            }
+            O::TableGrow { table } => {
+                let base = self.take_operands(2);
+                self.push_temp();
+                self.emit(Op::TableGrow { table, base });
+            }
+            O::TableSize { table } => {
+                let d = self.push_temp();
+                self.emit(Op::TableSize { d, table });
+            }
+            other => {
+                let name = format!("{other:?}");
+                let name = name.split([' ', '{', '(']).next().unwrap_or("instruction").to_string();
+                return Err(unsupported(&format!("the instruction `{name}`"), offset));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_mem(&self, mem: u32) -> Result<()> {
+        if mem != 0 {
+            return Err(unsupported("multiple memories", self.offset as usize));
+        }
+        Ok(())
+    }
+
+    /// Materializes the top `n` operands, pops them and returns the home
+    /// slot of the first: ops with several operands read them in a row.
+    fn take_operands(&mut self, n: usize) -> Slot {
+        self.materialize_top(n);
+        let base = self.home(self.stack.len() - n);
+        self.stack.truncate(self.stack.len() - n);
+        base
+    }
+
+    fn op_br_if(&mut self, depth: u32) {
+        let idx = self.ctrls.len() - 1 - depth as usize;
+        let (height, arity, kind, start) = {
+            let c = &self.ctrls[idx];
+            (c.height, c.label_arity() as usize, c.kind, c.start)
+        };
+        // The condition is popped first; the carried values are below it.
+        let simple = idx != 0 && {
+            let len = self.stack.len() - 1;
+            arity == 0 || (height == len - arity && self.stack[len - arity..len].iter().all(|o| *o == Operand::Temp))
+        };
+        if simple {
+            let at = self.jump_if_true();
+            if kind == CtrlKind::Loop {
+                self.patch(at, start);
+            } else {
+                self.ctrls[idx].patches.push(at);
+            }
+            return;
+        }
+        let skip = self.jump_if_false();
+        self.branch(depth);
+        let label = self.bind_label();
+        self.patch(skip, label);
+    }
+
+    fn op_br_table(&mut self, depths: &[u32]) {
+        let idx = self.pop_slot();
+        let table = self.emit(Op::BrTable { idx, len: depths.len() as u32 - 1 });
+        for _ in depths {
+            self.emit(Op::Br { target: 0 });
+        }
+        for (i, &depth) in depths.iter().enumerate() {
+            let entry = table + 1 + i as u32;
+            let cidx = self.ctrls.len() - 1 - depth as usize;
+            let c = &self.ctrls[cidx];
+            let (height, arity, kind, start) = (c.height, c.label_arity() as usize, c.kind, c.start);
+            if cidx != 0 && self.in_place(height, arity) {
+                if kind == CtrlKind::Loop {
+                    self.patch(entry, start);
+                } else {
+                    self.ctrls[cidx].patches.push(entry);
+                }
+            } else {
+                // A stub moves the carried values (or returns) first.
+                let stub = self.bind_label();
+                self.patch(entry, stub);
+                self.branch(depth);
+            }
+        }
+        self.dead = true;
+    }
+
+    fn op_else(&mut self) -> Result<()> {
+        let idx = self.ctrls.len() - 1;
+        if !self.dead {
+            let (height, results) = (self.ctrls[idx].height, self.ctrls[idx].results as usize);
+            self.move_to(height, results);
+            let at = self.emit(Op::Br { target: 0 });
+            self.ctrls[idx].patches.push(at);
+        }
+        let label = self.bind_label();
+        let ctrl = &mut self.ctrls[idx];
+        ctrl.kind = CtrlKind::Else;
+        let (height, params, scratch) = (ctrl.height, ctrl.params, ctrl.scratch);
+        if let Some(jump) = ctrl.else_patch.take() {
+            self.patch(jump, label);
+        }
+        self.stack.truncate(height);
+        for i in 0..params {
+            let d = self.push_temp();
+            let at = self.emit(Op::Copy { d, a: scratch + i });
+            self.scratch_fixups.push((at, ScratchField::Src));
+        }
+        self.dead = false;
+        Ok(())
+    }
+
+    fn op_end(&mut self) -> Result<()> {
+        let ctrl = self.ctrls.pop().expect("validated control stack");
+        if ctrl.kind == CtrlKind::Func {
+            if !self.dead {
+                self.ctrls.push(ctrl);
+                self.emit_return();
+                self.ctrls.pop();
+            }
+            self.dead = true;
+            return Ok(());
+        }
+        if !self.dead {
+            self.move_to(ctrl.height, ctrl.results as usize);
+        }
+        let label = self.bind_label();
+        if let Some(jump) = ctrl.else_patch {
+            self.patch(jump, label);
+        }
+        for &at in &ctrl.patches {
+            self.patch(at, label);
+        }
+        self.stack.truncate(ctrl.height);
+        for _ in 0..ctrl.results {
+            self.push_temp();
+        }
+        self.dead = false;
+        Ok(())
+    }
+}
+
+fn const_op(d: Slot, v: u64) -> Op {
+    match u32::try_from(v) {
+        Ok(v) => Op::Const32 { d, v },
+        Err(_) => Op::Const64 { d, v },
+    }
+}

@@ -1,0 +1,94 @@
+//! Kiln: a WebAssembly runtime.
+//!
+//! Compile a module once with an [`Engine`], then give each tenant (each
+//! request, each plug-in) its own [`Store`] and [`Instance`]. Host functions
+//! are plain Rust closures; calls are statically typed with [`TypedFunc`].
+//!
+//! ```
+//! use kiln::{Caller, Engine, Linker, Module, Store};
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(
+//!     &engine,
+//!     r#"(module
+//!          (import "host" "log" (func $log (param i32)))
+//!          (func (export "run") (param i32) (result i32)
+//!            local.get 0
+//!            call $log
+//!            local.get 0
+//!            i32.const 1
+//!            i32.add))"#,
+//! )?;
+//!
+//! let mut linker = Linker::<Vec<i32>>::new(&engine);
+//! linker.func_wrap("host", "log", |mut caller: Caller<'_, Vec<i32>>, x: i32| {
+//!     caller.data_mut().push(x);
+//! })?;
+//!
+//! let mut store = Store::new(&engine, Vec::new());
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let run = instance.get_typed_func::<i32, i32>(&mut store, "run")?;
+//! assert_eq!(run.call(&mut store, 41)?, 42);
+//! assert_eq!(store.data(), &[41]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Traps come back as errors holding a [`Trap`]:
+//!
+//! ```
+//! # use kiln::{Engine, Instance, Module, Store, Trap};
+//! # fn main() -> anyhow::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"(module (func (export "boom") unreachable))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Instance::new(&mut store, &module, &[])?;
+//! let boom = instance.get_typed_func::<(), ()>(&mut store, "boom")?;
+//! let err = boom.call(&mut store, ()).unwrap_err();
+//! assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::UnreachableCodeReached));
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod compile;
+mod config;
+mod engine;
+mod func;
+mod global;
+mod instance;
+mod interp;
+mod linker;
+mod memory;
+mod module;
+mod store;
+mod table;
+mod trap;
+mod types;
+mod values;
+mod vm;
+
+pub use compile::{CompileError, CompileErrorKind};
+pub use config::{Config, Strategy};
+pub use engine::Engine;
+pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use global::Global;
+pub use instance::{Export, Extern, Instance};
+pub use linker::Linker;
+pub use memory::{Memory, MemoryAccessError};
+pub use module::Module;
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use table::Table;
+pub use trap::{FrameInfo, Trap, WasmBacktrace};
+pub use types::{
+    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability, RefType, TableType,
+    ValType,
+};
+pub use values::{ExternRef, Ref, Val};
+pub use vm::ValRaw;
+
+/// Errors are `anyhow` errors.
+pub type Result<T, E = anyhow::Error> = anyhow::Result<T, E>;
+pub use anyhow::Error;

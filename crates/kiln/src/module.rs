@@ -1,0 +1,115 @@
+//! Compiled modules.
+
+use crate::compile::{self, EntityIndex, ImportKind, ModuleInfo};
+use crate::engine::Engine;
+use crate::interp::CompiledFunc;
+use crate::types::{ExportType, ExternType, ImportType};
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A compiled WebAssembly module: validated and translated once, then
+/// instantiated any number of times. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    engine: Engine,
+    info: ModuleInfo,
+    code: Vec<CompiledFunc>,
+}
+
+impl Module {
+    /// Compiles a module from its binary or text (WAT) form. Malformed or
+    /// invalid input is an error carrying a [`CompileError`](crate::CompileError)
+    /// with the byte offset of the problem.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        let binary = wat::parse_bytes(bytes).context("failed to parse WebAssembly text")?;
+        Module::from_binary(engine, &binary)
+    }
+
+    /// Compiles a module from its binary form only.
+    pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        let compiled = compile::compile(engine, binary)?;
+        Ok(Module { inner: Arc::new(ModuleInner { engine: engine.clone(), info: compiled.info, code: compiled.code }) })
+    }
+
+    /// Compiles a module from a file holding its binary or text form.
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
+        Module::new(engine, bytes).with_context(|| format!("failed to compile {}", path.display()))
+    }
+
+    /// Checks that `binary` is a valid module for `engine`, without keeping
+    /// the compiled result.
+    pub fn validate(engine: &Engine, binary: &[u8]) -> Result<()> {
+        let mut validator = wasmparser::Validator::new_with_features(engine.config().features);
+        validator.validate_all(binary).map_err(compile::CompileError::from_validator)?;
+        Ok(())
+    }
+
+    /// The module's name from its `name` section, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info.name.as_deref()
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
+        let info = &self.inner.info;
+        info.imports.iter().map(move |i| ImportType {
+            module: &i.module,
+            name: &i.name,
+            ty: match &i.kind {
+                ImportKind::Func(t) => ExternType::Func(info.types[*t as usize].clone()),
+                ImportKind::Table(t) => ExternType::Table(*t),
+                ImportKind::Memory(t) => ExternType::Memory(*t),
+                ImportKind::Global(t) => ExternType::Global(*t),
+            },
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
+        self.inner.info.exports.iter().map(move |(name, index)| ExportType { name, ty: self.entity_type(*index) })
+    }
+
+    /// The type of one export, if the module has it.
+    pub fn get_export(&self, name: &str) -> Option<ExternType> {
+        self.inner.info.export(name).map(|i| self.entity_type(i))
+    }
+
+    pub(crate) fn entity_type(&self, index: EntityIndex) -> ExternType {
+        let info = &self.inner.info;
+        match index {
+            EntityIndex::Func(f) => ExternType::Func(info.func_type(f).clone()),
+            EntityIndex::Table(t) => ExternType::Table(info.tables[t as usize].ty),
+            EntityIndex::Memory(m) => ExternType::Memory(info.memories[m as usize]),
+            EntityIndex::Global(g) => ExternType::Global(info.globals[g as usize]),
+        }
+    }
+
+    pub(crate) fn info(&self) -> &ModuleInfo {
+        &self.inner.info
+    }
+
+    /// The interpreter code of a defined function (by function index).
+    #[inline]
+    pub(crate) fn code(&self, func: u32) -> &CompiledFunc {
+        &self.inner.code[(func - self.inner.info.num_imported_funcs) as usize]
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.name()).finish_non_exhaustive()
+    }
+}

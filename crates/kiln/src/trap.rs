@@ -1,0 +1,146 @@
+//! Traps: the ways WebAssembly execution stops abnormally, and the wasm
+//! backtrace attached to them.
+
+use std::fmt;
+
+/// Why WebAssembly execution trapped. The `Display` text is the wording of
+/// the WebAssembly specification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Trap {
+    /// The wasm call stack went past `Config::max_wasm_stack`.
+    StackOverflow,
+    /// A load or store outside the bounds of a linear memory.
+    MemoryOutOfBounds,
+    /// An access outside the bounds of a table.
+    TableOutOfBounds,
+    /// `call_indirect` through a null table element.
+    IndirectCallToNull,
+    /// `call_indirect` to a function of the wrong type.
+    BadSignature,
+    /// Integer overflow (`INT_MIN / -1`).
+    IntegerOverflow,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero,
+    /// A float that cannot be converted to the integer type.
+    BadConversionToInteger,
+    /// The `unreachable` instruction was executed.
+    UnreachableCodeReached,
+    /// A call through a null function reference.
+    NullReference,
+    /// A command's `_start` was called a second time.
+    CannotEnterTwice,
+    /// The store's fuel ran out.
+    OutOfFuel,
+    /// Execution was interrupted by the embedder.
+    Interrupt,
+}
+
+impl Trap {
+    /// The message the WebAssembly specification uses for this trap.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Trap::StackOverflow => "call stack exhausted",
+            Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::TableOutOfBounds => "out of bounds table access",
+            Trap::IndirectCallToNull => "uninitialized element",
+            Trap::BadSignature => "indirect call type mismatch",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::IntegerDivisionByZero => "integer divide by zero",
+            Trap::BadConversionToInteger => "invalid conversion to integer",
+            Trap::UnreachableCodeReached => "unreachable",
+            Trap::NullReference => "null function reference",
+            Trap::CannotEnterTwice => "a command instance runs only once",
+            Trap::OutOfFuel => "all fuel consumed",
+            Trap::Interrupt => "interrupt",
+        }
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wasm trap: {}", self.message())
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// One wasm frame of a [`WasmBacktrace`].
+#[derive(Clone, Debug)]
+pub struct FrameInfo {
+    pub(crate) module_name: Option<String>,
+    pub(crate) func_index: u32,
+    pub(crate) func_name: Option<String>,
+    pub(crate) offset: Option<usize>,
+}
+
+impl FrameInfo {
+    /// The index of the function in its module's function index space.
+    pub fn func_index(&self) -> u32 {
+        self.func_index
+    }
+    /// The function's name from the `name` section, if there is one.
+    pub fn func_name(&self) -> Option<&str> {
+        self.func_name.as_deref()
+    }
+    /// The module's name from the `name` section, if there is one.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
+    }
+    /// Byte offset of the executing instruction in the module binary, when known.
+    pub fn module_offset(&self) -> Option<usize> {
+        self.offset
+    }
+}
+
+/// The wasm frames that were active when an error left WebAssembly code,
+/// innermost first. Attached as context to trap errors: `err.downcast_ref::<WasmBacktrace>()`.
+#[derive(Clone, Debug, Default)]
+pub struct WasmBacktrace {
+    pub(crate) frames: Vec<FrameInfo>,
+    /// The message of the error this backtrace is attached to, shown first.
+    pub(crate) cause: Option<String>,
+}
+
+impl WasmBacktrace {
+    /// The frames, innermost first.
+    pub fn frames(&self) -> &[FrameInfo] {
+        &self.frames
+    }
+}
+
+impl fmt::Display for WasmBacktrace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(cause) = &self.cause {
+            writeln!(f, "{cause}")?;
+        }
+        writeln!(f, "wasm backtrace:")?;
+        for (i, frame) in self.frames.iter().enumerate() {
+            write!(f, "  {i:>3}: ")?;
+            if let Some(offset) = frame.offset {
+                write!(f, "{offset:#8x} - ")?;
+            }
+            if let Some(m) = &frame.module_name {
+                write!(f, "{m}!")?;
+            }
+            match &frame.func_name {
+                Some(name) => write!(f, "{name}")?,
+                None => write!(f, "<wasm function {}>", frame.func_index)?,
+            }
+            if i + 1 < self.frames.len() {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Wraps a trap (or a host error) that left wasm with its backtrace, so that
+/// the error's `Display` shows both: the cause first, then the frames.
+pub(crate) fn with_backtrace(err: anyhow::Error, mut bt: WasmBacktrace) -> anyhow::Error {
+    if bt.frames.is_empty() || err.downcast_ref::<WasmBacktrace>().is_some() {
+        return err;
+    }
+    bt.cause = Some(err.to_string());
+    err.context(bt)
+}

@@ -1,0 +1,257 @@
+//! Values that cross the API: `Val`, references, and their slot encoding.
+
+use crate::func::Func;
+use crate::store::AsContextMut;
+use crate::types::{HeapType, RefType, ValType};
+use crate::vm::{StoreId, StoreOpaque};
+use anyhow::{bail, Result};
+use std::any::Any;
+
+/// A WebAssembly value.
+#[derive(Clone, Copy, Debug)]
+pub enum Val {
+    /// An i32.
+    I32(i32),
+    /// An i64.
+    I64(i64),
+    /// An f32, by its bits (so NaN payloads survive).
+    F32(u32),
+    /// An f64, by its bits.
+    F64(u64),
+    /// A v128.
+    V128(u128),
+    /// A function reference, or null.
+    FuncRef(Option<Func>),
+    /// A host reference, or null.
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The value's type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+    /// The i32, if this is one.
+    pub fn i32(&self) -> Option<i32> {
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+    /// The i64, if this is one.
+    pub fn i64(&self) -> Option<i64> {
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+    /// The f32, if this is one.
+    pub fn f32(&self) -> Option<f32> {
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
+    }
+    /// The f64, if this is one.
+    pub fn f64(&self) -> Option<f64> {
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
+    }
+    /// The reference, if this is one.
+    pub fn as_ref(&self) -> Option<Ref> {
+        match self {
+            Val::FuncRef(f) => Some(Ref::Func(*f)),
+            Val::ExternRef(e) => Some(Ref::Extern(*e)),
+            _ => None,
+        }
+    }
+
+    /// The zero value of a type (null for references).
+    pub fn default_for(ty: &ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::Ref(r) => Ref::null(r.heap_type()).into(),
+        }
+    }
+
+    /// Encodes the value for a slot, checking that it belongs to `store` and
+    /// has type `ty`.
+    pub(crate) fn to_slot(&self, store: &StoreOpaque, ty: &ValType) -> Result<u64> {
+        let v = match (self, ty) {
+            (Val::I32(v), ValType::I32) => *v as u32 as u64,
+            (Val::I64(v), ValType::I64) => *v as u64,
+            (Val::F32(v), ValType::F32) => *v as u64,
+            (Val::F64(v), ValType::F64) => *v,
+            (Val::FuncRef(f), ValType::Ref(r)) if r.heap_type() == HeapType::Func => match f {
+                Some(f) => f.slot(store)?,
+                None if r.is_nullable() => 0,
+                None => bail!("null reference given where a non-null {r} is required"),
+            },
+            (Val::ExternRef(e), ValType::Ref(r)) if r.heap_type() == HeapType::Extern => match e {
+                Some(e) => e.slot(store)?,
+                None if r.is_nullable() => 0,
+                None => bail!("null reference given where a non-null {r} is required"),
+            },
+            (Val::V128(_), ValType::V128) => bail!("v128 values are not supported yet"),
+            (v, ty) => bail!("type mismatch: expected a value of type {ty}, got {}", v.ty()),
+        };
+        Ok(v)
+    }
+
+    /// Decodes a slot of type `ty`.
+    pub(crate) fn from_slot(store: &StoreOpaque, ty: &ValType, v: u64) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(v as u32 as i32),
+            ValType::I64 => Val::I64(v as i64),
+            ValType::F32 => Val::F32(v as u32),
+            ValType::F64 => Val::F64(v),
+            ValType::V128 => Val::V128(v as u128),
+            ValType::Ref(r) => Ref::from_slot(store, r.heap_type(), v).into(),
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
+impl From<Ref> for Val {
+    fn from(r: Ref) -> Val {
+        match r {
+            Ref::Func(f) => Val::FuncRef(f),
+            Ref::Extern(e) => Val::ExternRef(e),
+        }
+    }
+}
+impl From<Func> for Val {
+    fn from(f: Func) -> Val {
+        Val::FuncRef(Some(f))
+    }
+}
+
+/// A reference value: what tables hold.
+#[derive(Clone, Copy, Debug)]
+pub enum Ref {
+    /// A function reference, or null.
+    Func(Option<Func>),
+    /// A host reference, or null.
+    Extern(Option<ExternRef>),
+}
+
+impl Ref {
+    /// The null reference of a heap type.
+    pub fn null(heap_type: HeapType) -> Ref {
+        match heap_type {
+            HeapType::Func => Ref::Func(None),
+            HeapType::Extern => Ref::Extern(None),
+        }
+    }
+    /// Is this null?
+    pub fn is_null(&self) -> bool {
+        matches!(self, Ref::Func(None) | Ref::Extern(None))
+    }
+    /// The function, if this is a non-null function reference.
+    pub fn as_func(&self) -> Option<&Func> {
+        match self {
+            Ref::Func(Some(f)) => Some(f),
+            _ => None,
+        }
+    }
+    /// The host reference, if this is a non-null one.
+    pub fn as_extern(&self) -> Option<&ExternRef> {
+        match self {
+            Ref::Extern(Some(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn to_slot(&self, store: &StoreOpaque, ty: &RefType) -> Result<u64> {
+        Val::from(*self).to_slot(store, &ValType::Ref(*ty))
+    }
+
+    pub(crate) fn from_slot(store: &StoreOpaque, heap_type: HeapType, v: u64) -> Ref {
+        match heap_type {
+            HeapType::Func => Ref::Func((v != 0).then(|| Func::from_raw(store.id, (v - 1) as u32))),
+            HeapType::Extern => Ref::Extern((v != 0).then(|| ExternRef { store: store.id, index: (v - 1) as u32 })),
+        }
+    }
+}
+
+impl From<Func> for Ref {
+    fn from(f: Func) -> Ref {
+        Ref::Func(Some(f))
+    }
+}
+
+/// A reference to a host value that wasm can hold (as `externref`) but not
+/// look into. The value lives as long as its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExternRef {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl ExternRef {
+    /// Puts `value` in the store and returns a reference to it.
+    pub fn new<T: Any + Send + Sync>(mut store: impl AsContextMut, value: T) -> Result<ExternRef> {
+        let opaque = &mut store.as_context_mut().0.opaque;
+        let index = u32::try_from(opaque.externs.len()).map_err(|_| anyhow::anyhow!("too many externrefs"))?;
+        opaque.externs.push(Box::new(value));
+        Ok(ExternRef { store: opaque.id, index })
+    }
+
+    /// The host value. Errors when used with another store than its own.
+    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
+        let store = store.into().0;
+        if store.opaque.id != self.store {
+            bail!("externref used with the wrong store");
+        }
+        Ok(&*store.opaque.externs[self.index as usize])
+    }
+
+    pub(crate) fn slot(&self, store: &StoreOpaque) -> Result<u64> {
+        if store.id != self.store {
+            bail!("externref used with the wrong store");
+        }
+        Ok(self.index as u64 + 1)
+    }
+
+    /// Are these the same reference?
+    pub fn ptr_eq(a: &ExternRef, b: &ExternRef) -> bool {
+        a == b
+    }
+}

@@ -1,0 +1,224 @@
+//! Linear memory.
+//!
+//! On 64-bit hosts a 32-bit memory reserves its whole addressable range
+//! (4 GiB) plus a guard region up front, inaccessible; growing only makes
+//! more of the reservation readable and writable, so the base never moves.
+//! When the big reservation is refused (`ulimit -v`, small devices) the
+//! memory falls back to reserving just its maximum; only if that fails too is
+//! there an error, saying what was asked for.
+
+use crate::trap::Trap;
+use anyhow::{bail, Result};
+
+/// The size of a wasm page.
+pub(crate) const WASM_PAGE_SIZE: usize = 65536;
+/// Pages a 32-bit memory can have at most.
+pub(crate) const MAX_PAGES_32: u64 = 65536;
+/// The reservation that lets a 32-bit memory grow to its full size in place.
+const FULL_RESERVATION: usize = 4 << 30;
+/// Inaccessible bytes after the reservation, so a future JIT can fold small
+/// offsets into the access without a bounds check.
+const GUARD_SIZE: usize = 32 << 20;
+
+/// One linear memory: an mmap'd region of which the first `len` bytes are
+/// accessible.
+pub(crate) struct LinearMemory {
+    base: *mut u8,
+    /// Bytes mapped (accessible part, rest of the reservation, guard).
+    mapped: usize,
+    /// Bytes the memory can grow to without moving.
+    reserved: usize,
+    len: usize,
+    max_pages: u64,
+    declared_max: Option<u64>,
+}
+
+// SAFETY: the memory owns its mapping exclusively; `&self` gives read access
+// and `&mut self` write access to it, as for a `Vec<u8>`.
+unsafe impl Send for LinearMemory {}
+// SAFETY: see above; shared references only read.
+unsafe impl Sync for LinearMemory {}
+
+impl LinearMemory {
+    /// A memory of `min` pages that may grow to `max` pages.
+    pub(crate) fn new(min: u64, max: Option<u64>) -> Result<LinearMemory> {
+        let max_pages = max.unwrap_or(MAX_PAGES_32).min(MAX_PAGES_32);
+        if min > max_pages {
+            bail!("memory minimum of {min} pages exceeds the maximum of {max_pages} pages");
+        }
+        let len = min as usize * WASM_PAGE_SIZE;
+        let wanted = max_pages as usize * WASM_PAGE_SIZE;
+        // Try the full reservation first, then just what the memory may need.
+        let mut attempts = vec![FULL_RESERVATION + GUARD_SIZE];
+        if wanted + GUARD_SIZE < FULL_RESERVATION {
+            attempts.push(wanted + GUARD_SIZE);
+        }
+        attempts.push(len.max(WASM_PAGE_SIZE));
+        for mapped in attempts {
+            if let Some(base) = reserve(mapped) {
+                let reserved = mapped.saturating_sub(GUARD_SIZE).max(len).min(mapped);
+                let mut memory = LinearMemory { base, mapped, reserved, len: 0, max_pages, declared_max: max };
+                memory.make_accessible(len)?;
+                return Ok(memory);
+            }
+        }
+        bail!(
+            "could not reserve virtual memory for a linear memory of {min} pages ({len} bytes): \
+             the host refused even the smallest reservation"
+        )
+    }
+
+    /// The accessible bytes.
+    pub(crate) fn data(&self) -> &[u8] {
+        // SAFETY: `base..base + len` is mapped readable and writable and owned
+        // by `self` (see `make_accessible`); `len` only grows while `&mut self`.
+        unsafe { std::slice::from_raw_parts(self.base, self.len) }
+    }
+
+    /// The accessible bytes, writable.
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `data`, and `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.base, self.len) }
+    }
+
+    /// Size in pages.
+    pub(crate) fn pages(&self) -> u64 {
+        (self.len / WASM_PAGE_SIZE) as u64
+    }
+
+    pub(crate) fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// The maximum the memory's type declares, if any.
+    pub(crate) fn declared_max(&self) -> Option<u64> {
+        self.declared_max
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or `None` if the
+    /// memory cannot grow that much (the wasm `memory.grow` failure, -1).
+    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages {
+            return None;
+        }
+        let new_len = new as usize * WASM_PAGE_SIZE;
+        if new_len > self.reserved && !self.move_to_bigger_reservation(new_len) {
+            return None;
+        }
+        self.make_accessible(new_len).ok()?;
+        Some(old)
+    }
+
+    /// The fallback path for small reservations: map a bigger region and
+    /// copy. Only memories whose big reservation was refused get here.
+    fn move_to_bigger_reservation(&mut self, new_len: usize) -> bool {
+        let want = (new_len * 2).min(self.max_pages as usize * WASM_PAGE_SIZE).max(new_len);
+        let Some(base) = reserve(want) else { return false };
+        let mut bigger = LinearMemory {
+            base,
+            mapped: want,
+            reserved: want,
+            len: 0,
+            max_pages: self.max_pages,
+            declared_max: self.declared_max,
+        };
+        if bigger.make_accessible(self.len).is_err() {
+            return false;
+        }
+        bigger.data_mut().copy_from_slice(self.data());
+        std::mem::swap(self, &mut bigger);
+        true
+    }
+
+    fn make_accessible(&mut self, new_len: usize) -> Result<()> {
+        if new_len > self.len {
+            // SAFETY: `base..base + reserved` is our own mapping and
+            // `new_len <= reserved`; mprotect changes only its protection.
+            let rc = unsafe {
+                libc::mprotect(self.base.cast(), new_len, libc::PROT_READ | libc::PROT_WRITE)
+            };
+            if rc != 0 {
+                bail!("could not commit {new_len} bytes of linear memory: {}", std::io::Error::last_os_error());
+            }
+            self.len = new_len;
+        }
+        Ok(())
+    }
+
+    /// Reads `N` bytes at `addr + offset`, or traps when out of bounds.
+    #[inline(always)]
+    pub(crate) fn load<const N: usize>(&self, addr: u64, offset: u32) -> Result<[u8; N], Trap> {
+        let start = addr + offset as u64;
+        let data = self.data();
+        match data.get(start as usize..start as usize + N) {
+            Some(bytes) => Ok(bytes.try_into().expect("slice of length N")),
+            None => Err(Trap::MemoryOutOfBounds),
+        }
+    }
+
+    /// Writes `N` bytes at `addr + offset`, or traps when out of bounds.
+    #[inline(always)]
+    pub(crate) fn store<const N: usize>(&mut self, addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), Trap> {
+        let start = addr + offset as u64;
+        match self.data_mut().get_mut(start as usize..start as usize + N) {
+            Some(dst) => {
+                dst.copy_from_slice(&bytes);
+                Ok(())
+            }
+            None => Err(Trap::MemoryOutOfBounds),
+        }
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        // SAFETY: `base..base + mapped` is the mapping made by `reserve`,
+        // unmapped once, here; no reference into it outlives `self`.
+        unsafe {
+            libc::munmap(self.base.cast(), self.mapped);
+        }
+    }
+}
+
+/// Reserves `size` bytes of address space, inaccessible and not committed.
+fn reserve(size: usize) -> Option<*mut u8> {
+    // SAFETY: an anonymous private mapping at an address of the kernel's
+    // choosing touches no existing memory.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            size,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        None
+    } else {
+        Some(ptr.cast())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_in_place_and_respects_the_maximum() {
+        let mut m = LinearMemory::new(1, Some(3)).unwrap();
+        let base = m.data().as_ptr();
+        assert_eq!(m.pages(), 1);
+        m.data_mut()[65535] = 7;
+        assert_eq!(m.grow(2), Some(1));
+        assert_eq!(m.data().as_ptr(), base);
+        assert_eq!(m.data()[65535], 7);
+        assert_eq!(m.data()[3 * 65536 - 1], 0);
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.load::<4>(3 * 65536 - 4, 0), Ok([0; 4]));
+        assert_eq!(m.load::<4>(3 * 65536 - 3, 0), Err(Trap::MemoryOutOfBounds));
+    }
+}

@@ -1,0 +1,11 @@
+//! What both tiers share at run time: the store's objects (functions,
+//! instances, memories, tables, globals) and the raw value ABI.
+
+mod memory;
+mod store;
+mod table;
+
+pub(crate) use memory::{LinearMemory, WASM_PAGE_SIZE};
+pub(crate) use store::{FuncEntry, FuncKind, GlobalEntry, InstanceEntry, StoreId};
+pub use store::{StoreOpaque, ValRaw};
+pub(crate) use table::Table;
