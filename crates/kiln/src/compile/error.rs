@@ -37,6 +37,7 @@ const MALFORMED_IN_VALIDATOR: &[&str] = &[
     "unexpected content after last section",
     "integer too large",
     "integer representation too long",
+    "invalid leading byte",
 ];
 
 impl CompileError {

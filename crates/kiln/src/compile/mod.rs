@@ -4,6 +4,7 @@
 
 mod const_expr;
 mod error;
+mod limits;
 
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
@@ -125,10 +126,35 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
     let mut translator = interp::Translator::default();
 
-    for payload in Parser::new(0).parse_all(bytes) {
+    let mut parser = Parser::new(0);
+    // Decoding depends on the features too (e.g. a memory index byte is
+    // only a LEB128 with multi-memory).
+    parser.set_features(engine.config().features);
+    for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(CompileError::malformed)?;
+        if !engine.config().features.memory64() {
+            let section = match &payload {
+                Payload::ImportSection(r) => Some((limits::Section::Import, r.range())),
+                Payload::TableSection(r) => Some((limits::Section::Table, r.range())),
+                Payload::MemorySection(r) => Some((limits::Section::Memory, r.range())),
+                _ => None,
+            };
+            if let Some((section, range)) = section {
+                let (start, end) = (range.start as usize, range.end as usize);
+                limits::check(section, &bytes[start..end], start)?;
+            }
+        }
+        // Decode first, so a decoding error is reported as malformed even
+        // when the validator would also have tripped over it; an
+        // unsupported construct is reported only if the module is valid.
+        let read = read_section(engine, &mut info, &payload);
+        if let Err(e) = &read {
+            if e.kind() == CompileErrorKind::Malformed {
+                return Err(read.unwrap_err());
+            }
+        }
         let valid = validator.payload(&payload).map_err(CompileError::from_validator)?;
-        read_section(engine, &mut info, &payload)?;
+        read?;
         if let ValidPayload::Func(to_validate, body) = valid {
             let func_index = info.num_imported_funcs + code.len() as u32;
             let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));

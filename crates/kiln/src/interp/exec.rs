@@ -135,6 +135,24 @@ fn f32_of(v: u64) -> f32 {
 fn f64_of(v: u64) -> f64 {
     f64::from_bits(v)
 }
+/// Rounding a signalling NaN must give a quiet one (an arithmetic NaN);
+/// some libm routines hand the input back unchanged.
+#[inline(always)]
+fn quiet_f32(x: f32) -> f32 {
+    if x.is_nan() {
+        f32::from_bits(x.to_bits() | 0x0040_0000)
+    } else {
+        x
+    }
+}
+#[inline(always)]
+fn quiet_f64(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        x
+    }
+}
 #[inline(always)]
 fn from_f32(v: f32) -> u64 {
     v.to_bits() as u64
@@ -690,10 +708,10 @@ fn execute<T>(
 
                 Op::F32Abs { d, a } => un!(d, a, |x| x & 0x7fff_ffff),
                 Op::F32Neg { d, a } => un!(d, a, |x| (x ^ 0x8000_0000) & 0xffff_ffff),
-                Op::F32Ceil { d, a } => un!(d, a, |x| from_f32(f32_of(x).ceil())),
-                Op::F32Floor { d, a } => un!(d, a, |x| from_f32(f32_of(x).floor())),
-                Op::F32Trunc { d, a } => un!(d, a, |x| from_f32(f32_of(x).trunc())),
-                Op::F32Nearest { d, a } => un!(d, a, |x| from_f32(f32_of(x).round_ties_even())),
+                Op::F32Ceil { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).ceil()))),
+                Op::F32Floor { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).floor()))),
+                Op::F32Trunc { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).trunc()))),
+                Op::F32Nearest { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).round_ties_even()))),
                 Op::F32Sqrt { d, a } => un!(d, a, |x| from_f32(f32_of(x).sqrt())),
                 Op::F32Add { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) + f32_of(s[b as usize])),
                 Op::F32Sub { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) - f32_of(s[b as usize])),
@@ -712,10 +730,10 @@ fn execute<T>(
                 }
                 Op::F64Abs { d, a } => un!(d, a, |x| x & 0x7fff_ffff_ffff_ffff),
                 Op::F64Neg { d, a } => un!(d, a, |x| x ^ 0x8000_0000_0000_0000),
-                Op::F64Ceil { d, a } => un!(d, a, |x| from_f64(f64_of(x).ceil())),
-                Op::F64Floor { d, a } => un!(d, a, |x| from_f64(f64_of(x).floor())),
-                Op::F64Trunc { d, a } => un!(d, a, |x| from_f64(f64_of(x).trunc())),
-                Op::F64Nearest { d, a } => un!(d, a, |x| from_f64(f64_of(x).round_ties_even())),
+                Op::F64Ceil { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).ceil()))),
+                Op::F64Floor { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).floor()))),
+                Op::F64Trunc { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).trunc()))),
+                Op::F64Nearest { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).round_ties_even()))),
                 Op::F64Sqrt { d, a } => un!(d, a, |x| from_f64(f64_of(x).sqrt())),
                 Op::F64Add { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) + f64_of(s[b as usize])),
                 Op::F64Sub { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) - f64_of(s[b as usize])),

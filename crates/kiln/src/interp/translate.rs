@@ -146,6 +146,11 @@ impl Translator {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read().map_err(CompileError::malformed)?;
+            if memarg_of(&op).is_some_and(|m| m.align >= 32) {
+                // The alignment exponent and the flag bits share one LEB128:
+                // 2**32 and up cannot be an alignment of this encoding.
+                return Err(CompileError::new(CompileErrorKind::Malformed, "malformed memop flags", Some(offset as usize)));
+            }
             validator.op(offset, &op).map_err(CompileError::from_validator)?;
             self.offset = offset as u32;
             self.op(info, op, offset as usize)?;
@@ -469,11 +474,15 @@ impl Translator {
         }
     }
 
-    /// An unconditional branch to the label `depth` levels out.
+    /// An unconditional branch to the label `depth` levels out. The
+    /// translator's view of the stack is left as it was: the code after a
+    /// conditional branch must not believe the branch's copies happened.
     fn branch(&mut self, depth: u32) {
         let idx = self.ctrls.len() - 1 - depth as usize;
         if idx == 0 {
+            let saved = self.stack.clone();
             self.emit_return();
+            self.stack = saved;
             return;
         }
         let (height, arity, kind, start) = {
@@ -610,20 +619,17 @@ impl Translator {
                         self.materialize(pos);
                     }
                 }
+                // The then-arm may overwrite the parameters' slots: the
+                // else-arm gets a copy, saved before the branch.
+                let scratch = self.num_scratch;
+                for i in 0..p as usize {
+                    let a = self.home(cond - p as usize + i);
+                    let at = self.emit(Op::Copy { d: scratch + i as u32, a });
+                    self.scratch_fixups.push((at, ScratchField::Dst));
+                }
+                self.num_scratch += p;
                 let jump = self.jump_if_false();
                 self.push_ctrl(CtrlKind::If, p, r);
-                let scratch = self.num_scratch;
-                if p > 0 {
-                    // The then-arm may overwrite the parameters' slots; keep
-                    // a copy for the else-arm.
-                    let height = self.stack.len() - p as usize;
-                    for i in 0..p {
-                        let a = self.home(height + i as usize);
-                        let at = self.emit(Op::Copy { d: scratch + i, a });
-                        self.scratch_fixups.push((at, ScratchField::Dst));
-                    }
-                    self.num_scratch += p;
-                }
                 let ctrl = self.ctrls.last_mut().expect("if frame");
                 ctrl.else_patch = Some(jump);
                 ctrl.scratch = scratch;
@@ -1069,6 +1075,36 @@ impl Translator {
         }
         self.dead = false;
         Ok(())
+    }
+}
+
+fn memarg_of(op: &Operator<'_>) -> Option<wasmparser::MemArg> {
+    use Operator as O;
+    match op {
+        O::I32Load { memarg }
+        | O::I64Load { memarg }
+        | O::F32Load { memarg }
+        | O::F64Load { memarg }
+        | O::I32Load8S { memarg }
+        | O::I32Load8U { memarg }
+        | O::I32Load16S { memarg }
+        | O::I32Load16U { memarg }
+        | O::I64Load8S { memarg }
+        | O::I64Load8U { memarg }
+        | O::I64Load16S { memarg }
+        | O::I64Load16U { memarg }
+        | O::I64Load32S { memarg }
+        | O::I64Load32U { memarg }
+        | O::I32Store { memarg }
+        | O::I64Store { memarg }
+        | O::F32Store { memarg }
+        | O::F64Store { memarg }
+        | O::I32Store8 { memarg }
+        | O::I32Store16 { memarg }
+        | O::I64Store8 { memarg }
+        | O::I64Store16 { memarg }
+        | O::I64Store32 { memarg } => Some(*memarg),
+        _ => None,
     }
 }
 

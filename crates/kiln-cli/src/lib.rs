@@ -1,0 +1,4 @@
+//! The `kiln` command-line tool's library: the pieces its subcommands are
+//! made of, usable from tests.
+
+pub mod wast;
