@@ -30,6 +30,10 @@ enum Command {
         /// `-W bulk-memory` (comma-separated lists are accepted).
         #[arg(short = 'W', value_name = "NAME[=y|n]")]
         wasm: Vec<String>,
+        /// The spec version whose binary format decides whether an
+        /// out-of-range encoding is malformed (2.0) or invalid (3.0).
+        #[arg(long, default_value = "3.0", value_parser = ["2.0", "3.0"])]
+        spec_version: String,
         /// The scripts.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -68,8 +72,9 @@ fn config(strategy: StrategyArg, wasm: &[String]) -> Result<kiln::Config> {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Wast { strategy, wasm, files } => {
-            let config = config(strategy, &wasm)?;
+        Command::Wast { strategy, wasm, spec_version, files } => {
+            let mut config = config(strategy, &wasm)?;
+            config.wasm2_encoding(spec_version == "2.0");
             let mut failed = 0;
             let mut passed = 0;
             for file in &files {

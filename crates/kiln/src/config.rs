@@ -22,6 +22,7 @@ pub struct Config {
     pub(crate) features: WasmFeatures,
     pub(crate) strategy: Strategy,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) wasm2_encoding: bool,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -68,7 +69,12 @@ impl Config {
     /// The default configuration: every supported proposal on, the best
     /// tier, a 512 KiB wasm stack.
     pub fn new() -> Config {
-        Config { features: supported_features(), strategy: Strategy::Auto, max_wasm_stack: 512 * 1024 }
+        Config {
+            features: supported_features(),
+            strategy: Strategy::Auto,
+            max_wasm_stack: 512 * 1024,
+            wasm2_encoding: false,
+        }
     }
 
     /// Picks the execution tier.
@@ -96,6 +102,19 @@ impl Config {
         };
         self.features.set(*flag, enable);
         Ok(self)
+    }
+
+    /// Decodes binaries as the Wasm 2.0 binary format does: memory and
+    /// table limits and memory-argument offsets are 32-bit LEB128s, and an
+    /// alignment exponent of 32 or more is not an alignment. Such encodings
+    /// are then malformed. By default Kiln follows Wasm 3.0, which decodes
+    /// them as 64-bit numbers and lets validation refuse values that are
+    /// out of range (invalid rather than malformed). The module is rejected
+    /// either way; only the phase differs. Off by default; the 2.0 spec
+    /// tests turn it on.
+    pub fn wasm2_encoding(&mut self, enable: bool) -> &mut Self {
+        self.wasm2_encoding = enable;
+        self
     }
 
     /// Turns multi-value on or off.

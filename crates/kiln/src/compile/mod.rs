@@ -129,10 +129,18 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
     let mut parser = Parser::new(0);
     // Decoding depends on the features too (e.g. a memory index byte is
     // only a LEB128 with multi-memory).
-    parser.set_features(engine.config().features);
+    // Wasm 3.0 decodes limits and memory offsets as 64-bit numbers and
+    // memory arguments with an optional memory index, whatever the module
+    // uses; 2.0 decodes them as 32-bit numbers and without the index.
+    let config = engine.config();
+    let mut decoding = config.features;
+    if !config.wasm2_encoding {
+        decoding |= wasmparser::WasmFeatures::MEMORY64 | wasmparser::WasmFeatures::MULTI_MEMORY;
+    }
+    parser.set_features(decoding);
     for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(CompileError::malformed)?;
-        if !engine.config().features.memory64() {
+        if config.wasm2_encoding {
             let section = match &payload {
                 Payload::ImportSection(r) => Some((limits::Section::Import, r.range())),
                 Payload::TableSection(r) => Some((limits::Section::Table, r.range())),
@@ -158,7 +166,7 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
         if let ValidPayload::Func(to_validate, body) = valid {
             let func_index = info.num_imported_funcs + code.len() as u32;
             let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));
-            let compiled = translator.translate(&info, func_index, &body, &mut func_validator)?;
+            let compiled = translator.translate(&info, func_index, &body, &mut func_validator, config.wasm2_encoding)?;
             allocs = func_validator.into_allocations();
             code.push(compiled);
         }

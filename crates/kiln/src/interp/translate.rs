@@ -115,6 +115,7 @@ impl Translator {
         func_index: u32,
         body: &FunctionBody<'_>,
         validator: &mut FuncValidator<ValidatorResources>,
+        wasm2_encoding: bool,
     ) -> Result<CompiledFunc> {
         let ty = info.func_type(func_index);
         let num_params = ty.params().len() as u32;
@@ -146,7 +147,7 @@ impl Translator {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read().map_err(CompileError::malformed)?;
-            if memarg_of(&op).is_some_and(|m| m.align >= 32) {
+            if wasm2_encoding && memarg_of(&op).is_some_and(|m| m.align >= 32) {
                 // The alignment exponent and the flag bits share one LEB128:
                 // 2**32 and up cannot be an alignment of this encoding.
                 return Err(CompileError::new(CompileErrorKind::Malformed, "malformed memop flags", Some(offset as usize)));
