@@ -1,0 +1,165 @@
+//! The WebAssembly spec test suite, run under every tier.
+//!
+//! - `../shared/wasm-testsuite-2.0/` (override: `KILN_TESTSUITE_2_0`): the
+//!   Wasm 2.0 snapshot, run with the 2.0 binary format; SIMD files are
+//!   skipped while SIMD is not supported.
+//! - `../shared/wasm-testsuite/` (override: `KILN_TESTSUITE`): the current
+//!   suite; each root file runs when the engine supports the feature
+//!   `FEATURES.tsv` gives it, and is listed as skipped otherwise.
+//!
+//! Prints a table per suite and feature; fails if any directive of a file
+//! that runs fails.
+
+use kiln::{Config, Strategy};
+use kiln_cli::wast::{run_file, FileReport};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Features of `FEATURES.tsv` that Kiln supports.
+const SUPPORTED: &[&str] = &["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
+
+/// The tiers Kiln has. Each runs the whole suite.
+const TIERS: &[(&str, Strategy)] = &[("interpreter", Strategy::Interpreter)];
+
+struct Job {
+    suite: &'static str,
+    feature: String,
+    path: PathBuf,
+    skip: Option<String>,
+}
+
+#[derive(Default)]
+struct Row {
+    files: usize,
+    passed: usize,
+    failed: usize,
+    wording: usize,
+    skipped: Vec<String>,
+}
+
+fn locate(var: &str, default: &str) -> Option<PathBuf> {
+    let path = match std::env::var_os(var) {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..").join("shared").join(default),
+    };
+    path.is_dir().then_some(path)
+}
+
+fn root_wast_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read test suite directory")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn jobs() -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let suite2 = locate("KILN_TESTSUITE_2_0", "wasm-testsuite-2.0");
+    let suite3 = locate("KILN_TESTSUITE", "wasm-testsuite");
+    let (Some(suite2), Some(suite3)) = (suite2, suite3) else {
+        let msg = "the WebAssembly spec test suites were not found: set KILN_TESTSUITE to the current \
+                   suite (wasm-testsuite) and KILN_TESTSUITE_2_0 to the 2.0 snapshot (wasm-testsuite-2.0)";
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("skipping the spec tests: {msg}");
+        return jobs;
+    };
+    for path in root_wast_files(&suite2) {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (feature, skip) = if name.starts_with("simd_") {
+            ("simd".to_string(), Some("simd is not supported yet".to_string()))
+        } else {
+            ("wasm-2.0".to_string(), None)
+        };
+        jobs.push(Job { suite: "2.0", feature, path, skip });
+    }
+    let features = std::fs::read_to_string(suite3.join("FEATURES.tsv")).expect("FEATURES.tsv");
+    let mut by_file = BTreeMap::new();
+    for line in features.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        if let Some((file, feature)) = line.split_once('\t') {
+            by_file.insert(file.trim().to_string(), feature.trim().to_string());
+        }
+    }
+    for path in root_wast_files(&suite3) {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let feature = by_file.get(&name).cloned().unwrap_or_else(|| panic!("{name} is missing from FEATURES.tsv"));
+        let skip = (!SUPPORTED.contains(&feature.as_str())).then(|| format!("{feature} is not supported yet"));
+        jobs.push(Job { suite: "3.0", feature, path, skip });
+    }
+    jobs
+}
+
+#[test]
+fn spec_suite() {
+    let jobs = jobs();
+    if jobs.is_empty() {
+        return;
+    }
+    let mut failures = Vec::new();
+    for (tier, strategy) in TIERS {
+        let mut table: BTreeMap<(&str, String), Row> = BTreeMap::new();
+        let reports: Vec<(usize, Option<FileReport>)> = std::thread::scope(|scope| {
+            let chunks: Vec<Vec<usize>> = (0..2).map(|k| (k..jobs.len()).step_by(2).collect()).collect();
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    let jobs = &jobs;
+                    scope.spawn(move || {
+                        chunk
+                            .into_iter()
+                            .map(|i| {
+                                let job = &jobs[i];
+                                if job.skip.is_some() {
+                                    return (i, None);
+                                }
+                                let mut config = Config::new();
+                                config.strategy(*strategy);
+                                config.wasm2_encoding(job.suite == "2.0");
+                                let report = run_file(&job.path, &config).unwrap_or_else(|e| panic!("{e:#}"));
+                                (i, Some(report))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("spec worker")).collect()
+        });
+        for (i, report) in reports {
+            let job = &jobs[i];
+            let row = table.entry((job.suite, job.feature.clone())).or_default();
+            let name = job.path.file_name().unwrap().to_string_lossy().to_string();
+            match report {
+                None => row.skipped.push(name),
+                Some(report) => {
+                    row.files += 1;
+                    row.passed += report.passed;
+                    row.failed += report.failures.len();
+                    row.wording += report.wording.len();
+                    for f in &report.failures {
+                        failures.push(format!("[{tier}] {}:{}: {}", job.path.display(), f.line, f.message));
+                    }
+                }
+            }
+        }
+        println!("\nspec suite, tier {tier}");
+        println!("{:<6} {:<22} {:>6} {:>9} {:>7} {:>9}  skipped", "suite", "feature", "files", "passed", "failed", "wording");
+        for ((suite, feature), row) in &table {
+            let skipped = match row.skipped.len() {
+                0 => String::new(),
+                n => format!("{n} files ({})", jobs.iter().find(|j| j.feature == *feature && j.skip.is_some()).and_then(|j| j.skip.clone()).unwrap_or_default()),
+            };
+            println!(
+                "{:<6} {:<22} {:>6} {:>9} {:>7} {:>9}  {}",
+                suite, feature, row.files, row.passed, row.failed, row.wording, skipped
+            );
+        }
+    }
+    for f in &failures {
+        println!("FAILED {f}");
+    }
+    assert!(failures.is_empty(), "{} spec directives failed (listed above)", failures.len());
+}
