@@ -460,6 +460,7 @@ macro_rules! into_func {
         where
             F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
         {
+            #[allow(non_snake_case)]
             fn into_func(self) -> (FuncType, HostFunc<T>) {
                 let ty = FuncType::new(vec![$($a::valtype()),*], R::Results::types());
                 let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {

@@ -143,10 +143,6 @@ impl Instance {
         Ok(())
     }
 
-    pub(crate) fn index(&self) -> u32 {
-        self.index
-    }
-
     /// The module this is an instance of.
     pub fn module<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> &'a Module {
         let store = store.into().0;
@@ -354,7 +350,6 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
         globals: globals.into(),
         data_dropped: vec![false; info.datas.len()].into(),
         elems: elems.into(),
-        started: false,
     });
 
     initialize_segments(opaque, instance)?;

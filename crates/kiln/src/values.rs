@@ -94,8 +94,8 @@ impl Val {
 
     /// Encodes the value for a slot, checking that it belongs to `store` and
     /// has type `ty`.
-    pub(crate) fn to_slot(&self, store: &StoreOpaque, ty: &ValType) -> Result<u64> {
-        let v = match (self, ty) {
+    pub(crate) fn to_slot(self, store: &StoreOpaque, ty: &ValType) -> Result<u64> {
+        let v = match (&self, ty) {
             (Val::I32(v), ValType::I32) => *v as u32 as u64,
             (Val::I64(v), ValType::I64) => *v as u64,
             (Val::F32(v), ValType::F32) => *v as u64,
@@ -199,8 +199,8 @@ impl Ref {
         }
     }
 
-    pub(crate) fn to_slot(&self, store: &StoreOpaque, ty: &RefType) -> Result<u64> {
-        Val::from(*self).to_slot(store, &ValType::Ref(*ty))
+    pub(crate) fn to_slot(self, store: &StoreOpaque, ty: &RefType) -> Result<u64> {
+        Val::from(self).to_slot(store, &ValType::Ref(*ty))
     }
 
     pub(crate) fn from_slot(store: &StoreOpaque, heap_type: HeapType, v: u64) -> Ref {

@@ -57,7 +57,6 @@ pub(crate) enum ElemMode {
 #[derive(Clone, Debug)]
 pub(crate) struct ElemSegment {
     pub(crate) mode: ElemMode,
-    pub(crate) ty: RefType,
     pub(crate) items: Vec<ConstExpr>,
 }
 
@@ -288,24 +287,24 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
                         offset: ConstExpr::read(&offset_expr)?,
                     },
                 };
-                let (ty, items) = match elem.items {
+                let items = match elem.items {
                     wasmparser::ElementItems::Functions(funcs) => {
                         let mut items = Vec::new();
                         for f in funcs {
                             items.push(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(CompileError::malformed)?)]));
                         }
-                        (RefType::FUNCREF, items)
+                        items
                     }
                     wasmparser::ElementItems::Expressions(ty, exprs) => {
-                        let ty = RefType::from_wasmparser(ty).map_err(|e| unsupported(e, offset))?;
+                        RefType::from_wasmparser(ty).map_err(|e| unsupported(e, offset))?;
                         let mut items = Vec::new();
                         for e in exprs {
                             items.push(ConstExpr::read(&e.map_err(CompileError::malformed)?)?);
                         }
-                        (ty, items)
+                        items
                     }
                 };
-                info.elems.push(ElemSegment { mode, ty, items });
+                info.elems.push(ElemSegment { mode, items });
             }
         }
         Payload::DataSection(reader) => {

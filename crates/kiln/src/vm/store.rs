@@ -50,8 +50,6 @@ pub(crate) struct InstanceEntry {
     pub(crate) data_dropped: Box<[bool]>,
     /// Element segments, evaluated; `None` once dropped (or used when active).
     pub(crate) elems: Box<[Option<Box<[u64]>>]>,
-    /// A command whose `_start` has run may not be entered again.
-    pub(crate) started: bool,
 }
 
 /// The objects of one store. (Public only so the hidden methods of
