@@ -146,11 +146,20 @@ fn spec_suite() {
             }
         }
         println!("\nspec suite, tier {tier}");
-        println!("{:<6} {:<22} {:>6} {:>9} {:>7} {:>9}  skipped", "suite", "feature", "files", "passed", "failed", "wording");
+        println!(
+            "{:<6} {:<22} {:>6} {:>9} {:>7} {:>9}  skipped",
+            "suite", "feature", "files", "passed", "failed", "wording"
+        );
         for ((suite, feature), row) in &table {
             let skipped = match row.skipped.len() {
                 0 => String::new(),
-                n => format!("{n} files ({})", jobs.iter().find(|j| j.feature == *feature && j.skip.is_some()).and_then(|j| j.skip.clone()).unwrap_or_default()),
+                n => format!(
+                    "{n} files ({})",
+                    jobs.iter()
+                        .find(|j| j.feature == *feature && j.skip.is_some())
+                        .and_then(|j| j.skip.clone())
+                        .unwrap_or_default()
+                ),
             };
             println!(
                 "{:<6} {:<22} {:>6} {:>9} {:>7} {:>9}  {}",

@@ -2,8 +2,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use kiln::{
-    CompileError, CompileErrorKind, Config, Engine, ExternRef, Global, GlobalType, Instance,
-    Linker, Memory, MemoryType, Module, Mutability, Ref, RefType, Store, Table, TableType, Trap, Val, ValType,
+    CompileError, CompileErrorKind, Config, Engine, ExternRef, Global, GlobalType, Instance, Linker, Memory,
+    MemoryType, Module, Mutability, Ref, RefType, Store, Table, TableType, Trap, Val, ValType,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -139,7 +139,8 @@ impl Runner {
                 Ok(Outcome::Pass)
             }
             WastDirective::ModuleInstance { instance, module, .. } => {
-                let def = module.map(|m| m.name().to_string()).ok_or_else(|| anyhow!("module instance needs a module"))?;
+                let def =
+                    module.map(|m| m.name().to_string()).ok_or_else(|| anyhow!("module instance needs a module"))?;
                 let module =
                     self.definitions.get(&def).cloned().ok_or_else(|| anyhow!("no module definition named {def}"))?;
                 let inst = self.instantiate(&module)?;
@@ -215,7 +216,8 @@ impl Runner {
     /// by the right phase. A text module that the text parser refuses
     /// counts as malformed.
     fn assert_rejected(&mut self, mut module: QuoteWat<'_>, message: &str, malformed: bool) -> Result<Outcome> {
-        let is_binary = matches!(&module, QuoteWat::Wat(Wat::Module(m)) if matches!(m.kind, wast::core::ModuleKind::Binary(_)));
+        let is_binary =
+            matches!(&module, QuoteWat::Wat(Wat::Module(m)) if matches!(m.kind, wast::core::ModuleKind::Binary(_)));
         let is_quote = matches!(module, QuoteWat::QuoteModule(..));
         let bytes = match module.to_test() {
             Ok(QuoteWatTest::Binary(bytes)) => bytes,

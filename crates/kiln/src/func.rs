@@ -59,12 +59,8 @@ impl Func {
         let ty2 = ty.clone();
         let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
             let store = caller.store;
-            let params: Vec<Val> = ty2
-                .params()
-                .iter()
-                .zip(raw.iter())
-                .map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot()))
-                .collect();
+            let params: Vec<Val> =
+                ty2.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
             let mut results: Vec<Val> = ty2.results().iter().map(Val::default_for).collect();
             func(Caller { store: &mut *store, instance: caller.instance }, &params, &mut results)?;
             for (i, (v, t)) in results.iter().zip(ty2.results()).enumerate() {
@@ -168,7 +164,9 @@ pub(crate) fn func_type<T>(store: &StoreInner<T>, index: u32) -> FuncType {
 
 pub(crate) fn func_type_parts<T>(opaque: &StoreOpaque, host_funcs: &[HostFuncEntry<T>], index: u32) -> FuncType {
     match opaque.funcs[index as usize].kind {
-        FuncKind::Wasm { instance, index } => opaque.instances[instance as usize].module.info().func_type(index).clone(),
+        FuncKind::Wasm { instance, index } => {
+            opaque.instances[instance as usize].module.info().func_type(index).clone()
+        }
         FuncKind::Host { index } => host_funcs[index as usize].ty.clone(),
     }
 }

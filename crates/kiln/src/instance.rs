@@ -185,9 +185,7 @@ impl Instance {
         mut store: impl AsContextMut,
         name: &str,
     ) -> Result<TypedFunc<Params, Results>> {
-        let func = self
-            .get_func(&mut store, name)
-            .ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
+        let func = self.get_func(&mut store, name).ok_or_else(|| anyhow!("failed to find function export `{name}`"))?;
         func.typed(&store).with_context(|| format!("failed to convert function `{name}` to the given type"))
     }
 
@@ -337,7 +335,9 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
             let items = seg
                 .items
                 .iter()
-                .map(|e| e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1))
+                .map(|e| {
+                    e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1)
+                })
                 .collect();
             Some(items)
         })
@@ -377,8 +377,10 @@ fn initialize_segments(store: &mut StoreOpaque, instance: u32) -> Result<()> {
         match &seg.mode {
             ElemMode::Active { table, offset } => {
                 let inst = &store.instances[instance as usize];
-                let offset = offset.eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
-                    as u32 as usize;
+                let offset = offset.eval(
+                    |g| store.globals[inst.globals[g as usize] as usize].value,
+                    |f| inst.funcs[f as usize] as u64 + 1,
+                ) as u32 as usize;
                 let t = inst.tables[*table as usize] as usize;
                 let items = inst.elems[i].clone().unwrap_or_default();
                 let elements = &mut store.tables[t].elements;
@@ -395,7 +397,8 @@ fn initialize_segments(store: &mut StoreOpaque, instance: u32) -> Result<()> {
     for (i, seg) in info.datas.iter().enumerate() {
         if let DataMode::Active { memory, offset } = &seg.mode {
             let inst = &store.instances[instance as usize];
-            let offset = offset.eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+            let offset = offset
+                .eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
                 as u32 as usize;
             let m = inst.memories[*memory as usize] as usize;
             let data = store.memories[m].data_mut();

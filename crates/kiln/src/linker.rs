@@ -123,7 +123,12 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(&mut self, mut store: impl AsContextMut<Data = T>, module: &str, instance: Instance) -> Result<&mut Self> {
+    pub fn instance(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self> {
         let exports: Vec<(String, Extern)> = instance
             .exports(store.as_context_mut())
             .into_iter()
@@ -169,8 +174,7 @@ impl<T: 'static> Linker<T> {
         }
         let instance = instantiate(store, module, &imports)?;
         if let Some(init) = instance.get_func(crate::store::StoreContextMut(store), "_initialize") {
-            init.typed::<(), ()>(crate::store::StoreContext(store))?
-                .call(crate::store::StoreContextMut(store), ())?;
+            init.typed::<(), ()>(crate::store::StoreContext(store))?.call(crate::store::StoreContextMut(store), ())?;
         }
         Ok(instance)
     }

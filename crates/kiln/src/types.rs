@@ -127,10 +127,7 @@ struct FuncTypeInner {
 
 impl FuncType {
     /// A function type from its parameter and result types.
-    pub fn new(
-        params: impl IntoIterator<Item = ValType>,
-        results: impl IntoIterator<Item = ValType>,
-    ) -> FuncType {
+    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> FuncType {
         FuncType {
             inner: Arc::new(FuncTypeInner {
                 params: params.into_iter().collect(),
@@ -242,11 +239,7 @@ impl TableType {
         self.maximum
     }
     pub(crate) fn from_wasmparser(ty: &wasmparser::TableType) -> anyhow::Result<TableType> {
-        Ok(TableType {
-            element: RefType::from_wasmparser(ty.element_type)?,
-            minimum: ty.initial,
-            maximum: ty.maximum,
-        })
+        Ok(TableType { element: RefType::from_wasmparser(ty.element_type)?, minimum: ty.initial, maximum: ty.maximum })
     }
 }
 

@@ -235,7 +235,10 @@ impl ExternRef {
     }
 
     /// The host value. Errors when used with another store than its own.
-    pub fn data<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> Result<&'a (dyn Any + Send + Sync)> {
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::store::StoreContext<'a, T>>,
+    ) -> Result<&'a (dyn Any + Send + Sync)> {
         let store = store.into().0;
         if store.opaque.id != self.store {
             bail!("externref used with the wrong store");

@@ -165,7 +165,8 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
         if let ValidPayload::Func(to_validate, body) = valid {
             let func_index = info.num_imported_funcs + code.len() as u32;
             let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));
-            let compiled = translator.translate(&info, func_index, &body, &mut func_validator, config.wasm2_encoding)?;
+            let compiled =
+                translator.translate(&info, func_index, &body, &mut func_validator, config.wasm2_encoding)?;
             allocs = func_validator.into_allocations();
             code.push(compiled);
         }
@@ -181,7 +182,9 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
                     let ty = match &sub.composite_type.inner {
                         wasmparser::CompositeInnerType::Func(f) => f,
                         _ => {
-                            return Err(CompileError::unsupported("only function types are supported", reader.range().start,
+                            return Err(CompileError::unsupported(
+                                "only function types are supported",
+                                reader.range().start,
                             ))
                         }
                     };
@@ -267,8 +270,7 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
                     wasmparser::ExternalKind::Memory => EntityIndex::Memory(export.index),
                     wasmparser::ExternalKind::Global => EntityIndex::Global(export.index),
                     wasmparser::ExternalKind::Tag => {
-                        return Err(CompileError::unsupported("tags are not supported", reader.range().start,
-                        ))
+                        return Err(CompileError::unsupported("tags are not supported", reader.range().start))
                     }
                 };
                 info.exports.push((export.name.to_string(), index));
@@ -282,16 +284,16 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
                 let mode = match elem.kind {
                     wasmparser::ElementKind::Passive => ElemMode::Passive,
                     wasmparser::ElementKind::Declared => ElemMode::Declared,
-                    wasmparser::ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
-                        table: table_index.unwrap_or(0),
-                        offset: ConstExpr::read(&offset_expr)?,
-                    },
+                    wasmparser::ElementKind::Active { table_index, offset_expr } => {
+                        ElemMode::Active { table: table_index.unwrap_or(0), offset: ConstExpr::read(&offset_expr)? }
+                    }
                 };
                 let items = match elem.items {
                     wasmparser::ElementItems::Functions(funcs) => {
                         let mut items = Vec::new();
                         for f in funcs {
-                            items.push(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(CompileError::malformed)?)]));
+                            items
+                                .push(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(CompileError::malformed)?)]));
                         }
                         items
                     }
@@ -322,10 +324,8 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
         Payload::CustomSection(reader) if reader.name() == "name" => {
             // A malformed name section does not make the module invalid:
             // names are read on a best-effort basis.
-            let names = wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(
-                reader.data(),
-                reader.data_offset(),
-            ));
+            let names =
+                wasmparser::NameSectionReader::new(wasmparser::BinaryReader::new(reader.data(), reader.data_offset()));
             let _ = read_names(info, names);
         }
         _ => {}

@@ -48,7 +48,10 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
     let mut stack = std::mem::take(&mut store.opaque.stack);
     let needed = code.frame_size as usize;
     if needed > limit {
-        return Err(with_backtrace(Trap::StackOverflow.into(), backtrace_of(store, &[], &Position { instance, func, pc: 0 })));
+        return Err(with_backtrace(
+            Trap::StackOverflow.into(),
+            backtrace_of(store, &[], &Position { instance, func, pc: 0 }),
+        ));
     }
     if stack.len() < needed {
         stack.resize(needed.max(1024), 0);
@@ -162,7 +165,13 @@ fn from_f64(v: f64) -> u64 {
     v.to_bits()
 }
 
-fn fmin<F: PartialOrd + Copy + std::ops::Add<Output = F>>(a: F, b: F, a_bits: u64, b_bits: u64, from: impl Fn(u64) -> F) -> F {
+fn fmin<F: PartialOrd + Copy + std::ops::Add<Output = F>>(
+    a: F,
+    b: F,
+    a_bits: u64,
+    b_bits: u64,
+    from: impl Fn(u64) -> F,
+) -> F {
     #[allow(clippy::eq_op)]
     if a != a || b != b {
         a + b
@@ -175,7 +184,13 @@ fn fmin<F: PartialOrd + Copy + std::ops::Add<Output = F>>(a: F, b: F, a_bits: u6
     }
 }
 
-fn fmax<F: PartialOrd + Copy + std::ops::Add<Output = F>>(a: F, b: F, a_bits: u64, b_bits: u64, from: impl Fn(u64) -> F) -> F {
+fn fmax<F: PartialOrd + Copy + std::ops::Add<Output = F>>(
+    a: F,
+    b: F,
+    a_bits: u64,
+    b_bits: u64,
+    from: impl Fn(u64) -> F,
+) -> F {
     #[allow(clippy::eq_op)]
     if a != a || b != b {
         a + b
@@ -315,8 +330,11 @@ fn execute<T>(
                 let callee_base = base + $callee as usize;
                 match store.opaque.funcs[fid].kind {
                     FuncKind::Wasm { instance, index } => {
-                        let callee_module =
-                            if instance != pos.instance { Some(store.opaque.instances[instance as usize].module.clone()) } else { None };
+                        let callee_module = if instance != pos.instance {
+                            Some(store.opaque.instances[instance as usize].module.clone())
+                        } else {
+                            None
+                        };
                         let callee = callee_module.as_ref().unwrap_or(&module).code(index);
                         let (frame_size, np, nl) =
                             (callee.frame_size as usize, callee.num_params as usize, callee.num_locals as usize);
@@ -336,9 +354,11 @@ fn execute<T>(
                             (ty.params().len(), ty.results().len())
                         };
                         host_buf.clear();
-                        host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
+                        host_buf
+                            .extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
                         host_buf.resize(np.max(nr), ValRaw::default());
-                        store.opaque.stack_in_use = in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
+                        store.opaque.stack_in_use =
+                            in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
                         let result = f(Caller::new(store, Some(pos.instance)), &mut host_buf);
                         store.opaque.stack_in_use = in_use;
                         if let Err(e) = result {
@@ -408,8 +428,11 @@ fn execute<T>(
                 }
                 Op::Call { func, base: callee } => {
                     let callee_code = module.code(func);
-                    let (frame_size, np, nl) =
-                        (callee_code.frame_size as usize, callee_code.num_params as usize, callee_code.num_locals as usize);
+                    let (frame_size, np, nl) = (
+                        callee_code.frame_size as usize,
+                        callee_code.num_params as usize,
+                        callee_code.num_locals as usize,
+                    );
                     enter!(base + callee as usize, frame_size, np, nl);
                     pos.func = func;
                     continue 'frame;
@@ -424,9 +447,7 @@ fn execute<T>(
                     let expected = module.info().sigs[ty as usize];
                     let nparams = module.info().types[ty as usize].params().len();
                     let i = s[callee as usize + nparams] as u32 as usize;
-                    let Some(&elem) = store.opaque.tables[t].elements.get(i) else {
-                        trap!(Trap::TableOutOfBounds)
-                    };
+                    let Some(&elem) = store.opaque.tables[t].elements.get(i) else { trap!(Trap::TableOutOfBounds) };
                     if elem == 0 {
                         trap!(Trap::IndirectCallToNull);
                     }

@@ -126,9 +126,9 @@ impl Translator {
             let offset = locals.original_position();
             let (count, ty) = locals.read().map_err(CompileError::malformed)?;
             validator.define_locals(offset, count, ty).map_err(CompileError::from_validator)?;
-            num_locals = num_locals
-                .checked_add(count)
-                .ok_or_else(|| CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(offset as usize)))?;
+            num_locals = num_locals.checked_add(count).ok_or_else(|| {
+                CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(offset as usize))
+            })?;
         }
 
         self.reset(num_locals);
@@ -150,7 +150,11 @@ impl Translator {
             if wasm2_encoding && memarg_of(&op).is_some_and(|m| m.align >= 32) {
                 // The alignment exponent and the flag bits share one LEB128:
                 // 2**32 and up cannot be an alignment of this encoding.
-                return Err(CompileError::new(CompileErrorKind::Malformed, "malformed memop flags", Some(offset as usize)));
+                return Err(CompileError::new(
+                    CompileErrorKind::Malformed,
+                    "malformed memop flags",
+                    Some(offset as usize),
+                ));
             }
             validator.op(offset, &op).map_err(CompileError::from_validator)?;
             self.offset = offset as u32;
@@ -535,16 +539,36 @@ impl Translator {
         }
         let t = 0;
         let fused = match (self.ops[at], negate) {
-            (Op::I32Eq { d, a, b }, false) | (Op::I32Ne { d, a, b }, true) if d == home => Op::BrIfI32Eq { a, b, target: t },
-            (Op::I32Ne { d, a, b }, false) | (Op::I32Eq { d, a, b }, true) if d == home => Op::BrIfI32Ne { a, b, target: t },
-            (Op::I32LtS { d, a, b }, false) | (Op::I32GeS { d, a, b }, true) if d == home => Op::BrIfI32LtS { a, b, target: t },
-            (Op::I32LtU { d, a, b }, false) | (Op::I32GeU { d, a, b }, true) if d == home => Op::BrIfI32LtU { a, b, target: t },
-            (Op::I32GtS { d, a, b }, false) | (Op::I32LeS { d, a, b }, true) if d == home => Op::BrIfI32GtS { a, b, target: t },
-            (Op::I32GtU { d, a, b }, false) | (Op::I32LeU { d, a, b }, true) if d == home => Op::BrIfI32GtU { a, b, target: t },
-            (Op::I32LeS { d, a, b }, false) | (Op::I32GtS { d, a, b }, true) if d == home => Op::BrIfI32LeS { a, b, target: t },
-            (Op::I32LeU { d, a, b }, false) | (Op::I32GtU { d, a, b }, true) if d == home => Op::BrIfI32LeU { a, b, target: t },
-            (Op::I32GeS { d, a, b }, false) | (Op::I32LtS { d, a, b }, true) if d == home => Op::BrIfI32GeS { a, b, target: t },
-            (Op::I32GeU { d, a, b }, false) | (Op::I32LtU { d, a, b }, true) if d == home => Op::BrIfI32GeU { a, b, target: t },
+            (Op::I32Eq { d, a, b }, false) | (Op::I32Ne { d, a, b }, true) if d == home => {
+                Op::BrIfI32Eq { a, b, target: t }
+            }
+            (Op::I32Ne { d, a, b }, false) | (Op::I32Eq { d, a, b }, true) if d == home => {
+                Op::BrIfI32Ne { a, b, target: t }
+            }
+            (Op::I32LtS { d, a, b }, false) | (Op::I32GeS { d, a, b }, true) if d == home => {
+                Op::BrIfI32LtS { a, b, target: t }
+            }
+            (Op::I32LtU { d, a, b }, false) | (Op::I32GeU { d, a, b }, true) if d == home => {
+                Op::BrIfI32LtU { a, b, target: t }
+            }
+            (Op::I32GtS { d, a, b }, false) | (Op::I32LeS { d, a, b }, true) if d == home => {
+                Op::BrIfI32GtS { a, b, target: t }
+            }
+            (Op::I32GtU { d, a, b }, false) | (Op::I32LeU { d, a, b }, true) if d == home => {
+                Op::BrIfI32GtU { a, b, target: t }
+            }
+            (Op::I32LeS { d, a, b }, false) | (Op::I32GtS { d, a, b }, true) if d == home => {
+                Op::BrIfI32LeS { a, b, target: t }
+            }
+            (Op::I32LeU { d, a, b }, false) | (Op::I32GtU { d, a, b }, true) if d == home => {
+                Op::BrIfI32LeU { a, b, target: t }
+            }
+            (Op::I32GeS { d, a, b }, false) | (Op::I32LtS { d, a, b }, true) if d == home => {
+                Op::BrIfI32GeS { a, b, target: t }
+            }
+            (Op::I32GeU { d, a, b }, false) | (Op::I32LtU { d, a, b }, true) if d == home => {
+                Op::BrIfI32GeU { a, b, target: t }
+            }
             _ => return None,
         };
         self.ops.pop();

@@ -132,9 +132,7 @@ impl LinearMemory {
         if new_len > self.len {
             // SAFETY: `base..base + reserved` is our own mapping and
             // `new_len <= reserved`; mprotect changes only its protection.
-            let rc = unsafe {
-                libc::mprotect(self.base.cast(), new_len, libc::PROT_READ | libc::PROT_WRITE)
-            };
+            let rc = unsafe { libc::mprotect(self.base.cast(), new_len, libc::PROT_READ | libc::PROT_WRITE) };
             if rc != 0 {
                 bail!("could not commit {new_len} bytes of linear memory: {}", std::io::Error::last_os_error());
             }
