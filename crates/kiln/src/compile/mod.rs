@@ -168,6 +168,7 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
             let compiled =
                 translator.translate(&info, func_index, &body, &mut func_validator, config.wasm2_encoding)?;
             allocs = func_validator.into_allocations();
+
             code.push(compiled);
         }
     }

@@ -2,7 +2,7 @@
 //! 64-bit slots. Wasm-to-wasm calls push a frame record and keep going in
 //! the same loop, so deep wasm recursion never deepens the host stack.
 
-use super::ir::Op;
+use super::ir::{CompiledFunc, Op};
 use crate::func::{Caller, HostFunc};
 use crate::module::Module;
 use crate::store::StoreInner;
@@ -59,7 +59,7 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
     for (slot, arg) in stack[..num_params].iter_mut().zip(args.iter()) {
         *slot = arg.slot();
     }
-    stack[num_params..code.num_locals as usize].fill(0);
+    prologue(&mut stack[..needed], code);
 
     let mut frames = Vec::new();
     let outcome = run(store, &mut stack, &mut frames, instance, func, limit, in_use);
@@ -73,6 +73,15 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
         store.opaque.stack = stack;
     }
     outcome
+}
+
+/// Sets up a new frame: locals other than parameters are zero, constant
+/// slots hold their constants.
+#[inline(always)]
+fn prologue(frame: &mut [u64], code: &CompiledFunc) {
+    let (np, nl) = (code.num_params as usize, code.num_locals as usize);
+    frame[np..nl].fill(0);
+    frame[nl..nl + code.consts.len()].copy_from_slice(&code.consts);
 }
 
 fn backtrace_of<T>(store: &StoreInner<T>, frames: &[Frame], pos: &Position) -> WasmBacktrace {
@@ -236,7 +245,12 @@ fn execute<T>(
         let code = module.code(pos.func);
         let ops: &[Op] = &code.ops;
         let frame_size = code.frame_size as usize;
-        let s: &mut [u64] = &mut stack[base..base + frame_size];
+        // Frames are a power of two in size and every slot index the
+        // translator produced is below it, so masking an index never changes
+        // it; it lets the compiler drop the bounds check of every access.
+        // Computed in u32 so `mask + 1` provably does not wrap.
+        let mask = code.frame_size.wrapping_sub(1) as usize;
+        let s: &mut [u64] = &mut stack[base..][..mask + 1];
         let mut pc = pos.pc;
 
         macro_rules! trap {
@@ -256,42 +270,42 @@ fn execute<T>(
         }
         macro_rules! i32bin {
             ($d:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
-                let $x = s[$a as usize] as u32;
-                let $y = s[$b as usize] as u32;
-                s[$d as usize] = ($e) as u32 as u64;
+                let $x = s[$a as usize & mask] as u32;
+                let $y = s[$b as usize & mask] as u32;
+                s[$d as usize & mask] = ($e) as u32 as u64;
             }};
         }
         macro_rules! i64bin {
             ($d:ident, $a:ident, $b:ident, |$x:ident, $y:ident| $e:expr) => {{
-                let $x = s[$a as usize];
-                let $y = s[$b as usize];
-                s[$d as usize] = ($e) as u64;
+                let $x = s[$a as usize & mask];
+                let $y = s[$b as usize & mask];
+                s[$d as usize & mask] = ($e) as u64;
             }};
         }
         macro_rules! cmp {
             ($d:ident, $a:ident, $b:ident, $t:ty, $conv:expr, |$x:ident, $y:ident| $e:expr) => {{
-                let $x: $t = $conv(s[$a as usize]);
-                let $y: $t = $conv(s[$b as usize]);
-                s[$d as usize] = ($e) as u64;
+                let $x: $t = $conv(s[$a as usize & mask]);
+                let $y: $t = $conv(s[$b as usize & mask]);
+                s[$d as usize & mask] = ($e) as u64;
             }};
         }
         macro_rules! un {
             ($d:ident, $a:ident, |$x:ident| $e:expr) => {{
-                let $x = s[$a as usize];
-                s[$d as usize] = $e;
+                let $x = s[$a as usize & mask];
+                s[$d as usize & mask] = $e;
             }};
         }
         macro_rules! load {
             ($d:ident, $a:ident, $off:ident, $n:literal, |$bytes:ident| $e:expr) => {{
-                let addr = s[$a as usize] as u32 as u64;
+                let addr = s[$a as usize & mask] as u32 as u64;
                 let $bytes = tryt!(store.opaque.memories[mem].load::<$n>(addr, $off));
-                s[$d as usize] = $e;
+                s[$d as usize & mask] = $e;
             }};
         }
         macro_rules! store {
             ($a:ident, $v:ident, $off:ident, |$x:ident| $e:expr) => {{
-                let addr = s[$a as usize] as u32 as u64;
-                let $x = s[$v as usize];
+                let addr = s[$a as usize & mask] as u32 as u64;
+                let $x = s[$v as usize & mask];
                 tryt!(store.opaque.memories[mem].store(addr, $off, $e));
             }};
         }
@@ -306,9 +320,10 @@ fn execute<T>(
         // Pushes the caller's frame and makes room for a callee frame at
         // `$callee_base`, or traps when the wasm stack limit is reached.
         macro_rules! enter {
-            ($callee_base:expr, $frame_size:expr, $np:expr, $nl:expr) => {{
+            ($callee_base:expr, $callee:expr) => {{
                 let callee_base: usize = $callee_base;
-                let end = callee_base + $frame_size;
+                let callee: &CompiledFunc = $callee;
+                let end = callee_base + callee.frame_size as usize;
                 if end + (frames.len() + 1) * FRAME_OVERHEAD_SLOTS > limit {
                     trap!(Trap::StackOverflow);
                 }
@@ -317,7 +332,7 @@ fn execute<T>(
                     let new_len = (stack.len() * 2).max(end).min(limit.max(end));
                     stack.resize(new_len, 0);
                 }
-                stack[callee_base + $np..callee_base + $nl].fill(0);
+                prologue(&mut stack[callee_base..end], callee);
                 base = callee_base;
                 pos.pc = 0;
             }};
@@ -336,9 +351,7 @@ fn execute<T>(
                             None
                         };
                         let callee = callee_module.as_ref().unwrap_or(&module).code(index);
-                        let (frame_size, np, nl) =
-                            (callee.frame_size as usize, callee.num_params as usize, callee.num_locals as usize);
-                        enter!(callee_base, frame_size, np, nl);
+                        enter!(callee_base, callee);
                         if let Some(m) = callee_module {
                             module = m;
                             mem = memory0(store, instance);
@@ -367,7 +380,7 @@ fn execute<T>(
                             return Err(Exit::Host(e));
                         }
                         for (i, v) in host_buf[..nr].iter().enumerate() {
-                            s[$callee as usize + i] = v.slot();
+                            s[($callee as usize + i) & mask] = v.slot();
                         }
                     }
                 }
@@ -378,37 +391,61 @@ fn execute<T>(
             let op = ops[pc];
             pc += 1;
             match op {
-                Op::Copy { d, a } => s[d as usize] = s[a as usize],
-                Op::Const32 { d, v } => s[d as usize] = v as u64,
-                Op::Const64 { d, v } => s[d as usize] = v,
-                Op::I32AddImm { d, a, imm } => s[d as usize] = (s[a as usize] as u32).wrapping_add(imm as u32) as u64,
-                Op::I64AddImm { d, a, imm } => s[d as usize] = s[a as usize].wrapping_add(imm as i64 as u64),
+                Op::Copy { d, a } => s[d as usize & mask] = s[a as usize & mask],
+                Op::Const32 { d, v } => s[d as usize & mask] = v as u64,
+                Op::Const64 { d, v } => s[d as usize & mask] = v,
+                Op::I32AddImm { d, a, imm } => {
+                    s[d as usize & mask] = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64
+                }
+                Op::I64AddImm { d, a, imm } => {
+                    s[d as usize & mask] = s[a as usize & mask].wrapping_add(imm as i64 as u64)
+                }
                 Op::Select { d, a, b } => {
-                    let c = s[d as usize + 2] as u32;
-                    s[d as usize] = if c != 0 { s[a as usize] } else { s[b as usize] };
+                    let c = s[(d as usize + 2) & mask] as u32;
+                    s[d as usize & mask] = if c != 0 { s[a as usize & mask] } else { s[b as usize & mask] };
                 }
 
                 Op::Br { target } => pc = target as usize,
-                Op::BrIfNez { c, target } => br_if!(s[c as usize] as u32 != 0, target),
-                Op::BrIfEqz { c, target } => br_if!(s[c as usize] as u32 == 0, target),
-                Op::BrIfI32Eq { a, b, target } => br_if!(s[a as usize] as u32 == s[b as usize] as u32, target),
-                Op::BrIfI32Ne { a, b, target } => br_if!(s[a as usize] as u32 != s[b as usize] as u32, target),
-                Op::BrIfI32LtS { a, b, target } => br_if!((s[a as usize] as i32) < s[b as usize] as i32, target),
-                Op::BrIfI32LtU { a, b, target } => br_if!((s[a as usize] as u32) < s[b as usize] as u32, target),
-                Op::BrIfI32GtS { a, b, target } => br_if!(s[a as usize] as i32 > s[b as usize] as i32, target),
-                Op::BrIfI32GtU { a, b, target } => br_if!(s[a as usize] as u32 > s[b as usize] as u32, target),
-                Op::BrIfI32LeS { a, b, target } => br_if!(s[a as usize] as i32 <= s[b as usize] as i32, target),
-                Op::BrIfI32LeU { a, b, target } => br_if!(s[a as usize] as u32 <= s[b as usize] as u32, target),
-                Op::BrIfI32GeS { a, b, target } => br_if!(s[a as usize] as i32 >= s[b as usize] as i32, target),
-                Op::BrIfI32GeU { a, b, target } => br_if!(s[a as usize] as u32 >= s[b as usize] as u32, target),
+                Op::BrIfNez { c, target } => br_if!(s[c as usize & mask] as u32 != 0, target),
+                Op::BrIfEqz { c, target } => br_if!(s[c as usize & mask] as u32 == 0, target),
+                Op::BrIfI32Eq { a, b, target } => {
+                    br_if!(s[a as usize & mask] as u32 == s[b as usize & mask] as u32, target)
+                }
+                Op::BrIfI32Ne { a, b, target } => {
+                    br_if!(s[a as usize & mask] as u32 != s[b as usize & mask] as u32, target)
+                }
+                Op::BrIfI32LtS { a, b, target } => {
+                    br_if!((s[a as usize & mask] as i32) < s[b as usize & mask] as i32, target)
+                }
+                Op::BrIfI32LtU { a, b, target } => {
+                    br_if!((s[a as usize & mask] as u32) < s[b as usize & mask] as u32, target)
+                }
+                Op::BrIfI32GtS { a, b, target } => {
+                    br_if!(s[a as usize & mask] as i32 > s[b as usize & mask] as i32, target)
+                }
+                Op::BrIfI32GtU { a, b, target } => {
+                    br_if!(s[a as usize & mask] as u32 > s[b as usize & mask] as u32, target)
+                }
+                Op::BrIfI32LeS { a, b, target } => {
+                    br_if!(s[a as usize & mask] as i32 <= s[b as usize & mask] as i32, target)
+                }
+                Op::BrIfI32LeU { a, b, target } => {
+                    br_if!(s[a as usize & mask] as u32 <= s[b as usize & mask] as u32, target)
+                }
+                Op::BrIfI32GeS { a, b, target } => {
+                    br_if!(s[a as usize & mask] as i32 >= s[b as usize & mask] as i32, target)
+                }
+                Op::BrIfI32GeU { a, b, target } => {
+                    br_if!(s[a as usize & mask] as u32 >= s[b as usize & mask] as u32, target)
+                }
                 Op::BrTable { idx, len } => {
-                    let i = (s[idx as usize] as u32).min(len);
+                    let i = (s[idx as usize & mask] as u32).min(len);
                     pc += i as usize;
                 }
                 Op::Unreachable {} => trap!(Trap::UnreachableCodeReached),
                 Op::Return { src, n } => {
                     if n == 1 {
-                        s[0] = s[src as usize];
+                        s[(0) & mask] = s[src as usize & mask];
                     } else if n > 1 {
                         s.copy_within(src as usize..(src + n) as usize, 0);
                     }
@@ -427,13 +464,7 @@ fn execute<T>(
                     continue 'frame;
                 }
                 Op::Call { func, base: callee } => {
-                    let callee_code = module.code(func);
-                    let (frame_size, np, nl) = (
-                        callee_code.frame_size as usize,
-                        callee_code.num_params as usize,
-                        callee_code.num_locals as usize,
-                    );
-                    enter!(base + callee as usize, frame_size, np, nl);
+                    enter!(base + callee as usize, module.code(func));
                     pos.func = func;
                     continue 'frame;
                 }
@@ -446,7 +477,7 @@ fn execute<T>(
                     let t = inst.tables[table as usize] as usize;
                     let expected = module.info().sigs[ty as usize];
                     let nparams = module.info().types[ty as usize].params().len();
-                    let i = s[callee as usize + nparams] as u32 as usize;
+                    let i = s[(callee as usize + nparams) & mask] as u32 as usize;
                     let Some(&elem) = store.opaque.tables[t].elements.get(i) else { trap!(Trap::TableOutOfBounds) };
                     if elem == 0 {
                         trap!(Trap::IndirectCallToNull);
@@ -460,11 +491,11 @@ fn execute<T>(
 
                 Op::GlobalGet { d, g } => {
                     let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
-                    s[d as usize] = store.opaque.globals[gid as usize].value;
+                    s[d as usize & mask] = store.opaque.globals[gid as usize].value;
                 }
                 Op::GlobalSet { g, a } => {
                     let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
-                    store.opaque.globals[gid as usize].value = s[a as usize];
+                    store.opaque.globals[gid as usize].value = s[a as usize & mask];
                 }
 
                 Op::I32Load { d, a, off } => load!(d, a, off, 4, |b| u32::from_le_bytes(b) as u64),
@@ -487,17 +518,18 @@ fn execute<T>(
                 }
                 Op::I64Store32 { a, v, off } => store!(a, v, off, |x| (x as u32).to_le_bytes()),
 
-                Op::MemorySize { d } => s[d as usize] = store.opaque.memories[mem].pages(),
+                Op::MemorySize { d } => s[d as usize & mask] = store.opaque.memories[mem].pages(),
                 Op::MemoryGrow { d, a } => {
-                    let delta = s[a as usize] as u32 as u64;
-                    s[d as usize] = match store.opaque.memories[mem].grow(delta) {
+                    let delta = s[a as usize & mask] as u32 as u64;
+                    s[d as usize & mask] = match store.opaque.memories[mem].grow(delta) {
                         Some(old) => old,
                         None => u32::MAX as u64,
                     };
                 }
                 Op::MemoryFill { base: o } => {
                     let o = o as usize;
-                    let (dst, val, n) = (s[o] as u32 as usize, s[o + 1] as u8, s[o + 2] as u32 as usize);
+                    let (dst, val, n) =
+                        (s[(o) & mask] as u32 as usize, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32 as usize);
                     let data = store.opaque.memories[mem].data_mut();
                     match data.get_mut(dst..dst + n) {
                         Some(range) => range.fill(val),
@@ -506,7 +538,11 @@ fn execute<T>(
                 }
                 Op::MemoryCopy { base: o } => {
                     let o = o as usize;
-                    let (dst, src, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let (dst, src, n) = (
+                        s[(o) & mask] as u32 as usize,
+                        s[(o + 1) & mask] as u32 as usize,
+                        s[(o + 2) & mask] as u32 as usize,
+                    );
                     let data = store.opaque.memories[mem].data_mut();
                     if src + n > data.len() || dst + n > data.len() {
                         trap!(Trap::MemoryOutOfBounds);
@@ -515,7 +551,11 @@ fn execute<T>(
                 }
                 Op::MemoryInit { seg, base: o } => {
                     let o = o as usize;
-                    let (dst, src, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let (dst, src, n) = (
+                        s[(o) & mask] as u32 as usize,
+                        s[(o + 1) & mask] as u32 as usize,
+                        s[(o + 2) & mask] as u32 as usize,
+                    );
                     let dropped = store.opaque.instances[pos.instance as usize].data_dropped[seg as usize];
                     let bytes: &[u8] = if dropped { &[] } else { &module.info().datas[seg as usize].bytes };
                     let data = store.opaque.memories[mem].data_mut();
@@ -530,14 +570,14 @@ fn execute<T>(
 
                 Op::TableGet { d, a, table } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    match store.opaque.tables[t].elements.get(s[a as usize] as u32 as usize) {
-                        Some(v) => s[d as usize] = *v,
+                    match store.opaque.tables[t].elements.get(s[a as usize & mask] as u32 as usize) {
+                        Some(v) => s[d as usize & mask] = *v,
                         None => trap!(Trap::TableOutOfBounds),
                     }
                 }
                 Op::TableSet { table, base: o } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    let (i, v) = (s[o as usize] as u32 as usize, s[o as usize + 1]);
+                    let (i, v) = (s[o as usize & mask] as u32 as usize, s[(o as usize + 1) & mask]);
                     match store.opaque.tables[t].elements.get_mut(i) {
                         Some(slot) => *slot = v,
                         None => trap!(Trap::TableOutOfBounds),
@@ -545,12 +585,12 @@ fn execute<T>(
                 }
                 Op::TableSize { d, table } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    s[d as usize] = store.opaque.tables[t].size() as u64;
+                    s[d as usize & mask] = store.opaque.tables[t].size() as u64;
                 }
                 Op::TableGrow { table, base: o } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    let (init, n) = (s[o as usize], s[o as usize + 1] as u32);
-                    s[o as usize] = match store.opaque.tables[t].grow(n, init) {
+                    let (init, n) = (s[o as usize & mask], s[(o as usize + 1) & mask] as u32);
+                    s[o as usize & mask] = match store.opaque.tables[t].grow(n, init) {
                         Some(old) => old as u64,
                         None => u32::MAX as u64,
                     };
@@ -558,7 +598,8 @@ fn execute<T>(
                 Op::TableFill { table, base: o } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
                     let o = o as usize;
-                    let (i, v, n) = (s[o] as u32 as usize, s[o + 1], s[o + 2] as u32 as usize);
+                    let (i, v, n) =
+                        (s[(o) & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
                     match store.opaque.tables[t].elements.get_mut(i..i + n) {
                         Some(range) => range.fill(v),
                         None => trap!(Trap::TableOutOfBounds),
@@ -568,7 +609,11 @@ fn execute<T>(
                     let inst = &store.opaque.instances[pos.instance as usize];
                     let (td, ts) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
                     let o = o as usize;
-                    let (d, sidx, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let (d, sidx, n) = (
+                        s[(o) & mask] as u32 as usize,
+                        s[(o + 1) & mask] as u32 as usize,
+                        s[(o + 2) & mask] as u32 as usize,
+                    );
                     let tables = &mut store.opaque.tables;
                     if d + n > tables[td].elements.len() || sidx + n > tables[ts].elements.len() {
                         trap!(Trap::TableOutOfBounds);
@@ -584,7 +629,11 @@ fn execute<T>(
                     let inst = &store.opaque.instances[pos.instance as usize];
                     let t = inst.tables[table as usize] as usize;
                     let o = o as usize;
-                    let (d, sidx, n) = (s[o] as u32 as usize, s[o + 1] as u32 as usize, s[o + 2] as u32 as usize);
+                    let (d, sidx, n) = (
+                        s[(o) & mask] as u32 as usize,
+                        s[(o + 1) & mask] as u32 as usize,
+                        s[(o + 2) & mask] as u32 as usize,
+                    );
                     let items: &[u64] = inst.elems[seg as usize].as_deref().unwrap_or(&[]);
                     let Some(from) = items.get(sidx..sidx + n) else { trap!(Trap::TableOutOfBounds) };
                     let from = from.to_vec();
@@ -597,9 +646,10 @@ fn execute<T>(
                     store.opaque.instances[pos.instance as usize].elems[seg as usize] = None;
                 }
                 Op::RefFunc { d, func } => {
-                    s[d as usize] = store.opaque.instances[pos.instance as usize].funcs[func as usize] as u64 + 1;
+                    s[d as usize & mask] =
+                        store.opaque.instances[pos.instance as usize].funcs[func as usize] as u64 + 1;
                 }
-                Op::RefIsNull { d, a } => s[d as usize] = (s[a as usize] == 0) as u64,
+                Op::RefIsNull { d, a } => s[d as usize & mask] = (s[a as usize & mask] == 0) as u64,
 
                 Op::I32Eqz { d, a } => un!(d, a, |x| (x as u32 == 0) as u64),
                 Op::I64Eqz { d, a } => un!(d, a, |x| (x == 0) as u64),
@@ -643,35 +693,35 @@ fn execute<T>(
                 Op::I32Sub { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_sub(y)),
                 Op::I32Mul { d, a, b } => i32bin!(d, a, b, |x, y| x.wrapping_mul(y)),
                 Op::I32DivS { d, a, b } => {
-                    let (x, y) = (s[a as usize] as i32, s[b as usize] as i32);
+                    let (x, y) = (s[a as usize & mask] as i32, s[b as usize & mask] as i32);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
                     if x == i32::MIN && y == -1 {
                         trap!(Trap::IntegerOverflow);
                     }
-                    s[d as usize] = (x / y) as u32 as u64;
+                    s[d as usize & mask] = (x / y) as u32 as u64;
                 }
                 Op::I32DivU { d, a, b } => {
-                    let (x, y) = (s[a as usize] as u32, s[b as usize] as u32);
+                    let (x, y) = (s[a as usize & mask] as u32, s[b as usize & mask] as u32);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = (x / y) as u64;
+                    s[d as usize & mask] = (x / y) as u64;
                 }
                 Op::I32RemS { d, a, b } => {
-                    let (x, y) = (s[a as usize] as i32, s[b as usize] as i32);
+                    let (x, y) = (s[a as usize & mask] as i32, s[b as usize & mask] as i32);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = x.wrapping_rem(y) as u32 as u64;
+                    s[d as usize & mask] = x.wrapping_rem(y) as u32 as u64;
                 }
                 Op::I32RemU { d, a, b } => {
-                    let (x, y) = (s[a as usize] as u32, s[b as usize] as u32);
+                    let (x, y) = (s[a as usize & mask] as u32, s[b as usize & mask] as u32);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = (x % y) as u64;
+                    s[d as usize & mask] = (x % y) as u64;
                 }
                 Op::I32And { d, a, b } => i32bin!(d, a, b, |x, y| x & y),
                 Op::I32Or { d, a, b } => i32bin!(d, a, b, |x, y| x | y),
@@ -688,35 +738,35 @@ fn execute<T>(
                 Op::I64Sub { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_sub(y)),
                 Op::I64Mul { d, a, b } => i64bin!(d, a, b, |x, y| x.wrapping_mul(y)),
                 Op::I64DivS { d, a, b } => {
-                    let (x, y) = (s[a as usize] as i64, s[b as usize] as i64);
+                    let (x, y) = (s[a as usize & mask] as i64, s[b as usize & mask] as i64);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
                     if x == i64::MIN && y == -1 {
                         trap!(Trap::IntegerOverflow);
                     }
-                    s[d as usize] = (x / y) as u64;
+                    s[d as usize & mask] = (x / y) as u64;
                 }
                 Op::I64DivU { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = x / y;
+                    s[d as usize & mask] = x / y;
                 }
                 Op::I64RemS { d, a, b } => {
-                    let (x, y) = (s[a as usize] as i64, s[b as usize] as i64);
+                    let (x, y) = (s[a as usize & mask] as i64, s[b as usize & mask] as i64);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = x.wrapping_rem(y) as u64;
+                    s[d as usize & mask] = x.wrapping_rem(y) as u64;
                 }
                 Op::I64RemU { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
                     if y == 0 {
                         trap!(Trap::IntegerDivisionByZero);
                     }
-                    s[d as usize] = x % y;
+                    s[d as usize & mask] = x % y;
                 }
                 Op::I64And { d, a, b } => i64bin!(d, a, b, |x, y| x & y),
                 Op::I64Or { d, a, b } => i64bin!(d, a, b, |x, y| x | y),
@@ -734,20 +784,28 @@ fn execute<T>(
                 Op::F32Trunc { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).trunc()))),
                 Op::F32Nearest { d, a } => un!(d, a, |x| from_f32(quiet_f32(f32_of(x).round_ties_even()))),
                 Op::F32Sqrt { d, a } => un!(d, a, |x| from_f32(f32_of(x).sqrt())),
-                Op::F32Add { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) + f32_of(s[b as usize])),
-                Op::F32Sub { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) - f32_of(s[b as usize])),
-                Op::F32Mul { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) * f32_of(s[b as usize])),
-                Op::F32Div { d, a, b } => s[d as usize] = from_f32(f32_of(s[a as usize]) / f32_of(s[b as usize])),
+                Op::F32Add { d, a, b } => {
+                    s[d as usize & mask] = from_f32(f32_of(s[a as usize & mask]) + f32_of(s[b as usize & mask]))
+                }
+                Op::F32Sub { d, a, b } => {
+                    s[d as usize & mask] = from_f32(f32_of(s[a as usize & mask]) - f32_of(s[b as usize & mask]))
+                }
+                Op::F32Mul { d, a, b } => {
+                    s[d as usize & mask] = from_f32(f32_of(s[a as usize & mask]) * f32_of(s[b as usize & mask]))
+                }
+                Op::F32Div { d, a, b } => {
+                    s[d as usize & mask] = from_f32(f32_of(s[a as usize & mask]) / f32_of(s[b as usize & mask]))
+                }
                 Op::F32Min { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
-                    s[d as usize] = from_f32(fmin(f32_of(x), f32_of(y), x, y, f32_of));
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
+                    s[d as usize & mask] = from_f32(fmin(f32_of(x), f32_of(y), x, y, f32_of));
                 }
                 Op::F32Max { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
-                    s[d as usize] = from_f32(fmax(f32_of(x), f32_of(y), x, y, f32_of));
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
+                    s[d as usize & mask] = from_f32(fmax(f32_of(x), f32_of(y), x, y, f32_of));
                 }
                 Op::F32Copysign { d, a, b } => {
-                    s[d as usize] = (s[a as usize] & 0x7fff_ffff) | (s[b as usize] & 0x8000_0000);
+                    s[d as usize & mask] = (s[a as usize & mask] & 0x7fff_ffff) | (s[b as usize & mask] & 0x8000_0000);
                 }
                 Op::F64Abs { d, a } => un!(d, a, |x| x & 0x7fff_ffff_ffff_ffff),
                 Op::F64Neg { d, a } => un!(d, a, |x| x ^ 0x8000_0000_0000_0000),
@@ -756,74 +814,83 @@ fn execute<T>(
                 Op::F64Trunc { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).trunc()))),
                 Op::F64Nearest { d, a } => un!(d, a, |x| from_f64(quiet_f64(f64_of(x).round_ties_even()))),
                 Op::F64Sqrt { d, a } => un!(d, a, |x| from_f64(f64_of(x).sqrt())),
-                Op::F64Add { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) + f64_of(s[b as usize])),
-                Op::F64Sub { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) - f64_of(s[b as usize])),
-                Op::F64Mul { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) * f64_of(s[b as usize])),
-                Op::F64Div { d, a, b } => s[d as usize] = from_f64(f64_of(s[a as usize]) / f64_of(s[b as usize])),
+                Op::F64Add { d, a, b } => {
+                    s[d as usize & mask] = from_f64(f64_of(s[a as usize & mask]) + f64_of(s[b as usize & mask]))
+                }
+                Op::F64Sub { d, a, b } => {
+                    s[d as usize & mask] = from_f64(f64_of(s[a as usize & mask]) - f64_of(s[b as usize & mask]))
+                }
+                Op::F64Mul { d, a, b } => {
+                    s[d as usize & mask] = from_f64(f64_of(s[a as usize & mask]) * f64_of(s[b as usize & mask]))
+                }
+                Op::F64Div { d, a, b } => {
+                    s[d as usize & mask] = from_f64(f64_of(s[a as usize & mask]) / f64_of(s[b as usize & mask]))
+                }
                 Op::F64Min { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
-                    s[d as usize] = from_f64(fmin(f64_of(x), f64_of(y), x, y, f64_of));
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
+                    s[d as usize & mask] = from_f64(fmin(f64_of(x), f64_of(y), x, y, f64_of));
                 }
                 Op::F64Max { d, a, b } => {
-                    let (x, y) = (s[a as usize], s[b as usize]);
-                    s[d as usize] = from_f64(fmax(f64_of(x), f64_of(y), x, y, f64_of));
+                    let (x, y) = (s[a as usize & mask], s[b as usize & mask]);
+                    s[d as usize & mask] = from_f64(fmax(f64_of(x), f64_of(y), x, y, f64_of));
                 }
                 Op::F64Copysign { d, a, b } => {
-                    s[d as usize] = (s[a as usize] & 0x7fff_ffff_ffff_ffff) | (s[b as usize] & 0x8000_0000_0000_0000);
+                    s[d as usize & mask] =
+                        (s[a as usize & mask] & 0x7fff_ffff_ffff_ffff) | (s[b as usize & mask] & 0x8000_0000_0000_0000);
                 }
 
                 Op::I32WrapI64 { d, a } => un!(d, a, |x| x as u32 as u64),
                 Op::I32TruncF32S { d, a } => {
-                    let x = f32_of(s[a as usize]) as f64;
+                    let x = f32_of(s[a as usize & mask]) as f64;
                     tryt!(trunc_check(x, -2147483649.0, 2147483648.0));
-                    s[d as usize] = x as i32 as u32 as u64;
+                    s[d as usize & mask] = x as i32 as u32 as u64;
                 }
                 Op::I32TruncF32U { d, a } => {
-                    let x = f32_of(s[a as usize]) as f64;
+                    let x = f32_of(s[a as usize & mask]) as f64;
                     tryt!(trunc_check(x, -1.0, 4294967296.0));
-                    s[d as usize] = x as u32 as u64;
+                    s[d as usize & mask] = x as u32 as u64;
                 }
                 Op::I32TruncF64S { d, a } => {
-                    let x = f64_of(s[a as usize]);
+                    let x = f64_of(s[a as usize & mask]);
                     tryt!(trunc_check(x, -2147483649.0, 2147483648.0));
-                    s[d as usize] = x as i32 as u32 as u64;
+                    s[d as usize & mask] = x as i32 as u32 as u64;
                 }
                 Op::I32TruncF64U { d, a } => {
-                    let x = f64_of(s[a as usize]);
+                    let x = f64_of(s[a as usize & mask]);
                     tryt!(trunc_check(x, -1.0, 4294967296.0));
-                    s[d as usize] = x as u32 as u64;
+                    s[d as usize & mask] = x as u32 as u64;
                 }
                 Op::I64ExtendI32S { d, a } => un!(d, a, |x| x as i32 as i64 as u64),
                 Op::I64ExtendI32U { d, a } => un!(d, a, |x| x as u32 as u64),
                 Op::I64TruncF32S { d, a } => {
-                    let x = f32_of(s[a as usize]);
+                    let x = f32_of(s[a as usize & mask]);
                     if x.is_nan() {
                         trap!(Trap::BadConversionToInteger);
                     }
                     if !(-9223372036854775808.0f32..9223372036854775808.0f32).contains(&x) {
                         trap!(Trap::IntegerOverflow);
                     }
-                    s[d as usize] = x as i64 as u64;
+                    s[d as usize & mask] = x as i64 as u64;
                 }
                 Op::I64TruncF32U { d, a } => {
-                    let x = f32_of(s[a as usize]) as f64;
+                    let x = f32_of(s[a as usize & mask]) as f64;
                     tryt!(trunc_check(x, -1.0, 18446744073709551616.0));
-                    s[d as usize] = x as u64;
+                    s[d as usize & mask] = x as u64;
                 }
                 Op::I64TruncF64S { d, a } => {
-                    let x = f64_of(s[a as usize]);
+                    let x = f64_of(s[a as usize & mask]);
                     if x.is_nan() {
                         trap!(Trap::BadConversionToInteger);
                     }
                     if !(-9223372036854775808.0f64..9223372036854775808.0f64).contains(&x) {
                         trap!(Trap::IntegerOverflow);
                     }
-                    s[d as usize] = x as i64 as u64;
+                    s[d as usize & mask] = x as i64 as u64;
                 }
                 Op::I64TruncF64U { d, a } => {
-                    let x = f64_of(s[a as usize]);
+                    let x = f64_of(s[a as usize & mask]);
                     tryt!(trunc_check(x, -1.0, 18446744073709551616.0));
-                    s[d as usize] = x as u64;
+                    s[d as usize & mask] = x as u64;
                 }
                 Op::F32ConvertI32S { d, a } => un!(d, a, |x| from_f32(x as i32 as f32)),
                 Op::F32ConvertI32U { d, a } => un!(d, a, |x| from_f32(x as u32 as f32)),

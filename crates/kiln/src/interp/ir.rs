@@ -195,7 +195,10 @@ pub(crate) struct CompiledFunc {
     pub(crate) num_params: u32,
     pub(crate) num_locals: u32,
     pub(crate) num_results: u32,
-    /// Slots the frame needs: locals, operand stack, scratch.
+    /// Values of the constant slots, which follow the locals.
+    pub(crate) consts: Box<[u64]>,
+    /// Slots the frame needs (locals, constants, operand stack, scratch),
+    /// rounded up to a power of two; every slot index of `ops` is below it.
     pub(crate) frame_size: u32,
 }
 

@@ -9,7 +9,12 @@
 
 use super::ir::{CompiledFunc, Op, Slot};
 use crate::compile::{CompileError, CompileErrorKind, ModuleInfo};
+use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+/// At most this many distinct constants of a function get slots; the rest
+/// are materialized where they are used.
+const MAX_CONST_SLOTS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Operand {
@@ -72,6 +77,12 @@ pub(crate) struct Translator {
     offsets: Vec<u32>,
     scratch_fixups: Vec<(u32, ScratchField)>,
     num_locals: u32,
+    /// Constants that live in slots of their own, filled at function entry
+    /// (right after the locals), so reading one costs no instruction.
+    consts: Vec<u64>,
+    const_slots: HashMap<u64, Slot>,
+    /// First slot of the operand stack: after the locals and constants.
+    stack_base: u32,
     max_height: usize,
     num_scratch: u32,
     /// Index of the last op if it only wrote the home slot of the top operand.
@@ -132,6 +143,7 @@ impl Translator {
         }
 
         self.reset(num_locals);
+        self.collect_consts(body, num_locals);
         self.ctrls.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -163,7 +175,7 @@ impl Translator {
         reader.finish().map_err(CompileError::malformed)?;
 
         // Scratch slots live above the deepest operand stack position.
-        let scratch_base = num_locals + self.max_height as u32;
+        let scratch_base = self.stack_base + self.max_height as u32;
         for &(at, field) in &self.scratch_fixups {
             if let Op::Copy { d, a } = &mut self.ops[at as usize] {
                 match field {
@@ -181,7 +193,8 @@ impl Translator {
             num_params,
             num_locals,
             num_results,
-            frame_size: frame_size.max(num_results),
+            consts: self.consts.as_slice().into(),
+            frame_size: frame_size.max(num_results).max(1).next_power_of_two(),
         })
     }
 
@@ -192,11 +205,41 @@ impl Translator {
         self.offsets.clear();
         self.scratch_fixups.clear();
         self.num_locals = num_locals;
+        self.consts.clear();
+        self.const_slots.clear();
+        self.stack_base = num_locals;
         self.max_height = 0;
         self.num_scratch = 0;
         self.last_producer = None;
         self.dead = false;
         self.dead_depth = 0;
+    }
+
+    /// Gives the function's most common constants slots of their own. A
+    /// quick pre-pass over the body; decoding errors are left to the real pass.
+    fn collect_consts(&mut self, body: &FunctionBody<'_>, num_locals: u32) {
+        let Ok(mut reader) = body.get_operators_reader() else { return };
+        let mut counts: HashMap<u64, u32> = HashMap::new();
+        while !reader.eof() {
+            let v = match reader.read() {
+                Ok(Operator::I32Const { value }) => value as u32 as u64,
+                Ok(Operator::I64Const { value }) => value as u64,
+                Ok(Operator::F32Const { value }) => value.bits() as u64,
+                Ok(Operator::F64Const { value }) => value.bits(),
+                Ok(Operator::RefNull { .. }) => 0,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut by_use: Vec<(u64, u32)> = counts.into_iter().collect();
+        by_use.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_use.truncate(MAX_CONST_SLOTS);
+        for (i, (v, _)) in by_use.into_iter().enumerate() {
+            self.consts.push(v);
+            self.const_slots.insert(v, num_locals + i as Slot);
+        }
+        self.stack_base = num_locals + self.consts.len() as u32;
     }
 
     // ---- emitting ----
@@ -230,7 +273,7 @@ impl Translator {
     // ---- the operand stack ----
 
     fn home(&self, pos: usize) -> Slot {
-        self.num_locals + pos as Slot
+        self.stack_base + pos as Slot
     }
 
     fn push_temp(&mut self) -> Slot {
@@ -274,10 +317,13 @@ impl Translator {
         match self.stack[pos] {
             Operand::Temp => self.home(pos),
             Operand::Local(l) => l,
-            Operand::Const(_) => {
-                self.materialize(pos);
-                self.home(pos)
-            }
+            Operand::Const(v) => match self.const_slots.get(&v) {
+                Some(slot) => *slot,
+                None => {
+                    self.materialize(pos);
+                    self.home(pos)
+                }
+            },
         }
     }
 
