@@ -445,7 +445,7 @@ fn execute<T>(
                 Op::Unreachable {} => trap!(Trap::UnreachableCodeReached),
                 Op::Return { src, n } => {
                     if n == 1 {
-                        s[(0) & mask] = s[src as usize & mask];
+                        s[0] = s[src as usize & mask];
                     } else if n > 1 {
                         s.copy_within(src as usize..(src + n) as usize, 0);
                     }
@@ -529,7 +529,7 @@ fn execute<T>(
                 Op::MemoryFill { base: o } => {
                     let o = o as usize;
                     let (dst, val, n) =
-                        (s[(o) & mask] as u32 as usize, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32 as usize);
+                        (s[o & mask] as u32 as usize, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32 as usize);
                     let data = store.opaque.memories[mem].data_mut();
                     match data.get_mut(dst..dst + n) {
                         Some(range) => range.fill(val),
@@ -539,7 +539,7 @@ fn execute<T>(
                 Op::MemoryCopy { base: o } => {
                     let o = o as usize;
                     let (dst, src, n) = (
-                        s[(o) & mask] as u32 as usize,
+                        s[o & mask] as u32 as usize,
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
@@ -552,7 +552,7 @@ fn execute<T>(
                 Op::MemoryInit { seg, base: o } => {
                     let o = o as usize;
                     let (dst, src, n) = (
-                        s[(o) & mask] as u32 as usize,
+                        s[o & mask] as u32 as usize,
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
@@ -599,7 +599,7 @@ fn execute<T>(
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
                     let o = o as usize;
                     let (i, v, n) =
-                        (s[(o) & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
+                        (s[o & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
                     match store.opaque.tables[t].elements.get_mut(i..i + n) {
                         Some(range) => range.fill(v),
                         None => trap!(Trap::TableOutOfBounds),
@@ -610,7 +610,7 @@ fn execute<T>(
                     let (td, ts) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
                     let o = o as usize;
                     let (d, sidx, n) = (
-                        s[(o) & mask] as u32 as usize,
+                        s[o & mask] as u32 as usize,
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
@@ -630,7 +630,7 @@ fn execute<T>(
                     let t = inst.tables[table as usize] as usize;
                     let o = o as usize;
                     let (d, sidx, n) = (
-                        s[(o) & mask] as u32 as usize,
+                        s[o & mask] as u32 as usize,
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
