@@ -23,6 +23,7 @@ pub struct Config {
     pub(crate) strategy: Strategy,
     pub(crate) max_wasm_stack: usize,
     pub(crate) wasm2_encoding: bool,
+    pub(crate) memory_reservation: usize,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -74,6 +75,7 @@ impl Config {
             strategy: Strategy::Auto,
             max_wasm_stack: 512 * 1024,
             wasm2_encoding: false,
+            memory_reservation: 4 << 30,
         }
     }
 
@@ -114,6 +116,20 @@ impl Config {
     /// tests turn it on.
     pub fn wasm2_encoding(&mut self, enable: bool) -> &mut Self {
         self.wasm2_encoding = enable;
+        self
+    }
+
+    /// Address space reserved up front for each 32-bit linear memory, in
+    /// bytes (rounded up to whole pages; default 4 GiB, the whole range a
+    /// 32-bit memory can address). A memory grows in place within its
+    /// reservation; past it, growing copies the memory to a new place.
+    /// Lower it where address space is scarce (`ulimit -v`, many
+    /// instances); when even the reservation is refused, memories fall back
+    /// to reserving only what they need.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Self {
+        let page = super::vm::WASM_PAGE_SIZE as u64;
+        let bytes = bytes.clamp(page, 4 << 30).div_ceil(page) * page;
+        self.memory_reservation = bytes as usize;
         self
     }
 

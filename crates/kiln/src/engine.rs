@@ -21,6 +21,7 @@ pub struct Engine {
 
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
+    pub(crate) memory: crate::vm::MemoryConfig,
     signatures: Mutex<SignatureRegistry>,
 }
 
@@ -35,7 +36,8 @@ impl Engine {
     /// asks for something Kiln cannot do, naming it.
     pub fn new(config: &Config) -> Result<Engine> {
         config.check()?;
-        Ok(Engine { inner: Arc::new(EngineInner { config: config.clone(), signatures: Mutex::default() }) })
+        let memory = crate::vm::MemoryConfig { reservation: config.memory_reservation, pool: Arc::default() };
+        Ok(Engine { inner: Arc::new(EngineInner { config: config.clone(), memory, signatures: Mutex::default() }) })
     }
 
     /// The configuration this engine was made with.

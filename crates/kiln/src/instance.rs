@@ -325,7 +325,8 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
         tables.push((opaque.tables.len() - 1) as u32);
     }
     for ty in &info.memories[info.num_imported_memories as usize..] {
-        opaque.memories.push(LinearMemory::new(ty.minimum(), ty.maximum())?);
+        let memory = LinearMemory::new(ty.minimum(), ty.maximum(), &opaque.engine.inner.memory)?;
+        opaque.memories.push(memory);
         memories.push((opaque.memories.len() - 1) as u32);
     }
     let elems: Vec<Option<Box<[u64]>>> = info

@@ -40,7 +40,8 @@ impl Memory {
             bail!("64-bit and shared memories are not supported yet");
         }
         let store = &mut store.as_context_mut().0.opaque;
-        store.memories.push(LinearMemory::new(ty.minimum(), ty.maximum())?);
+        let memory = LinearMemory::new(ty.minimum(), ty.maximum(), &store.engine.inner.memory)?;
+        store.memories.push(memory);
         Ok(Memory { store: store.id, index: (store.memories.len() - 1) as u32 })
     }
 

@@ -62,7 +62,23 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
     prologue(&mut stack[..needed], code);
 
     let mut frames = Vec::new();
-    let outcome = run(store, &mut stack, &mut frames, instance, func, limit, in_use);
+    // This activation's entry cost counts against the stack of activations
+    // it starts (through host functions). A panic in a host function
+    // unwinds through here: the store's accounting and stack buffer are
+    // put back before the panic goes on.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(store, &mut stack, &mut frames, instance, func, limit, in_use + ACTIVATION_COST_BYTES)
+    }));
+    store.opaque.stack_in_use = in_use;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            if stack.len() > store.opaque.stack.len() {
+                store.opaque.stack = stack;
+            }
+            std::panic::resume_unwind(panic)
+        }
+    };
     if outcome.is_ok() {
         for (arg, slot) in args.iter_mut().zip(&stack[..num_results]) {
             *arg = ValRaw::from_slot(*slot);
@@ -598,8 +614,7 @@ fn execute<T>(
                 Op::TableFill { table, base: o } => {
                     let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
                     let o = o as usize;
-                    let (i, v, n) =
-                        (s[o & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
+                    let (i, v, n) = (s[o & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
                     match store.opaque.tables[t].elements.get_mut(i..i + n) {
                         Some(range) => range.fill(v),
                         None => trap!(Trap::TableOutOfBounds),

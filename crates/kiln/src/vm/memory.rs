@@ -9,16 +9,73 @@
 
 use crate::trap::Trap;
 use anyhow::{bail, Result};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
 
 /// The size of a wasm page.
 pub(crate) const WASM_PAGE_SIZE: usize = 65536;
 /// Pages a 32-bit memory can have at most.
 pub(crate) const MAX_PAGES_32: u64 = 65536;
-/// The reservation that lets a 32-bit memory grow to its full size in place.
-const FULL_RESERVATION: usize = 4 << 30;
 /// Inaccessible bytes after the reservation, so a future JIT can fold small
 /// offsets into the access without a bounds check.
 const GUARD_SIZE: usize = 32 << 20;
+/// Reservations an engine keeps for reuse after their memory is dropped.
+const POOL_CAPACITY: usize = 64;
+
+/// Reservations of the engine's standard size, kept after their memory was
+/// dropped: reusing one costs two small syscalls instead of mapping and
+/// unmapping gigabytes of address space, which dominates instantiation.
+#[derive(Default)]
+pub(crate) struct ReservationPool {
+    free: Mutex<Vec<usize>>,
+    /// The size of every mapping in `free`.
+    mapping: AtomicUsize,
+}
+
+impl ReservationPool {
+    fn take(&self) -> Option<*mut u8> {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).pop().map(|a| a as *mut u8)
+    }
+
+    fn give(&self, base: *mut u8) -> bool {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() >= POOL_CAPACITY {
+            return false;
+        }
+        free.push(base as usize);
+        true
+    }
+}
+
+impl Drop for ReservationPool {
+    fn drop(&mut self) {
+        // The pool only holds mappings of one size, recorded when the first
+        // memory of the engine was made.
+        let free = std::mem::take(self.free.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let size = self.mapping_size();
+        for base in free {
+            // SAFETY: each address is a whole, unused mapping of `size`
+            // bytes that only the pool knew about.
+            unsafe {
+                libc::munmap(base as *mut libc::c_void, size);
+            }
+        }
+    }
+}
+
+/// How an engine lays out linear memories.
+#[derive(Clone)]
+pub(crate) struct MemoryConfig {
+    /// Bytes of address space reserved up front per memory.
+    pub(crate) reservation: usize,
+    pub(crate) pool: Arc<ReservationPool>,
+}
+
+impl ReservationPool {
+    fn mapping_size(&self) -> usize {
+        self.mapping.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// One linear memory: an mmap'd region of which the first `len` bytes are
 /// accessible.
@@ -31,6 +88,9 @@ pub(crate) struct LinearMemory {
     len: usize,
     max_pages: u64,
     declared_max: Option<u64>,
+    /// Where the mapping goes back when the memory is dropped, if it is of
+    /// the pool's size.
+    pool: Option<Arc<ReservationPool>>,
 }
 
 // SAFETY: the memory owns its mapping exclusively; `&self` gives read access
@@ -41,30 +101,51 @@ unsafe impl Sync for LinearMemory {}
 
 impl LinearMemory {
     /// A memory of `min` pages that may grow to `max` pages.
-    pub(crate) fn new(min: u64, max: Option<u64>) -> Result<LinearMemory> {
+    pub(crate) fn new(min: u64, max: Option<u64>, config: &MemoryConfig) -> Result<LinearMemory> {
         let max_pages = max.unwrap_or(MAX_PAGES_32).min(MAX_PAGES_32);
         if min > max_pages {
             bail!("memory minimum of {min} pages exceeds the maximum of {max_pages} pages");
         }
         let len = min as usize * WASM_PAGE_SIZE;
-        let wanted = max_pages as usize * WASM_PAGE_SIZE;
-        // Try the full reservation first, then just what the memory may need.
-        let mut attempts = vec![FULL_RESERVATION + GUARD_SIZE];
-        if wanted + GUARD_SIZE < FULL_RESERVATION {
-            attempts.push(wanted + GUARD_SIZE);
+        let standard = config.reservation + GUARD_SIZE;
+        if len <= config.reservation {
+            config.pool.mapping.store(standard, std::sync::atomic::Ordering::Relaxed);
+            let base = config.pool.take().or_else(|| reserve(standard));
+            if let Some(base) = base {
+                let mut memory = LinearMemory {
+                    base,
+                    mapped: standard,
+                    reserved: config.reservation,
+                    len: 0,
+                    max_pages,
+                    declared_max: max,
+                    pool: Some(config.pool.clone()),
+                };
+                memory.make_accessible(len)?;
+                return Ok(memory);
+            }
         }
-        attempts.push(len.max(WASM_PAGE_SIZE));
-        for mapped in attempts {
+        // The standard reservation was refused (or is too small): reserve
+        // just what this memory may need, then just its current size.
+        let wanted = max_pages as usize * WASM_PAGE_SIZE;
+        for mapped in [wanted + GUARD_SIZE, len.max(WASM_PAGE_SIZE)] {
+            if mapped < len {
+                continue;
+            }
             if let Some(base) = reserve(mapped) {
                 let reserved = mapped.saturating_sub(GUARD_SIZE).max(len).min(mapped);
-                let mut memory = LinearMemory { base, mapped, reserved, len: 0, max_pages, declared_max: max };
+                let mut memory =
+                    LinearMemory { base, mapped, reserved, len: 0, max_pages, declared_max: max, pool: None };
                 memory.make_accessible(len)?;
                 return Ok(memory);
             }
         }
         bail!(
-            "could not reserve virtual memory for a linear memory of {min} pages ({len} bytes): \
-             the host refused even the smallest reservation"
+            "could not reserve virtual memory for a linear memory of {min} pages ({len} bytes): the host refused \
+             {} bytes and even {} bytes; lower `Config::memory_reservation` or raise the address-space limit \
+             (ulimit -v)",
+            standard,
+            len.max(WASM_PAGE_SIZE)
         )
     }
 
@@ -119,6 +200,7 @@ impl LinearMemory {
             len: 0,
             max_pages: self.max_pages,
             declared_max: self.declared_max,
+            pool: None,
         };
         if bigger.make_accessible(self.len).is_err() {
             return false;
@@ -168,10 +250,32 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            if self.mapped == pool.mapping_size() && self.reset() && pool.give(self.base) {
+                return;
+            }
+        }
         // SAFETY: `base..base + mapped` is the mapping made by `reserve`,
         // unmapped once, here; no reference into it outlives `self`.
         unsafe {
             libc::munmap(self.base.cast(), self.mapped);
+        }
+    }
+}
+
+impl LinearMemory {
+    /// Makes the mapping as new: zero pages, nothing accessible. Returns
+    /// false if the kernel refused, in which case it must be unmapped.
+    fn reset(&mut self) -> bool {
+        if self.len == 0 {
+            return true;
+        }
+        // SAFETY: `base..base + len` is inside our own mapping; MADV_DONTNEED
+        // on a private anonymous mapping makes the next touch read zeros, and
+        // no reference into the memory outlives `self`.
+        unsafe {
+            libc::madvise(self.base.cast(), self.len, libc::MADV_DONTNEED) == 0
+                && libc::mprotect(self.base.cast(), self.len, libc::PROT_NONE) == 0
         }
     }
 }
@@ -203,7 +307,8 @@ mod tests {
 
     #[test]
     fn grows_in_place_and_respects_the_maximum() {
-        let mut m = LinearMemory::new(1, Some(3)).unwrap();
+        let config = MemoryConfig { reservation: 4 << 30, pool: Arc::default() };
+        let mut m = LinearMemory::new(1, Some(3), &config).unwrap();
         let base = m.data().as_ptr();
         assert_eq!(m.pages(), 1);
         m.data_mut()[65535] = 7;
@@ -214,5 +319,14 @@ mod tests {
         assert_eq!(m.grow(1), None);
         assert_eq!(m.load::<4>(3 * 65536 - 4, 0), Ok([0; 4]));
         assert_eq!(m.load::<4>(3 * 65536 - 3, 0), Err(Trap::MemoryOutOfBounds));
+        m.data_mut()[100] = 1;
+        drop(m);
+        // A reused reservation starts zeroed and at its new size.
+        let m = LinearMemory::new(2, None, &config).unwrap();
+        assert_eq!(m.data().len(), 2 * 65536);
+        assert!(m.data().iter().all(|b| *b == 0));
+        assert_eq!(config.pool.free.lock().unwrap().len(), 0);
+        drop(m);
+        assert_eq!(config.pool.free.lock().unwrap().len(), 1);
     }
 }
