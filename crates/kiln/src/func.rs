@@ -174,7 +174,16 @@ pub(crate) fn func_type_parts<T>(opaque: &StoreOpaque, host_funcs: &[HostFuncEnt
 /// Calls the store's function `index` in the raw ABI.
 pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, index: u32, raw: &mut [ValRaw]) -> Result<()> {
     match store.opaque.funcs[index as usize].kind {
-        FuncKind::Wasm { instance, index } => interp::call_wasm(store, instance, index, raw),
+        FuncKind::Wasm { instance, index: func } => {
+            let inst = &mut store.opaque.instances[instance as usize];
+            if inst.command_start == Some(index) {
+                if inst.started {
+                    bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
+                }
+                inst.started = true;
+            }
+            interp::call_wasm(store, instance, func, raw)
+        }
         FuncKind::Host { index } => {
             let f = store.host_funcs[index as usize].func.clone();
             f(Caller { store, instance: None }, raw)

@@ -343,6 +343,10 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
             Some(items)
         })
         .collect();
+    let command_start = match info.export("_start") {
+        Some(EntityIndex::Func(f)) => Some(funcs[f as usize]),
+        _ => None,
+    };
     opaque.instances.push(InstanceEntry {
         module: module.clone(),
         funcs: funcs.into(),
@@ -351,6 +355,8 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
         globals: globals.into(),
         data_dropped: vec![false; info.datas.len()].into(),
         elems: elems.into(),
+        command_start,
+        started: false,
     });
 
     initialize_segments(opaque, instance)?;

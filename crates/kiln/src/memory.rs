@@ -68,6 +68,18 @@ impl Memory {
         store.memories[self.index as usize].data_mut()
     }
 
+    /// The memory's contents and the store's host data at once, both
+    /// writable: what a host function needs to move data between guest
+    /// memory and its own state (e.g. a WASI context).
+    ///
+    /// # Panics
+    /// When used with another store than the memory's own.
+    pub fn data_and_store_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> (&'a mut [u8], &'a mut T) {
+        let store = store.into().0;
+        assert!(store.opaque.id == self.store, "memory used with the wrong store");
+        (store.opaque.memories[self.index as usize].data_mut(), &mut store.data)
+    }
+
     /// Copies `buf.len()` bytes at `offset` into `buf`.
     pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
         let store = store.as_context();

@@ -26,14 +26,6 @@ pub enum Trap {
     BadConversionToInteger,
     /// The `unreachable` instruction was executed.
     UnreachableCodeReached,
-    /// A call through a null function reference.
-    NullReference,
-    /// A command's `_start` was called a second time.
-    CannotEnterTwice,
-    /// The store's fuel ran out.
-    OutOfFuel,
-    /// Execution was interrupted by the embedder.
-    Interrupt,
 }
 
 impl Trap {
@@ -49,10 +41,6 @@ impl Trap {
             Trap::IntegerDivisionByZero => "integer divide by zero",
             Trap::BadConversionToInteger => "invalid conversion to integer",
             Trap::UnreachableCodeReached => "unreachable",
-            Trap::NullReference => "null function reference",
-            Trap::CannotEnterTwice => "a command instance runs only once",
-            Trap::OutOfFuel => "all fuel consumed",
-            Trap::Interrupt => "interrupt",
         }
     }
 }

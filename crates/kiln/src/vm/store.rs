@@ -50,6 +50,10 @@ pub(crate) struct InstanceEntry {
     pub(crate) data_dropped: Box<[bool]>,
     /// Element segments, evaluated; `None` once dropped (or used when active).
     pub(crate) elems: Box<[Option<Box<[u64]>>]>,
+    /// The store function id of the exported `_start` (a command's entry),
+    /// and whether it has been entered: a command instance runs once.
+    pub(crate) command_start: Option<u32>,
+    pub(crate) started: bool,
 }
 
 /// The objects of one store. (Public only so the hidden methods of
