@@ -61,8 +61,13 @@ pub fn programs_dir() -> PathBuf {
 
 /// `target/kiln-bench/` of the workspace.
 pub fn out_dir() -> PathBuf {
+    workspace_root().join("target").join("kiln-bench")
+}
+
+/// The workspace root, the parent of `benches/`.
+pub fn workspace_root() -> PathBuf {
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).join("target").join("kiln-bench")
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// The outcome of one engine on one program or micro-benchmark.
@@ -269,4 +274,53 @@ fn measure_micro(micro: Micro, engines: &[(EngineId, Engine)], quick: bool, runs
     let result = MicroResult { micro, iterations, cells };
     eprintln!("{}", report::micro_progress_line(&result));
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guests must run without WASI or host functions, and export
+    /// `run(i32) -> i64`; checked here too, so a rebuilt .wasm that picked
+    /// up an import fails `cargo test`, not only build.sh.
+    #[test]
+    fn programs_import_nothing_and_export_run() {
+        let engine = wasmi::Engine::default();
+        for p in PROGRAMS {
+            let module = wasmi::Module::new(&engine, p.wasm).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            let imports: Vec<String> = module.imports().map(|i| format!("{}.{}", i.module(), i.name())).collect();
+            assert!(imports.is_empty(), "{} imports {imports:?}", p.name);
+            let run = module.get_export("run").and_then(|e| e.func().cloned());
+            let ty = run.unwrap_or_else(|| panic!("{} exports no function `run`", p.name));
+            assert_eq!(ty.params(), &[wasmi::ValType::I32], "{}", p.name);
+            assert_eq!(ty.results(), &[wasmi::ValType::I64], "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn program_names_are_unique_and_sources_exist() {
+        for (i, p) in PROGRAMS.iter().enumerate() {
+            assert!(PROGRAMS[..i].iter().all(|q| q.name != p.name), "duplicate {}", p.name);
+            assert!(programs_dir().join(format!("{}.c", p.name)).exists(), "no source for {}", p.name);
+        }
+    }
+
+    #[test]
+    fn micro_modules_assemble() {
+        for m in Micro::ALL {
+            wat::parse_str(m.wat()).unwrap_or_else(|e| panic!("{}: {e}", m.name()));
+        }
+        assert_eq!(micro::host_call_checksum(3), 1 + 2 + 3);
+    }
+
+    #[test]
+    fn medians_and_formats() {
+        assert_eq!(report::median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(report::median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(report::fmt_secs(1.234), "1.23 s");
+        assert_eq!(report::fmt_secs(0.0456), "45.6 ms");
+        assert_eq!(report::fmt_secs(123e-6), "123 µs");
+        assert_eq!(report::fmt_secs(3.5e-9), "3.50 ns");
+        assert_eq!(report::fmt_ratio(12.34), "12.3×");
+    }
 }

@@ -472,11 +472,35 @@ pub fn json(results: &Results) -> Value {
         },
         "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "elapsed_s": results.elapsed.as_secs_f64(),
+        "workspace_git": workspace_git(),
         "engines": engines,
         "programs": programs,
         "micro": micro,
         "failures": failures(results),
     })
+}
+
+/// The workspace's commit and whether the tree differs from it, so that a
+/// results.json says which Kiln it measured. None outside a git checkout.
+fn workspace_git() -> Value {
+    let root = crate::workspace_root();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "HEAD"]) {
+        Some(commit) => json!({
+            "commit": commit,
+            "dirty": git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()),
+        }),
+        None => Value::Null,
+    }
 }
 
 // ---------------------------------------------------------------- SVG
@@ -495,10 +519,13 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// One panel of horizontal bars on a log scale: groups of (engine, ratio).
+/// One bar: the engine, its ratio, or why it has none ("absent", ...).
+type Bar = (EngineId, Option<f64>, &'static str);
+
+/// One panel of horizontal bars on a log scale: labelled groups of bars.
 struct Panel {
     title: String,
-    groups: Vec<(String, Vec<(EngineId, Option<f64>, &'static str)>)>,
+    groups: Vec<(String, Vec<Bar>)>,
 }
 
 const WIDTH: f64 = 960.0;
@@ -515,7 +542,14 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
     let floor_decade = 10f64.powf(min.log10().floor());
     let lo =
         [5.0, 2.0, 1.0].iter().map(|m| m * floor_decade).find(|v| *v <= min * 1.0001).unwrap_or(floor_decade).min(1.0);
-    let hi = 10f64.powf(max.log10().ceil()).max(10.0);
+    // the smallest 1-2-5 step at or above the largest ratio (and at least 10)
+    let ceil_decade = 10f64.powf(max.log10().floor());
+    let hi = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * ceil_decade)
+        .find(|v| *v >= max * 0.9999)
+        .unwrap_or(ceil_decade * 10.0)
+        .max(10.0);
     let plot_w = WIDTH - LABEL_W - RIGHT_PAD;
     let x_of = |r: f64| LABEL_W + (r.log10() - lo.log10()) / (hi.log10() - lo.log10()) * plot_w;
 
@@ -553,9 +587,8 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
             );
             let _ = writeln!(
                 svg,
-                r##"<text x="{x:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#555">{}</text>"##,
+                r##"<text x="{x:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#555">{r}×</text>"##,
                 plot_top + plot_h + 12.0,
-                format!("{r}×")
             );
         }
         decade *= 10.0;
