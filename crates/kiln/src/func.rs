@@ -56,21 +56,7 @@ impl Func {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Func {
-        let ty2 = ty.clone();
-        let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
-            let store = caller.store;
-            let params: Vec<Val> =
-                ty2.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
-            let mut results: Vec<Val> = ty2.results().iter().map(Val::default_for).collect();
-            func(Caller { store: &mut *store, instance: caller.instance }, &params, &mut results)?;
-            for (i, (v, t)) in results.iter().zip(ty2.results()).enumerate() {
-                let slot = v
-                    .to_slot(&store.opaque, t)
-                    .map_err(|e| e.context(format!("host function returned a bad result {i}")))?;
-                raw[i] = ValRaw::from_slot(slot);
-            }
-            Ok(())
-        });
+        let host = dynamic_host_func(ty.clone(), func);
         Func::from_host(store.as_context_mut().0, ty, host)
     }
 
@@ -156,6 +142,27 @@ impl Func {
     pub(crate) fn sig(&self, store: &StoreOpaque) -> SigId {
         store.funcs[self.index as usize].sig
     }
+}
+
+/// Adapts a closure over `Val`s to the raw host-function ABI.
+pub(crate) fn dynamic_host_func<T: 'static>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> HostFunc<T> {
+    Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+        let store = caller.store;
+        let params: Vec<Val> =
+            ty.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
+        let mut results: Vec<Val> = ty.results().iter().map(Val::default_for).collect();
+        func(Caller { store: &mut *store, instance: caller.instance }, &params, &mut results)?;
+        for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
+            let slot = v
+                .to_slot(&store.opaque, t)
+                .map_err(|e| e.context(format!("host function returned a bad result {i}")))?;
+            raw[i] = ValRaw::from_slot(slot);
+        }
+        Ok(())
+    })
 }
 
 pub(crate) fn func_type<T>(store: &StoreInner<T>, index: u32) -> FuncType {

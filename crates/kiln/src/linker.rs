@@ -1,13 +1,13 @@
 //! The linker: resolves a module's imports by module and field name.
 
 use crate::engine::Engine;
-use crate::func::{Func, HostFunc, HostFuncEntry, IntoFunc};
+use crate::func::{dynamic_host_func, Func, HostFunc, HostFuncEntry, IntoFunc};
 use crate::instance::{instantiate, Extern, Instance};
 use crate::module::Module;
 use crate::store::{AsContextMut, StoreInner};
 use crate::types::FuncType;
 use crate::values::Val;
-use crate::vm::{FuncEntry, FuncKind, ValRaw};
+use crate::vm::{FuncEntry, FuncKind};
 use crate::Caller;
 use anyhow::{bail, Result};
 use std::collections::HashMap;
@@ -106,18 +106,7 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        let ty2 = ty.clone();
-        let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
-            let store = caller.store;
-            let params: Vec<Val> =
-                ty2.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
-            let mut results: Vec<Val> = ty2.results().iter().map(Val::default_for).collect();
-            func(Caller { store: &mut *store, instance: caller.instance }, &params, &mut results)?;
-            for (i, (v, t)) in results.iter().zip(ty2.results()).enumerate() {
-                raw[i] = ValRaw::from_slot(v.to_slot(&store.opaque, t)?);
-            }
-            Ok(())
-        });
+        let host = dynamic_host_func(ty.clone(), func);
         self.insert(module, name, Definition::HostFunc(ty, host))?;
         Ok(self)
     }
