@@ -534,6 +534,36 @@ fn execute<T>(
                 }
                 Op::I64Store32 { a, v, off } => store!(a, v, off, |x| (x as u32).to_le_bytes()),
 
+                Op::I32LoadAddImm { d, a, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<4>(addr, 0));
+                    s[d as usize & mask] = u32::from_le_bytes(b) as u64;
+                }
+                Op::I64LoadAddImm { d, a, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<8>(addr, 0));
+                    s[d as usize & mask] = u64::from_le_bytes(b);
+                }
+                Op::I32Load8UAddImm { d, a, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<1>(addr, 0));
+                    s[d as usize & mask] = b[0] as u64;
+                }
+                Op::I32LoadAdd { d, a, b } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<4>(addr, 0));
+                    s[d as usize & mask] = u32::from_le_bytes(b) as u64;
+                }
+                Op::I64LoadAdd { d, a, b } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<8>(addr, 0));
+                    s[d as usize & mask] = u64::from_le_bytes(b);
+                }
+                Op::I32Load8UAdd { d, a, b } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
+                    let b = tryt!(store.opaque.memories[mem].load::<1>(addr, 0));
+                    s[d as usize & mask] = b[0] as u64;
+                }
                 Op::MemorySize { d } => s[d as usize & mask] = store.opaque.memories[mem].pages(),
                 Op::MemoryGrow { d, a } => {
                     let delta = s[a as usize & mask] as u32 as u64;

@@ -58,7 +58,9 @@ macro_rules! define_ops {
                     $(Op::$un { d, .. } => Some(d),)*
                     $(Op::$load { d, .. } => Some(d),)*
                     Op::Copy { d, .. } | Op::Const32 { d, .. } | Op::Const64 { d, .. }
-                    | Op::GlobalGet { d, .. } | Op::I32AddImm { d, .. } | Op::I64AddImm { d, .. } => Some(d),
+                    | Op::GlobalGet { d, .. } | Op::I32AddImm { d, .. } | Op::I64AddImm { d, .. }
+                    | Op::I32LoadAddImm { d, .. } | Op::I64LoadAddImm { d, .. } | Op::I32Load8UAddImm { d, .. }
+                    | Op::I32LoadAdd { d, .. } | Op::I64LoadAdd { d, .. } | Op::I32Load8UAdd { d, .. } => Some(d),
                     _ => None,
                 }
             }
@@ -105,6 +107,14 @@ define_ops! {
         Const64 { d: Slot, v: u64 },
         I32AddImm { d: Slot, a: Slot, imm: i32 },
         I64AddImm { d: Slot, a: Slot, imm: i32 },
+        // Address arithmetic fused into the load that uses it (offset 0):
+        // the address is `(s[a] + imm) mod 2^32` or `(s[a] + s[b]) mod 2^32`.
+        I32LoadAddImm { d: Slot, a: Slot, imm: i32 },
+        I64LoadAddImm { d: Slot, a: Slot, imm: i32 },
+        I32Load8UAddImm { d: Slot, a: Slot, imm: i32 },
+        I32LoadAdd { d: Slot, a: Slot, b: Slot },
+        I64LoadAdd { d: Slot, a: Slot, b: Slot },
+        I32Load8UAdd { d: Slot, a: Slot, b: Slot },
         // `s[d] = if s[d + 2] != 0 { s[a] } else { s[b] }`: the condition sits
         // in its home slot, two above the result's.
         Select { d: Slot, a: Slot, b: Slot },

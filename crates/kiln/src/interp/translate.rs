@@ -94,6 +94,10 @@ pub(crate) struct Translator {
 
 type Result<T> = std::result::Result<T, CompileError>;
 
+/// Makers of a load fused with the add computing its address: `(d, a, imm)`
+/// for an add of a constant, `(d, a, b)` for an add of two values.
+type FusedLoad = (fn(Slot, Slot, i32) -> Op, fn(Slot, Slot, Slot) -> Op);
+
 fn unsupported(what: &str, offset: usize) -> CompileError {
     CompileError::new(CompileErrorKind::Unsupported, format!("{what} is not supported"), Some(offset))
 }
@@ -357,7 +361,31 @@ impl Translator {
     }
 
     fn load(&mut self, memarg: wasmparser::MemArg, make: impl FnOnce(Slot, Slot, u32) -> Op) -> Result<()> {
+        self.load_fused(memarg, make, None)
+    }
+
+    /// A load; when its address was just computed by an add (and the
+    /// offset is 0), the add is folded into a fused load.
+    fn load_fused(
+        &mut self,
+        memarg: wasmparser::MemArg,
+        make: impl FnOnce(Slot, Slot, u32) -> Op,
+        fused: Option<FusedLoad>,
+    ) -> Result<()> {
         let off = self.offset32(memarg)?;
+        if let (0, Some((with_imm, with_add))) = (off, fused) {
+            if let Some(producer) =
+                self.take_last_producer_of_top(|op| matches!(op, Op::I32AddImm { .. } | Op::I32Add { .. }))
+            {
+                let d = self.push_temp();
+                match producer {
+                    Op::I32AddImm { a, imm, .. } => self.emit_producer(with_imm(d, a, imm)),
+                    Op::I32Add { a, b, .. } => self.emit_producer(with_add(d, a, b)),
+                    _ => unreachable!("filtered above"),
+                }
+                return Ok(());
+            }
+        }
         let a = self.pop_slot();
         let d = self.push_temp();
         self.emit_producer(make(d, a, off));
@@ -555,7 +583,7 @@ impl Translator {
         if let Some(op) = self.take_fused_compare(true) {
             return self.emit(op);
         }
-        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top() {
+        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top(|op| matches!(op, Op::I32Eqz { .. })) {
             return self.emit(Op::BrIfNez { c: a, target: 0 });
         }
         let c = self.pop_slot();
@@ -567,7 +595,7 @@ impl Translator {
         if let Some(op) = self.take_fused_compare(false) {
             return self.emit(op);
         }
-        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top() {
+        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top(|op| matches!(op, Op::I32Eqz { .. })) {
             return self.emit(Op::BrIfEqz { c: a, target: 0 });
         }
         let c = self.pop_slot();
@@ -624,21 +652,24 @@ impl Translator {
         Some(fused)
     }
 
-    /// Removes the op that just produced the top operand, if it did, and
-    /// returns it (with the operand popped). Used for `i32.eqz` + branch.
-    fn take_last_producer_of_top(&mut self) -> Option<Op> {
+    /// Removes the op that just produced the top operand, if it did and
+    /// `wanted` accepts it, and returns it (with the operand popped): the
+    /// caller fuses it into what consumes the operand.
+    fn take_last_producer_of_top(&mut self, wanted: impl Fn(&Op) -> bool) -> Option<Op> {
         let at = self.last_producer?;
-        let home = self.home(self.stack.len() - 1);
-        match self.ops[at] {
-            Op::I32Eqz { d, a } if d == home && self.stack.last() == Some(&Operand::Temp) => {
-                self.ops.pop();
-                self.offsets.pop();
-                self.stack.pop();
-                self.last_producer = None;
-                Some(Op::I32Eqz { d, a })
-            }
-            _ => None,
+        if self.stack.last() != Some(&Operand::Temp) {
+            return None;
         }
+        let home = self.home(self.stack.len() - 1);
+        let mut op = self.ops[at];
+        if op.retargetable_dst().map(|d| *d) != Some(home) || !wanted(&op) {
+            return None;
+        }
+        self.ops.pop();
+        self.offsets.pop();
+        self.stack.pop();
+        self.last_producer = None;
+        Some(op)
     }
 
     fn op(&mut self, info: &ModuleInfo, op: Operator<'_>, offset: usize) -> Result<()> {
@@ -774,10 +805,22 @@ impl Translator {
                 let a = self.pop_slot();
                 self.emit(Op::GlobalSet { g: global_index, a });
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => load!(self, I32Load, memarg)?,
-            O::I64Load { memarg } | O::F64Load { memarg } => load!(self, I64Load, memarg)?,
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load_fused(
+                memarg,
+                |d, a, off| Op::I32Load { d, a, off },
+                Some((|d, a, imm| Op::I32LoadAddImm { d, a, imm }, |d, a, b| Op::I32LoadAdd { d, a, b })),
+            )?,
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load_fused(
+                memarg,
+                |d, a, off| Op::I64Load { d, a, off },
+                Some((|d, a, imm| Op::I64LoadAddImm { d, a, imm }, |d, a, b| Op::I64LoadAdd { d, a, b })),
+            )?,
             O::I32Load8S { memarg } => load!(self, I32Load8S, memarg)?,
-            O::I32Load8U { memarg } => load!(self, I32Load8U, memarg)?,
+            O::I32Load8U { memarg } => self.load_fused(
+                memarg,
+                |d, a, off| Op::I32Load8U { d, a, off },
+                Some((|d, a, imm| Op::I32Load8UAddImm { d, a, imm }, |d, a, b| Op::I32Load8UAdd { d, a, b })),
+            )?,
             O::I32Load16S { memarg } => load!(self, I32Load16S, memarg)?,
             O::I32Load16U { memarg } => load!(self, I32Load16U, memarg)?,
             O::I64Load8S { memarg } => load!(self, I64Load8S, memarg)?,
