@@ -23,26 +23,29 @@ const GUARD_SIZE: usize = 32 << 20;
 const POOL_CAPACITY: usize = 64;
 
 /// Reservations of the engine's standard size, kept after their memory was
-/// dropped: reusing one costs two small syscalls instead of mapping and
-/// unmapping gigabytes of address space, which dominates instantiation.
+/// dropped: reusing one costs one small syscall (zeroing the used pages)
+/// instead of mapping and unmapping gigabytes of address space, which
+/// dominated instantiation. A pooled reservation keeps its accessible prefix
+/// (zeroed), so the next memory of the same size changes no protection.
 #[derive(Default)]
 pub(crate) struct ReservationPool {
-    free: Mutex<Vec<usize>>,
+    /// Base address and accessible bytes of each free reservation.
+    free: Mutex<Vec<(usize, usize)>>,
     /// The size of every mapping in `free`.
     mapping: AtomicUsize,
 }
 
 impl ReservationPool {
-    fn take(&self) -> Option<*mut u8> {
-        self.free.lock().unwrap_or_else(|e| e.into_inner()).pop().map(|a| a as *mut u8)
+    fn take(&self) -> Option<(*mut u8, usize)> {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).pop().map(|(a, len)| (a as *mut u8, len))
     }
 
-    fn give(&self, base: *mut u8) -> bool {
+    fn give(&self, base: *mut u8, accessible: usize) -> bool {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
         if free.len() >= POOL_CAPACITY {
             return false;
         }
-        free.push(base as usize);
+        free.push((base as usize, accessible));
         true
     }
 }
@@ -53,7 +56,7 @@ impl Drop for ReservationPool {
         // memory of the engine was made.
         let free = std::mem::take(self.free.get_mut().unwrap_or_else(|e| e.into_inner()));
         let size = self.mapping_size();
-        for base in free {
+        for (base, _) in free {
             // SAFETY: each address is a whole, unused mapping of `size`
             // bytes that only the pool knew about.
             unsafe {
@@ -110,18 +113,22 @@ impl LinearMemory {
         let standard = config.reservation + GUARD_SIZE;
         if len <= config.reservation {
             config.pool.mapping.store(standard, std::sync::atomic::Ordering::Relaxed);
-            let base = config.pool.take().or_else(|| reserve(standard));
-            if let Some(base) = base {
+            let slot = config.pool.take().or_else(|| reserve(standard).map(|base| (base, 0)));
+            if let Some((base, accessible)) = slot {
                 let mut memory = LinearMemory {
                     base,
                     mapped: standard,
                     reserved: config.reservation,
-                    len: 0,
+                    len: accessible,
                     max_pages,
                     declared_max: max,
                     pool: Some(config.pool.clone()),
                 };
-                memory.make_accessible(len)?;
+                if accessible > len {
+                    memory.make_inaccessible_from(len)?;
+                } else {
+                    memory.make_accessible(len)?;
+                }
                 return Ok(memory);
             }
         }
@@ -251,7 +258,7 @@ impl LinearMemory {
 impl Drop for LinearMemory {
     fn drop(&mut self) {
         if let Some(pool) = self.pool.take() {
-            if self.mapped == pool.mapping_size() && self.reset() && pool.give(self.base) {
+            if self.mapped == pool.mapping_size() && self.zero() && pool.give(self.base, self.len) {
                 return;
             }
         }
@@ -264,19 +271,30 @@ impl Drop for LinearMemory {
 }
 
 impl LinearMemory {
-    /// Makes the mapping as new: zero pages, nothing accessible. Returns
-    /// false if the kernel refused, in which case it must be unmapped.
-    fn reset(&mut self) -> bool {
+    /// Zeroes the accessible bytes, giving their pages back to the kernel.
+    /// Returns false if the kernel refused, in which case the mapping must
+    /// be unmapped rather than reused.
+    fn zero(&mut self) -> bool {
         if self.len == 0 {
             return true;
         }
         // SAFETY: `base..base + len` is inside our own mapping; MADV_DONTNEED
         // on a private anonymous mapping makes the next touch read zeros, and
         // no reference into the memory outlives `self`.
-        unsafe {
-            libc::madvise(self.base.cast(), self.len, libc::MADV_DONTNEED) == 0
-                && libc::mprotect(self.base.cast(), self.len, libc::PROT_NONE) == 0
+        unsafe { libc::madvise(self.base.cast(), self.len, libc::MADV_DONTNEED) == 0 }
+    }
+
+    /// Shrinks the accessible part to `new_len` bytes (a reused reservation
+    /// that was bigger).
+    fn make_inaccessible_from(&mut self, new_len: usize) -> Result<()> {
+        // SAFETY: `base + new_len..base + len` is inside our own mapping and
+        // holds no live data (the reservation was zeroed when pooled).
+        let rc = unsafe { libc::mprotect(self.base.add(new_len).cast(), self.len - new_len, libc::PROT_NONE) };
+        if rc != 0 {
+            bail!("could not protect linear memory: {}", std::io::Error::last_os_error());
         }
+        self.len = new_len;
+        Ok(())
     }
 }
 
