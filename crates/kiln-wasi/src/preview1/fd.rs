@@ -181,6 +181,7 @@ impl WasiCtx {
             return Err(Errno::Inval.into());
         }
         let entry = self.table.get_mut(fd)?;
+        entry.file_mut()?;
         entry.require(rights::FD_ADVISE)?;
         let file = entry.file_mut()?;
         let advice = match advice {
@@ -197,6 +198,7 @@ impl WasiCtx {
 
     pub(crate) fn fd_allocate(&mut self, fd: u32, offset: u64, len: u64) -> Result<()> {
         let entry = self.table.get_mut(fd)?;
+        entry.file_mut()?;
         entry.require(rights::FD_ALLOCATE)?;
         let file = entry.file_mut()?;
         if !file.perms.contains(FilePerms::WRITE) {

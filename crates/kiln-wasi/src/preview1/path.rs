@@ -37,6 +37,25 @@ fn dir_with<'a>(entry: &'a Entry, needed: u64, perms: DirPerms) -> Result<&'a Op
     Ok(dir)
 }
 
+/// `path` without trailing slashes (but `/` stays `/`).
+fn strip_trailing_slashes(path: &str) -> &str {
+    let stripped = path.trim_end_matches('/');
+    if stripped.is_empty() && !path.is_empty() {
+        "/"
+    } else {
+        stripped
+    }
+}
+
+/// A rename or link between two directories must not move a file to where
+/// the embedder granted different permissions (`EPERM`, as in Wasmtime).
+fn same_perms(a: &OpenDir, b: &OpenDir) -> Result<()> {
+    if a.perms != b.perms || a.file_perms != b.file_perms {
+        return Err(Errno::Perm.into());
+    }
+    Ok(())
+}
+
 /// cap-fs-ext's form of a time to set.
 fn cap_spec(spec: Option<fs_set_times::SystemTimeSpec>) -> Option<SystemTimeSpec> {
     spec.map(|s| match s {
@@ -199,6 +218,7 @@ impl WasiCtx {
         let new_path = mem.read_str(new_path, new_path_len)?;
         let old = dir_with(self.table.get(old_fd)?, rights::PATH_LINK_SOURCE, DirPerms::MUTATE)?;
         let new = dir_with(self.table.get(new_fd)?, rights::PATH_LINK_TARGET, DirPerms::MUTATE)?;
+        same_perms(old, new)?;
         old.dir.hard_link(&old_path, &new.dir, &new_path)?;
         Ok(())
     }
@@ -231,7 +251,9 @@ impl WasiCtx {
     ) -> Result<()> {
         let path = mem.read_str(path, path_len)?;
         let dir = dir_with(self.table.get(dirfd)?, rights::PATH_REMOVE_DIRECTORY, DirPerms::MUTATE)?;
-        dir.dir.remove_dir(&path)?;
+        // `rmdir("d/")` removes `d`, as on Linux (cap-std would see the
+        // last component as `.`, which cannot be removed).
+        dir.dir.remove_dir(strip_trailing_slashes(&path))?;
         Ok(())
     }
 
@@ -250,6 +272,12 @@ impl WasiCtx {
         let new_path = mem.read_str(new_path, new_path_len)?;
         let old = dir_with(self.table.get(old_fd)?, rights::PATH_RENAME_SOURCE, DirPerms::MUTATE)?;
         let new = dir_with(self.table.get(new_fd)?, rights::PATH_RENAME_TARGET, DirPerms::MUTATE)?;
+        same_perms(old, new)?;
+        // A trailing slash on the new name says "a directory": renaming a
+        // file to `x/` is `ENOTDIR`, as on Linux (cap-std ignores the slash).
+        if new_path.ends_with('/') && !old.dir.symlink_metadata(strip_trailing_slashes(&old_path))?.is_dir() {
+            return Err(Errno::Notdir.into());
+        }
         old.dir.rename(&old_path, &new.dir, &new_path)?;
         Ok(())
     }

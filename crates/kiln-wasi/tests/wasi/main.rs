@@ -1,0 +1,12 @@
+//! Integration tests of kiln-wasi: the C guest programs of
+//! `tests/programs/wasi/` run through the embedding API, with in-memory
+//! stdio and temporary directories, checked for their exact output and exit
+//! status. One module per topic.
+
+mod harness;
+
+mod args_env;
+mod dirs;
+mod exit;
+mod files;
+mod stdio;
