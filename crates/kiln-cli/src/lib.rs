@@ -1,4 +1,5 @@
 //! The `kiln` command-line tool's library: the pieces its subcommands are
 //! made of, usable from tests.
 
+pub mod run;
 pub mod wast;
