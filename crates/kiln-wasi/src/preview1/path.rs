@@ -85,6 +85,8 @@ impl WasiCtx {
             return Err(Errno::Inval.into());
         }
         let path = mem.read_str(path, path_len)?;
+        // A trailing slash resolves a final symlink, as in POSIX.
+        let follow = follow || path.ends_with('/');
         let parent_entry = self.table.get(dirfd)?;
         let create = oflags & oflags::CREAT != 0;
         let truncate = oflags & oflags::TRUNC != 0;
@@ -166,8 +168,9 @@ impl WasiCtx {
         path_len: u32,
         buf: u32,
     ) -> Result<()> {
-        let follow = follow(flags)?;
         let path = mem.read_str(path, path_len)?;
+        // A trailing slash resolves a final symlink, as in POSIX.
+        let follow = follow(flags)? || path.ends_with('/');
         let dir = dir_with(self.table.get(dirfd)?, rights::PATH_FILESTAT_GET, DirPerms::READ)?;
         let meta = if follow { dir.dir.metadata(&path)? } else { dir.dir.symlink_metadata(&path)? };
         write_filestat(mem, buf, &meta)

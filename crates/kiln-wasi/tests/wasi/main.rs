@@ -9,4 +9,6 @@ mod args_env;
 mod dirs;
 mod exit;
 mod files;
+mod sandbox;
 mod stdio;
+mod symlinks;
