@@ -236,11 +236,7 @@ impl LinearMemory {
         let start = addr + offset as u64;
         let data = self.data();
         match data.get(start as usize..start as usize + N) {
-            Some(bytes) => {
-                let mut out = [0u8; N];
-                out.copy_from_slice(bytes);
-                Ok(out)
-            }
+            Some(bytes) => Ok(bytes.try_into().expect("slice of length N")),
             None => Err(Trap::MemoryOutOfBounds),
         }
     }
