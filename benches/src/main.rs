@@ -103,6 +103,8 @@ pub struct Results {
     pub programs: Vec<ProgramResult>,
     pub micro: Vec<MicroResult>,
     pub elapsed: Duration,
+    /// The workspace's git commit when the run started (see report::workspace_git).
+    pub git: serde_json::Value,
 }
 
 fn selected(filter: &[String], name: &str, group: &str) -> bool {
@@ -145,6 +147,7 @@ fn run(args: Args) -> Result<bool> {
         programs: Vec::new(),
         micro: Vec::new(),
         elapsed: Duration::ZERO,
+        git: report::workspace_git(),
     };
 
     for program in PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "programs")) {

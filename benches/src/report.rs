@@ -472,7 +472,7 @@ pub fn json(results: &Results) -> Value {
         },
         "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "elapsed_s": results.elapsed.as_secs_f64(),
-        "workspace_git": workspace_git(),
+        "workspace_git": results.git,
         "engines": engines,
         "programs": programs,
         "micro": micro,
@@ -480,9 +480,10 @@ pub fn json(results: &Results) -> Value {
     })
 }
 
-/// The workspace's commit and whether the tree differs from it, so that a
-/// results.json says which Kiln it measured. None outside a git checkout.
-fn workspace_git() -> Value {
+/// The commit of the checkout the harness runs in (normally the one `cargo
+/// run` just built it from) and whether the tree differs from it, so that a
+/// results.json says which Kiln it measured. Null outside a git checkout.
+pub fn workspace_git() -> Value {
     let root = crate::workspace_root();
     let git = |args: &[&str]| {
         std::process::Command::new("git")
