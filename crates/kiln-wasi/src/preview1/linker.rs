@@ -43,23 +43,33 @@ fn call<T>(
     with_ctx(caller, get_cx, f, |_, ()| Ok(()))
 }
 
-/// A call that also stores a u32 result at `out`.
+/// A call that also stores a u32 result at `out`. A bad `out` is `EFAULT`
+/// before anything is done (no fd is opened, no byte written).
 fn call_u32<T>(
     caller: &mut Caller<'_, T>,
     get_cx: impl Fn(&mut T) -> &mut WasiCtx,
     out: u32,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<u32>,
 ) -> anyhow::Result<i32> {
+    let f = |cx: &mut WasiCtx, mem: &mut GuestMemory<'_>| {
+        mem.check_array(out, 1, 4)?;
+        f(cx, mem)
+    };
     with_ctx(caller, get_cx, f, |mem, v| mem.write_u32(out, v))
 }
 
-/// A call that also stores a u64 result at `out`.
+/// A call that also stores a u64 result at `out` (checked first, as for
+/// [`call_u32`]).
 fn call_u64<T>(
     caller: &mut Caller<'_, T>,
     get_cx: impl Fn(&mut T) -> &mut WasiCtx,
     out: u32,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<u64>,
 ) -> anyhow::Result<i32> {
+    let f = |cx: &mut WasiCtx, mem: &mut GuestMemory<'_>| {
+        mem.check_array(out, 1, 8)?;
+        f(cx, mem)
+    };
     with_ctx(caller, get_cx, f, |mem, v| mem.write_u64(out, v))
 }
 

@@ -6,9 +6,14 @@
 mod harness;
 
 mod args_env;
+mod clocks;
 mod dirs;
 mod exit;
+mod fdops;
 mod files;
+mod memory;
+mod poll;
+mod random;
 mod sandbox;
 mod stdio;
 mod symlinks;
