@@ -24,7 +24,7 @@ fn follow(flags: u32) -> Result<bool> {
 
 /// The directory at `fd`, which must have the right `needed` and the
 /// embedder's permission `perms` (`EPERM` otherwise, as in Wasmtime).
-fn dir_with<'a>(entry: &'a Entry, needed: u64, perms: DirPerms) -> Result<&'a OpenDir> {
+fn dir_with(entry: &Entry, needed: u64, perms: DirPerms) -> Result<&OpenDir> {
     let dir = match &entry.desc {
         Descriptor::Dir(d) => d,
         Descriptor::File(_) => return Err(Errno::Notdir.into()),

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod api;
 mod args_env;
 mod clocks;
 mod dirs;
@@ -14,6 +15,7 @@ mod files;
 mod memory;
 mod poll;
 mod random;
+mod readonly;
 mod sandbox;
 mod stdio;
 mod symlinks;

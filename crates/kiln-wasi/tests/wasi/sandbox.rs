@@ -69,9 +69,12 @@ path_open secretlink2: EPERM
 stat inside.txt: OK
 ";
 
-/// What the host entries of a directory look like, without reading them:
-/// names, inodes, sizes, access and modification times, link counts.
-fn snapshot(dir: &Path) -> Vec<(String, u64, u64, (i64, i64), (i64, i64), u64)> {
+/// One host entry, seen without reading it: name, inode, size, access and
+/// modification times, link count.
+type Entry = (String, u64, u64, (i64, i64), (i64, i64), u64);
+
+/// What the host entries of a directory look like.
+fn snapshot(dir: &Path) -> Vec<Entry> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {
