@@ -74,6 +74,10 @@ int main(void) {
     fdstat("fdstat c (append)", c);
     report_wasi("fd_fdstat_set_flags c NONBLOCK", __wasi_fd_fdstat_set_flags(c, __WASI_FDFLAGS_NONBLOCK));
     fdstat("fdstat c", c);
+    int nb = open("nb.txt", O_CREAT | O_WRONLY | O_NONBLOCK, 0644);
+    fdstat("fdstat opened with O_NONBLOCK", nb);
+    report("write with O_NONBLOCK", write(nb, "x", 1) == 1);
+    close(nb);
     report_wasi("fd_fdstat_set_flags with an unknown flag", __wasi_fd_fdstat_set_flags(c, 1 << 5));
     report_wasi("fd_fdstat_set_flags DSYNC", __wasi_fd_fdstat_set_flags(c, __WASI_FDFLAGS_DSYNC));
     report_wasi("fd_fdstat_set_flags on a directory", __wasi_fd_fdstat_set_flags(3, 0));

@@ -27,6 +27,8 @@ fdstat b: filetype 4 flags 0 read 1 write 1 seek 1 tell 1 path_open 0
 fdstat c (append): filetype 4 flags 0x1 read 0 write 1 seek 1 tell 1 path_open 0
 fd_fdstat_set_flags c NONBLOCK: OK
 fdstat c: filetype 4 flags 0x4 read 0 write 1 seek 1 tell 1 path_open 0
+fdstat opened with O_NONBLOCK: filetype 4 flags 0x4 read 0 write 1 seek 1 tell 1 path_open 0
+write with O_NONBLOCK: OK
 fd_fdstat_set_flags with an unknown flag: EINVAL
 fd_fdstat_set_flags DSYNC: EINVAL
 fd_fdstat_set_flags on a directory: EBADF
