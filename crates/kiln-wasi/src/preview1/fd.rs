@@ -587,7 +587,7 @@ impl WasiCtx {
         // Entries are written whole while they fit; the last one is cut
         // off at the end of the buffer, and a full buffer tells the guest
         // to ask again from the last whole entry's cookie.
-        let mut out = Vec::with_capacity(buf_len as usize);
+        let mut out = Vec::new();
         let cap = buf_len as usize;
         for (i, (ino, ty, name)) in entries.iter().enumerate().skip(cookie) {
             let mut header = [0u8; layout::DIRENT_SIZE];

@@ -91,7 +91,7 @@ impl WasiCtx {
         mem.check_array(subs, nsubscriptions, layout::SUBSCRIPTION_SIZE)?;
         mem.check_array(events, nsubscriptions, layout::EVENT_SIZE)?;
         let start = Instant::now();
-        let mut decoded = Vec::with_capacity(nsubscriptions as usize);
+        let mut decoded = Vec::new();
         for i in 0..nsubscriptions {
             let ptr = subs + i * layout::SUBSCRIPTION_SIZE;
             let userdata = mem.read_u64(ptr + layout::SUB_USERDATA)?;
