@@ -18,10 +18,12 @@ mod engines;
 mod micro;
 mod programs;
 mod report;
+mod wasi;
 
-use engines::{Engine, EngineId, Sample};
+use engines::{Engine, EngineId, Sample, WasiRun};
 use micro::Micro;
 use programs::{Program, PROGRAMS};
+use wasi::{WasiProgram, WASI_PROGRAMS};
 
 #[derive(Parser, Debug)]
 #[command(name = "kiln-bench", about = "Kiln against Wasmtime, wasmi and native code, in one run")]
@@ -32,7 +34,8 @@ struct Args {
     quick: bool,
 
     /// Only programs and micro-benchmarks whose name contains one of these
-    /// (comma-separated) strings; "micro" selects all micro-benchmarks.
+    /// (comma-separated) strings; "micro" selects all micro-benchmarks,
+    /// "programs" all import-free programs, "wasi" all WASI programs.
     #[arg(long, value_delimiter = ',')]
     filter: Vec<String>,
 
@@ -82,10 +85,24 @@ pub enum Cell<T> {
     Ok(Vec<T>),
 }
 
+/// What a correct run produces.
+pub enum Expected {
+    /// An import-free program: the checksum `run(n)` returns.
+    Checksum(i64),
+    /// A WASI program: exit status 0 and exactly this stdout.
+    Output { argv: Vec<String>, stdout: String },
+}
+
+/// The outcome of every engine on one program (import-free or WASI).
 pub struct ProgramResult {
-    pub program: &'static Program,
+    pub name: &'static str,
+    pub character: &'static str,
+    /// The size of the module.
+    pub wasm_bytes: usize,
+    /// `run(n)`'s argument, or a WASI program's size (rows).
     pub n: i32,
-    pub expected: i64,
+    pub expected: Expected,
+    /// For WASI programs, [`Sample::checksum`] is the exit status.
     pub cells: BTreeMap<EngineId, Cell<Sample>>,
 }
 
@@ -101,6 +118,8 @@ pub struct Results {
     pub runs: usize,
     pub engines: Vec<(EngineId, String, bool)>,
     pub programs: Vec<ProgramResult>,
+    /// The WASI programs ([`wasi::WASI_PROGRAMS`]).
+    pub wasi: Vec<ProgramResult>,
     pub micro: Vec<MicroResult>,
     pub elapsed: Duration,
     /// The workspace's git commit when the run started (see report::workspace_git).
@@ -145,6 +164,7 @@ fn run(args: Args) -> Result<bool> {
         runs: args.runs,
         engines: engines.iter().map(|(id, e)| (*id, e.version(), !matches!(e, Engine::Absent(_)))).collect(),
         programs: Vec::new(),
+        wasi: Vec::new(),
         micro: Vec::new(),
         elapsed: Duration::ZERO,
         git: report::workspace_git(),
@@ -152,6 +172,9 @@ fn run(args: Args) -> Result<bool> {
 
     for program in PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "programs")) {
         results.programs.push(measure_program(program, &engines, args.quick, args.runs));
+    }
+    for program in WASI_PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "wasi")) {
+        results.wasi.push(measure_wasi(program, &engines, args.quick, args.runs));
     }
     if !args.no_micro {
         for micro in Micro::ALL.into_iter().filter(|m| selected(&args.filter, m.name(), "micro")) {
@@ -237,7 +260,93 @@ fn measure_program(
             }
         }
     }
-    let result = ProgramResult { program, n, expected, cells };
+    let result = ProgramResult {
+        name: program.name,
+        character: program.character,
+        wasm_bytes: program.wasm.len(),
+        n,
+        expected: Expected::Checksum(expected),
+        cells,
+    };
+    eprintln!("{}", report::progress_line(&result));
+    result
+}
+
+/// Runs one WASI program on every engine, rounds interleaved as in
+/// [`measure_program`]. Each run gets a fresh, empty temporary directory
+/// (preopened as `/data` for the wasm engines, passed by its host path to
+/// the native build), removed after the run and outside the timing.
+fn measure_wasi(
+    program: &'static WasiProgram,
+    engines: &[(EngineId, Engine)],
+    quick: bool,
+    runs: usize,
+) -> ProgramResult {
+    let rows = program.rows(quick);
+    let argv = program.argv(rows);
+    let expected = program.expected_stdout(rows);
+    let native_cc = engines.iter().find_map(|(_, e)| match e {
+        Engine::Native(native) => Some(native.compiler()),
+        _ => None,
+    });
+    let built = wasi::build(program, native_cc);
+    let mut cells: BTreeMap<EngineId, Cell<Sample>> = BTreeMap::new();
+    for (id, engine) in engines {
+        let cell = match (engine, &built) {
+            (Engine::Absent(why), _) => Cell::Absent(why.clone()),
+            (_, Err(e)) => Cell::Failed(format!("{e:#}")),
+            (Engine::Native(_), Ok(b)) => match &b.native {
+                Some(Ok(_)) => Cell::Ok(Vec::new()),
+                Some(Err(e)) => Cell::Failed(format!("{e:#}")),
+                None => Cell::Failed("not built natively".to_string()),
+            },
+            (Engine::Wasm(_), Ok(_)) => Cell::Ok(Vec::new()),
+        };
+        cells.insert(*id, cell);
+    }
+    for round in 0..=runs {
+        for (id, engine) in engines {
+            let cell = cells.get_mut(id).unwrap();
+            let Cell::Ok(samples) = cell else { continue };
+            let Ok(built) = &built else { unreachable!() };
+            let run =
+                tempfile::Builder::new().prefix("kiln-bench-wasi-").tempdir().map_err(anyhow::Error::from).and_then(
+                    |dir| match engine {
+                        Engine::Wasm(e) => e.run_wasi(&built.wasm, &argv, dir.path()),
+                        Engine::Native(native) => {
+                            let Some(Ok(exe)) = &built.native else { unreachable!() };
+                            native.run_process(exe, &program.native_argv(dir.path(), rows))
+                        }
+                        Engine::Absent(_) => unreachable!(),
+                    },
+                );
+            match run {
+                Ok(WasiRun { sample, stdout, stderr }) if sample.checksum != 0 || stdout != expected.as_bytes() => {
+                    *cell = Cell::Failed(format!(
+                        "WRONG OUTPUT: exit status {}, stdout {:?} (expected exit status 0 and {:?}), stderr {:?}",
+                        sample.checksum,
+                        String::from_utf8_lossy(&stdout),
+                        expected,
+                        String::from_utf8_lossy(&stderr),
+                    ));
+                }
+                Ok(WasiRun { sample, .. }) => {
+                    if round > 0 {
+                        samples.push(sample);
+                    }
+                }
+                Err(e) => *cell = Cell::Failed(format!("{e:#}")),
+            }
+        }
+    }
+    let result = ProgramResult {
+        name: program.name,
+        character: program.character,
+        wasm_bytes: built.as_ref().map(|b| b.wasm.len()).unwrap_or(0),
+        n: rows,
+        expected: Expected::Output { argv, stdout: expected },
+        cells,
+    };
     eprintln!("{}", report::progress_line(&result));
     result
 }
@@ -306,6 +415,17 @@ mod tests {
             assert!(PROGRAMS[..i].iter().all(|q| q.name != p.name), "duplicate {}", p.name);
             assert!(programs_dir().join(format!("{}.c", p.name)).exists(), "no source for {}", p.name);
         }
+    }
+
+    #[test]
+    fn sqlite_expected_output() {
+        let sqlite = WASI_PROGRAMS.iter().find(|p| p.name == "sqlite").unwrap();
+        let sum: i64 = (0..100_000i64).map(|i| i * 7 % 1000).sum();
+        assert_eq!(
+            sqlite.expected_stdout(100_000),
+            format!("inserted 100000\ncount 100000 sum {sum} v=42 100\nreopened count 100000 sum {sum} last ok\nok\n")
+        );
+        assert_eq!(sqlite.argv(10), ["driver", "/data/bench.db", "10"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::engines::{EngineId, Sample};
-use crate::{Cell, MicroResult, ProgramResult, Results};
+use crate::{Cell, Expected, MicroResult, ProgramResult, Results};
 
 // ---------------------------------------------------------------- numbers
 
@@ -154,7 +154,7 @@ impl Table {
 /// Progress line printed as soon as one program is done.
 pub fn progress_line(result: &ProgramResult) -> String {
     let medians = phase_medians(result, run_phase);
-    let mut s = format!("  {:<10} n={:<9}", result.program.name, result.n);
+    let mut s = format!("  {:<10} n={:<9}", result.name, result.n);
     for (id, cell) in &result.cells {
         let text = match status_text(Some(cell)) {
             Some(t) => t.to_string(),
@@ -181,142 +181,47 @@ pub fn micro_progress_line(result: &MicroResult) -> String {
     s
 }
 
-pub fn tables(results: &Results) -> String {
-    let mut out = String::new();
-    let ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).collect();
-    let wasm_ids: Vec<EngineId> = ids.iter().copied().filter(|id| id.is_wasm()).collect();
-    let has_native = results.engines.iter().any(|(id, _, ok)| *id == EngineId::Native && *ok);
+/// Which group of programs a set of tables is about.
+#[derive(Clone, Copy)]
+enum Section {
+    /// The import-free programs: `run(n)`.
+    Programs,
+    /// The WASI programs: `_start`.
+    Wasi,
+}
 
-    if !results.programs.is_empty() {
-        // run time, the main table
-        let mut t = Table {
-            title: format!(
-                "Run time of run(n): median of {} runs ({} size). In brackets: ÷ fastest wasm engine{}.",
-                results.runs,
-                if results.quick { "quick" } else { "default" },
-                if has_native { " | ÷ native" } else { "" }
-            ),
-            header: std::iter::once("program".to_string()).chain(ids.iter().map(|id| id.to_string())).collect(),
-            rows: Vec::new(),
-        };
-        let mut to_best: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
-        let mut to_native: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
-        for r in &results.programs {
-            let medians = phase_medians(r, run_phase);
-            let best = best_wasm(&medians);
-            let native = medians.get(&EngineId::Native).copied();
-            let mut row = vec![r.program.name.to_string()];
-            for id in &ids {
-                if let Some(text) = status_text(r.cells.get(id)) {
-                    row.push(text.to_string());
-                    continue;
-                }
-                let m = medians[id];
-                if !id.is_wasm() {
-                    row.push(fmt_secs(m));
-                    continue;
-                }
-                let rb = m / best.unwrap();
-                to_best.entry(*id).or_default().push(rb);
-                match native {
-                    Some(nat) => {
-                        to_native.entry(*id).or_default().push(m / nat);
-                        row.push(format!("{} ({} | {})", fmt_secs(m), fmt_ratio(rb), fmt_ratio(m / nat)));
-                    }
-                    None => row.push(format!("{} ({})", fmt_secs(m), fmt_ratio(rb))),
-                }
+impl Section {
+    /// `title`, prefixed with the section's name if it has one.
+    fn title(self, title: &str) -> String {
+        match self {
+            Section::Programs => title.to_string(),
+            Section::Wasi => {
+                let mut chars = title.chars();
+                let first = chars.next().map(|c| c.to_lowercase().to_string()).unwrap_or_default();
+                format!("WASI programs: {first}{}", chars.as_str())
             }
-            t.rows.push(row);
-        }
-        if results.programs.len() > 1 {
-            let mut row = vec!["geomean".to_string()];
-            for id in &ids {
-                let cell = match (geomean(to_best.get(id).map(|v| &v[..]).unwrap_or(&[])), id.is_wasm()) {
-                    (Some(gb), true) => match geomean(to_native.get(id).map(|v| &v[..]).unwrap_or(&[])) {
-                        Some(gn) => format!("({} | {})", fmt_ratio(gb), fmt_ratio(gn)),
-                        None => format!("({})", fmt_ratio(gb)),
-                    },
-                    (_, false) if has_native => "(1×)".to_string(),
-                    _ => "-".to_string(),
-                };
-                row.push(cell);
-            }
-            t.rows.push(row);
-        }
-        t.render(&mut out);
-
-        // compile and instantiate
-        for (title, phase) in [
-            (
-                "Compile time (bytes -> module ready to instantiate): median. In brackets: ÷ fastest.",
-                compile_phase as fn(&Sample) -> Option<Duration>,
-            ),
-            ("Instantiation time (new store + instantiate): median. In brackets: ÷ fastest.", instantiate_phase),
-        ] {
-            let mut t = Table {
-                title: title.to_string(),
-                header: std::iter::once("program".to_string())
-                    .chain(wasm_ids.iter().map(|id| id.to_string()))
-                    .collect(),
-                rows: Vec::new(),
-            };
-            for r in &results.programs {
-                let medians = phase_medians(r, phase);
-                let best = best_wasm(&medians);
-                let mut row = vec![format!("{} ({} KiB)", r.program.name, r.program.wasm.len().div_ceil(1024))];
-                for id in &wasm_ids {
-                    row.push(match (status_text(r.cells.get(id)), medians.get(id)) {
-                        (Some(text), _) => text.to_string(),
-                        (None, Some(m)) => format!("{} ({})", fmt_secs(*m), fmt_ratio(m / best.unwrap())),
-                        (None, None) => "-".to_string(),
-                    });
-                }
-                t.rows.push(row);
-            }
-            t.render(&mut out);
-        }
-
-        // Kiln against its peers
-        for kiln in [EngineId::KilnInterp, EngineId::KilnJit] {
-            let present = results.programs.iter().any(|r| matches!(r.cells.get(&kiln), Some(Cell::Ok(_))));
-            if !present {
-                continue;
-            }
-            let peers: Vec<EngineId> = [EngineId::Wasmi, EngineId::Wasmtime, EngineId::Native]
-                .into_iter()
-                .filter(|p| ids.contains(p))
-                .collect();
-            let mut t = Table {
-                title: format!(
-                    "{kiln} relative to its peers: {kiln} run time ÷ the peer's (lower is better for Kiln)."
-                ),
-                header: std::iter::once("program".to_string()).chain(peers.iter().map(|p| format!("÷ {p}"))).collect(),
-                rows: Vec::new(),
-            };
-            let mut all: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
-            for r in &results.programs {
-                let medians = phase_medians(r, run_phase);
-                let mut row = vec![r.program.name.to_string()];
-                for p in &peers {
-                    row.push(match (medians.get(&kiln), medians.get(p)) {
-                        (Some(k), Some(v)) => {
-                            all.entry(*p).or_default().push(k / v);
-                            fmt_ratio(k / v)
-                        }
-                        _ => "-".to_string(),
-                    });
-                }
-                t.rows.push(row);
-            }
-            let mut row = vec!["geomean".to_string()];
-            for p in &peers {
-                row.push(geomean(all.get(p).map(|v| &v[..]).unwrap_or(&[])).map(fmt_ratio).unwrap_or("-".into()));
-            }
-            t.rows.push(row);
-            t.render(&mut out);
         }
     }
 
+    /// What the run time measures.
+    fn run_what(self) -> &'static str {
+        match self {
+            Section::Programs => "run(n)",
+            Section::Wasi => {
+                "_start (a fresh instance, argv and a fresh preopened directory; native: the whole process)"
+            }
+        }
+    }
+}
+
+pub fn tables(results: &Results) -> String {
+    let mut out = String::new();
+    for (programs, section) in [(&results.programs, Section::Programs), (&results.wasi, Section::Wasi)] {
+        if !programs.is_empty() {
+            program_tables(&mut out, results, programs, section);
+        }
+    }
+    let wasm_ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).filter(|id| id.is_wasm()).collect();
     if !results.micro.is_empty() {
         let mut t = Table {
             title: "Micro-benchmarks: median time per operation. In brackets: ÷ fastest.".to_string(),
@@ -351,13 +256,146 @@ pub fn tables(results: &Results) -> String {
     out
 }
 
+/// The run time, compile, instantiate and Kiln-against-its-peers tables of
+/// one group of programs.
+fn program_tables(out: &mut String, results: &Results, programs: &[ProgramResult], section: Section) {
+    let ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).collect();
+    let wasm_ids: Vec<EngineId> = ids.iter().copied().filter(|id| id.is_wasm()).collect();
+    let has_native = results.engines.iter().any(|(id, _, ok)| *id == EngineId::Native && *ok);
+
+    // run time, the main table
+    let mut t = Table {
+        title: section.title(&format!(
+            "Run time of {}: median of {} runs ({} size). In brackets: ÷ fastest wasm engine{}.",
+            section.run_what(),
+            results.runs,
+            if results.quick { "quick" } else { "default" },
+            if has_native { " | ÷ native" } else { "" }
+        )),
+        header: std::iter::once("program".to_string()).chain(ids.iter().map(|id| id.to_string())).collect(),
+        rows: Vec::new(),
+    };
+    let mut to_best: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
+    let mut to_native: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
+    for r in programs {
+        let medians = phase_medians(r, run_phase);
+        let best = best_wasm(&medians);
+        let native = medians.get(&EngineId::Native).copied();
+        let mut row = vec![r.name.to_string()];
+        for id in &ids {
+            if let Some(text) = status_text(r.cells.get(id)) {
+                row.push(text.to_string());
+                continue;
+            }
+            let m = medians[id];
+            if !id.is_wasm() {
+                row.push(fmt_secs(m));
+                continue;
+            }
+            let rb = m / best.unwrap();
+            to_best.entry(*id).or_default().push(rb);
+            match native {
+                Some(nat) => {
+                    to_native.entry(*id).or_default().push(m / nat);
+                    row.push(format!("{} ({} | {})", fmt_secs(m), fmt_ratio(rb), fmt_ratio(m / nat)));
+                }
+                None => row.push(format!("{} ({})", fmt_secs(m), fmt_ratio(rb))),
+            }
+        }
+        t.rows.push(row);
+    }
+    if programs.len() > 1 {
+        let mut row = vec!["geomean".to_string()];
+        for id in &ids {
+            let cell = match (geomean(to_best.get(id).map(|v| &v[..]).unwrap_or(&[])), id.is_wasm()) {
+                (Some(gb), true) => match geomean(to_native.get(id).map(|v| &v[..]).unwrap_or(&[])) {
+                    Some(gn) => format!("({} | {})", fmt_ratio(gb), fmt_ratio(gn)),
+                    None => format!("({})", fmt_ratio(gb)),
+                },
+                (_, false) if has_native => "(1×)".to_string(),
+                _ => "-".to_string(),
+            };
+            row.push(cell);
+        }
+        t.rows.push(row);
+    }
+    t.render(out);
+
+    // compile and instantiate
+    for (title, phase) in [
+        (
+            "Compile time (bytes -> module ready to instantiate): median. In brackets: ÷ fastest.",
+            compile_phase as fn(&Sample) -> Option<Duration>,
+        ),
+        ("Instantiation time (new store + instantiate): median. In brackets: ÷ fastest.", instantiate_phase),
+    ] {
+        let mut t = Table {
+            title: section.title(title),
+            header: std::iter::once("program".to_string()).chain(wasm_ids.iter().map(|id| id.to_string())).collect(),
+            rows: Vec::new(),
+        };
+        for r in programs {
+            let medians = phase_medians(r, phase);
+            let best = best_wasm(&medians);
+            let mut row = vec![format!("{} ({} KiB)", r.name, r.wasm_bytes.div_ceil(1024))];
+            for id in &wasm_ids {
+                row.push(match (status_text(r.cells.get(id)), medians.get(id)) {
+                    (Some(text), _) => text.to_string(),
+                    (None, Some(m)) => format!("{} ({})", fmt_secs(*m), fmt_ratio(m / best.unwrap())),
+                    (None, None) => "-".to_string(),
+                });
+            }
+            t.rows.push(row);
+        }
+        t.render(out);
+    }
+
+    // Kiln against its peers
+    for kiln in [EngineId::KilnInterp, EngineId::KilnJit] {
+        let present = programs.iter().any(|r| matches!(r.cells.get(&kiln), Some(Cell::Ok(_))));
+        if !present {
+            continue;
+        }
+        let peers: Vec<EngineId> =
+            [EngineId::Wasmi, EngineId::Wasmtime, EngineId::Native].into_iter().filter(|p| ids.contains(p)).collect();
+        let mut t = Table {
+            title: section.title(&format!(
+                "{kiln} relative to its peers: {kiln} run time ÷ the peer's (lower is better for Kiln)."
+            )),
+            header: std::iter::once("program".to_string()).chain(peers.iter().map(|p| format!("÷ {p}"))).collect(),
+            rows: Vec::new(),
+        };
+        let mut all: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
+        for r in programs {
+            let medians = phase_medians(r, run_phase);
+            let mut row = vec![r.name.to_string()];
+            for p in &peers {
+                row.push(match (medians.get(&kiln), medians.get(p)) {
+                    (Some(k), Some(v)) => {
+                        all.entry(*p).or_default().push(k / v);
+                        fmt_ratio(k / v)
+                    }
+                    _ => "-".to_string(),
+                });
+            }
+            t.rows.push(row);
+        }
+        let mut row = vec!["geomean".to_string()];
+        for p in &peers {
+            row.push(geomean(all.get(p).map(|v| &v[..]).unwrap_or(&[])).map(fmt_ratio).unwrap_or("-".into()));
+        }
+        t.rows.push(row);
+        t.render(out);
+    }
+}
+
 /// Every failed cell, as "program/engine: reason".
 pub fn failures(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
-    for r in &results.programs {
+    for r in results.programs.iter().chain(&results.wasi) {
         for (id, cell) in &r.cells {
             if let Cell::Failed(why) = cell {
-                out.push(format!("{} on {}: {}", r.program.name, id, why));
+                out.push(format!("{} on {}: {}", r.name, id, why));
             }
         }
     }
@@ -391,50 +429,63 @@ fn cell_status_json<T>(cell: &Cell<T>) -> Option<Value> {
     }
 }
 
+/// One program's entry in results.json: its size, what a correct run
+/// produces and every engine's samples. For a WASI program, `n` is its size
+/// (rows) and `exit_status` takes the place of `checksum`.
+fn program_json(r: &ProgramResult) -> Value {
+    let checksum_key = match r.expected {
+        Expected::Checksum(_) => "checksum",
+        Expected::Output { .. } => "exit_status",
+    };
+    let medians = phase_medians(r, run_phase);
+    let best = best_wasm(&medians);
+    let native = medians.get(&EngineId::Native).copied();
+    let mut cells = serde_json::Map::new();
+    for (id, cell) in &r.cells {
+        let v = cell_status_json(cell).unwrap_or_else(|| {
+            let Cell::Ok(samples) = cell else { unreachable!() };
+            let m = medians[id];
+            let mut o = json!({
+                "status": "ok",
+                "run_ns": stats_json(samples.iter().map(|s| ns(s.run)).collect()),
+                "run_ratio_to_best_wasm": best.map(|b| m / b),
+                "run_ratio_to_native": native.map(|n| m / n),
+            });
+            o[checksum_key] = json!(samples.first().map(|s| s.checksum));
+            if id.is_wasm() {
+                o["compile_ns"] = stats_json(samples.iter().filter_map(|s| s.compile).map(ns).collect());
+                o["instantiate_ns"] = stats_json(samples.iter().filter_map(|s| s.instantiate).map(ns).collect());
+            }
+            o
+        });
+        cells.insert(id.name().to_string(), v);
+    }
+    let mut o = json!({
+        "name": r.name,
+        "character": r.character,
+        "n": r.n,
+        "wasm_bytes": r.wasm_bytes,
+    });
+    match &r.expected {
+        Expected::Checksum(c) => o["expected_checksum"] = json!(c),
+        Expected::Output { argv, stdout } => {
+            o["argv"] = json!(argv);
+            o["expected_exit_status"] = json!(0);
+            o["expected_stdout"] = json!(stdout);
+        }
+    }
+    o["results"] = Value::Object(cells);
+    o
+}
+
 pub fn json(results: &Results) -> Value {
     let engines: Vec<Value> = results
         .engines
         .iter()
         .map(|(id, version, ok)| json!({ "id": id, "available": ok, "description": version }))
         .collect();
-    let programs: Vec<Value> = results
-        .programs
-        .iter()
-        .map(|r| {
-            let medians = phase_medians(r, run_phase);
-            let best = best_wasm(&medians);
-            let native = medians.get(&EngineId::Native).copied();
-            let mut cells = serde_json::Map::new();
-            for (id, cell) in &r.cells {
-                let v = cell_status_json(cell).unwrap_or_else(|| {
-                    let Cell::Ok(samples) = cell else { unreachable!() };
-                    let m = medians[id];
-                    let mut o = json!({
-                        "status": "ok",
-                        "checksum": samples.first().map(|s| s.checksum),
-                        "run_ns": stats_json(samples.iter().map(|s| ns(s.run)).collect()),
-                        "run_ratio_to_best_wasm": best.map(|b| m / b),
-                        "run_ratio_to_native": native.map(|n| m / n),
-                    });
-                    if id.is_wasm() {
-                        o["compile_ns"] = stats_json(samples.iter().filter_map(|s| s.compile).map(ns).collect());
-                        o["instantiate_ns"] =
-                            stats_json(samples.iter().filter_map(|s| s.instantiate).map(ns).collect());
-                    }
-                    o
-                });
-                cells.insert(id.name().to_string(), v);
-            }
-            json!({
-                "name": r.program.name,
-                "character": r.program.character,
-                "n": r.n,
-                "expected_checksum": r.expected,
-                "wasm_bytes": r.program.wasm.len(),
-                "results": cells,
-            })
-        })
-        .collect();
+    let programs: Vec<Value> = results.programs.iter().map(program_json).collect();
+    let wasi_programs: Vec<Value> = results.wasi.iter().map(program_json).collect();
     let micro: Vec<Value> = results
         .micro
         .iter()
@@ -475,6 +526,7 @@ pub fn json(results: &Results) -> Value {
         "workspace_git": results.git,
         "engines": engines,
         "programs": programs,
+        "wasi_programs": wasi_programs,
         "micro": micro,
         "failures": failures(results),
     })
@@ -646,11 +698,14 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
 
 pub fn svg(results: &Results) -> String {
     let wasm_ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).filter(|id| id.is_wasm()).collect();
-    let has_native = results.programs.iter().any(|r| matches!(r.cells.get(&EngineId::Native), Some(Cell::Ok(_))));
     let mut panels = Vec::new();
-    if !results.programs.is_empty() {
+    for (programs, section) in [(&results.programs, Section::Programs), (&results.wasi, Section::Wasi)] {
+        if programs.is_empty() {
+            continue;
+        }
+        let has_native = programs.iter().any(|r| matches!(r.cells.get(&EngineId::Native), Some(Cell::Ok(_))));
         let mut groups = Vec::new();
-        for r in &results.programs {
+        for r in programs {
             let medians = phase_medians(r, run_phase);
             let reference = if has_native { medians.get(&EngineId::Native).copied() } else { best_wasm(&medians) };
             let bars = wasm_ids
@@ -663,15 +718,15 @@ pub fn svg(results: &Results) -> String {
                     (*id, ratio, status_text(r.cells.get(id)).unwrap_or("-"))
                 })
                 .collect();
-            groups.push((r.program.name.to_string(), bars));
+            groups.push((r.name.to_string(), bars));
         }
         panels.push(Panel {
-            title: format!(
+            title: section.title(&format!(
                 "Run time ÷ {} (log scale, lower is better; {} size, median of {} runs)",
                 if has_native { "native" } else { "fastest wasm engine" },
                 if results.quick { "quick" } else { "default" },
                 results.runs
-            ),
+            )),
             groups,
         });
     }

@@ -44,12 +44,14 @@ pub fn jit() -> Result<Engine> {
 
 #[cfg(feature = "kiln")]
 mod imp {
+    use std::path::Path;
     use std::time::{Duration, Instant};
 
     use anyhow::Result;
     use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy};
+    use kiln_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
-    use crate::engines::{check, Sample, WasmEngine};
+    use crate::engines::{check, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
     use crate::micro::{self, Micro};
 
     pub enum Tier {
@@ -79,6 +81,10 @@ mod imp {
         }
     }
 
+    struct WasiState {
+        wasi: WasiCtx,
+    }
+
     impl WasmEngine for Kiln {
         fn version(&self) -> String {
             format!("kiln {} ({})", env!("CARGO_PKG_VERSION"), self.tier)
@@ -96,6 +102,45 @@ mod imp {
             let checksum = run.call(&mut store, (n,))?;
             let t4 = Instant::now();
             Ok(Sample { compile: Some(t1 - t0), instantiate: Some(t2 - t1), run: t4 - t3, checksum })
+        }
+
+        fn run_wasi(&self, wasm: &[u8], argv: &[String], dir: &Path) -> Result<WasiRun> {
+            let mut linker = Linker::new(&self.engine);
+            kiln_wasi::add_to_linker(&mut linker, |s: &mut WasiState| &mut s.wasi)?;
+            let stdout = MemoryOutputPipe::new(WASI_PIPE_CAPACITY);
+            let stderr = MemoryOutputPipe::new(WASI_PIPE_CAPACITY);
+            let t0 = Instant::now();
+            let module = Module::new(&self.engine, wasm)?;
+            let t1 = Instant::now();
+            let wasi = WasiCtxBuilder::new()
+                .args(argv)
+                .stdout(stdout.clone())
+                .stderr(stderr.clone())
+                .preopened_dir(dir, crate::wasi::GUEST_DIR, DirPerms::all(), FilePerms::all())?
+                .build();
+            let mut store = Store::new(&self.engine, WasiState { wasi });
+            let instance = linker.instantiate(&mut store, &module)?;
+            let t2 = Instant::now();
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            let t3 = Instant::now();
+            let status = match start.call(&mut store, ()) {
+                Ok(()) => 0,
+                Err(e) => match e.downcast_ref::<I32Exit>() {
+                    Some(I32Exit(n)) => *n,
+                    None => return Err(e),
+                },
+            };
+            let t4 = Instant::now();
+            Ok(WasiRun {
+                sample: Sample {
+                    compile: Some(t1 - t0),
+                    instantiate: Some(t2 - t1),
+                    run: t4 - t3,
+                    checksum: i64::from(status),
+                },
+                stdout: stdout.contents(),
+                stderr: stderr.contents(),
+            })
         }
 
         fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {

@@ -6,6 +6,7 @@
 //! the reason, and is shown as absent in every output: never faked.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -67,6 +68,19 @@ pub struct Sample {
     pub checksum: i64,
 }
 
+/// One run of a WASI command (`_start`).
+#[derive(Clone, Debug)]
+pub struct WasiRun {
+    /// The phases; `run` is the call of `_start`, and `checksum` is the
+    /// exit status (0 when `_start` returns without `proc_exit`).
+    pub sample: Sample,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// The capacity of the in-memory stdout and stderr of a WASI run.
+pub const WASI_PIPE_CAPACITY: usize = 1 << 20;
+
 /// The interface every wasm engine adapter implements.
 pub trait WasmEngine {
     /// A version string for the report, e.g. "wasmtime 48.0.8 (cranelift)".
@@ -81,6 +95,14 @@ pub trait WasmEngine {
     /// operations only (compilation and setup are excluded). Checks the
     /// results and fails if one is wrong.
     fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration>;
+
+    /// Runs a WASI preview 1 command: compiles `wasm`, instantiates it in a
+    /// fresh store with WASI (args `argv`, the host directory `dir`
+    /// preopened read-write as [`crate::wasi::GUEST_DIR`], stdout and
+    /// stderr in memory, no environment) and calls `_start`, timing each
+    /// phase. A `proc_exit(n)` ends the run with exit status n; a trap or
+    /// another error is an error.
+    fn run_wasi(&self, wasm: &[u8], argv: &[String], dir: &Path) -> Result<WasiRun>;
 }
 
 /// An engine as the harness sees it.

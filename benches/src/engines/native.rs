@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::Sample;
+use super::{Sample, WasiRun};
 use crate::programs::Program;
 
 pub struct NativeEngine {
@@ -47,6 +47,30 @@ impl NativeEngine {
 
     pub fn version(&self) -> String {
         format!("{} {} ({})", self.compiler, CFLAGS.join(" "), self.compiler_version)
+    }
+
+    /// The compiler and its `--version` line (for WASI program builds and
+    /// their cache keys).
+    pub fn compiler(&self) -> (&str, &str) {
+        (&self.compiler, &self.compiler_version)
+    }
+
+    /// Runs a natively built WASI program (see [`crate::wasi`]) as a
+    /// subprocess with `args` and times the whole process, from spawn to
+    /// exit: start-up and exit included, unlike [`Self::run_once`].
+    pub fn run_process(&self, exe: &Path, args: &[String]) -> Result<WasiRun> {
+        let t0 = Instant::now();
+        let out = Command::new(exe).args(args).output().with_context(|| format!("running {}", exe.display()))?;
+        let elapsed = t0.elapsed();
+        let status = match out.status.code() {
+            Some(code) => code,
+            None => bail!("{} was killed: {}", exe.display(), out.status),
+        };
+        Ok(WasiRun {
+            sample: Sample { compile: None, instantiate: None, run: elapsed, checksum: i64::from(status) },
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
     }
 
     /// Builds the native binary of `program` (always rebuilt: it takes a

@@ -1,12 +1,16 @@
 //! Wasmtime with its Cranelift JIT, default configuration (signal-based
 //! bounds checks, parallel compilation), as an embedder would use it.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use wasmtime::{Caller, Config, Engine, Instance, Linker, Module, Store};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-use super::{check, Sample, WasmEngine};
+use super::{check, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
 use crate::micro::{self, Micro};
 
 pub struct Wasmtime {
@@ -37,6 +41,46 @@ impl WasmEngine for Wasmtime {
         let checksum = run.call(&mut store, (n,))?;
         let t4 = Instant::now();
         Ok(Sample { compile: Some(t1 - t0), instantiate: Some(t2 - t1), run: t4 - t3, checksum })
+    }
+
+    /// WASI through `wasmtime-wasi` 48's preview 1 (`p1`), synchronous API.
+    fn run_wasi(&self, wasm: &[u8], argv: &[String], dir: &Path) -> Result<WasiRun> {
+        let mut linker: Linker<WasiP1Ctx> = Linker::new(&self.engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t)?;
+        let stdout = MemoryOutputPipe::new(WASI_PIPE_CAPACITY);
+        let stderr = MemoryOutputPipe::new(WASI_PIPE_CAPACITY);
+        let t0 = Instant::now();
+        let module = Module::new(&self.engine, wasm)?;
+        let t1 = Instant::now();
+        let wasi = WasiCtxBuilder::new()
+            .args(argv)
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .preopened_dir(dir, crate::wasi::GUEST_DIR, FsPerms::ReadWrite)?
+            .build_p1();
+        let mut store = Store::new(&self.engine, wasi);
+        let instance = linker.instantiate(&mut store, &module)?;
+        let t2 = Instant::now();
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        let t3 = Instant::now();
+        let status = match start.call(&mut store, ()) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(I32Exit(n)) => *n,
+                None => return Err(e.into()),
+            },
+        };
+        let t4 = Instant::now();
+        Ok(WasiRun {
+            sample: Sample {
+                compile: Some(t1 - t0),
+                instantiate: Some(t2 - t1),
+                run: t4 - t3,
+                checksum: i64::from(status),
+            },
+            stdout: stdout.contents().to_vec(),
+            stderr: stderr.contents().to_vec(),
+        })
     }
 
     fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
