@@ -7,7 +7,7 @@ use crate::func::{Caller, HostFunc};
 use crate::module::Module;
 use crate::store::StoreInner;
 use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
-use crate::vm::{FuncKind, ValRaw};
+use crate::vm::{self, FuncKind, ValRaw};
 use anyhow::Result;
 
 /// What a frame costs against `max_wasm_stack` besides its slots.
@@ -267,6 +267,13 @@ fn execute<T>(
         // Computed in u32 so `mask + 1` provably does not wrap.
         let mask = code.frame_size.wrapping_sub(1) as usize;
         let s: &mut [u64] = &mut stack[base..][..mask + 1];
+        // The current instance's memory 0, borrowed for as long as the frame
+        // runs without leaving it: anything that may change the memory (a
+        // host call, memory.grow, another frame) re-enters `'frame`.
+        let mem_data: &mut [u8] = match store.opaque.memories.get_mut(mem) {
+            Some(m) => m.data_mut(),
+            None => &mut [],
+        };
         let mut pc = pos.pc;
 
         macro_rules! trap {
@@ -314,7 +321,7 @@ fn execute<T>(
         macro_rules! load {
             ($d:ident, $a:ident, $off:ident, $n:literal, |$bytes:ident| $e:expr) => {{
                 let addr = s[$a as usize & mask] as u32 as u64;
-                let $bytes = tryt!(store.opaque.memories[mem].load::<$n>(addr, $off));
+                let $bytes = tryt!(vm::load::<$n>(mem_data, addr, $off));
                 s[$d as usize & mask] = $e;
             }};
         }
@@ -322,7 +329,7 @@ fn execute<T>(
             ($a:ident, $v:ident, $off:ident, |$x:ident| $e:expr) => {{
                 let addr = s[$a as usize & mask] as u32 as u64;
                 let $x = s[$v as usize & mask];
-                tryt!(store.opaque.memories[mem].store(addr, $off, $e));
+                tryt!(vm::store(mem_data, addr, $off, $e));
             }};
         }
         macro_rules! br_if {
@@ -395,9 +402,13 @@ fn execute<T>(
                             *base_out = base;
                             return Err(Exit::Host(e));
                         }
+                        let s = &mut stack[base..][..mask + 1];
                         for (i, v) in host_buf[..nr].iter().enumerate() {
                             s[($callee as usize + i) & mask] = v.slot();
                         }
+                        // The host may have grown or replaced memory: borrow it again.
+                        pos.pc = pc;
+                        continue 'frame;
                     }
                 }
             }};
@@ -536,47 +547,50 @@ fn execute<T>(
 
                 Op::I32LoadAddImm { d, a, imm } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<4>(addr, 0));
+                    let b = tryt!(vm::load::<4>(mem_data, addr, 0));
                     s[d as usize & mask] = u32::from_le_bytes(b) as u64;
                 }
                 Op::I64LoadAddImm { d, a, imm } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<8>(addr, 0));
+                    let b = tryt!(vm::load::<8>(mem_data, addr, 0));
                     s[d as usize & mask] = u64::from_le_bytes(b);
                 }
                 Op::I32Load8UAddImm { d, a, imm } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<1>(addr, 0));
+                    let b = tryt!(vm::load::<1>(mem_data, addr, 0));
                     s[d as usize & mask] = b[0] as u64;
                 }
                 Op::I32LoadAdd { d, a, b } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<4>(addr, 0));
+                    let b = tryt!(vm::load::<4>(mem_data, addr, 0));
                     s[d as usize & mask] = u32::from_le_bytes(b) as u64;
                 }
                 Op::I64LoadAdd { d, a, b } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<8>(addr, 0));
+                    let b = tryt!(vm::load::<8>(mem_data, addr, 0));
                     s[d as usize & mask] = u64::from_le_bytes(b);
                 }
                 Op::I32Load8UAdd { d, a, b } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(s[b as usize & mask] as u32) as u64;
-                    let b = tryt!(store.opaque.memories[mem].load::<1>(addr, 0));
+                    let b = tryt!(vm::load::<1>(mem_data, addr, 0));
                     s[d as usize & mask] = b[0] as u64;
                 }
-                Op::MemorySize { d } => s[d as usize & mask] = store.opaque.memories[mem].pages(),
+                Op::MemorySize { d } => s[d as usize & mask] = (mem_data.len() / vm::WASM_PAGE_SIZE) as u64,
                 Op::MemoryGrow { d, a } => {
                     let delta = s[a as usize & mask] as u32 as u64;
                     s[d as usize & mask] = match store.opaque.memories[mem].grow(delta) {
                         Some(old) => old,
                         None => u32::MAX as u64,
                     };
+                    // The memory's bytes may have changed: borrow them again.
+                    pos.pc = pc;
+                    continue 'frame;
                 }
                 Op::MemoryFill { base: o } => {
                     let o = o as usize;
                     let (dst, val, n) =
                         (s[o & mask] as u32 as usize, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32 as usize);
-                    let data = store.opaque.memories[mem].data_mut();
+                    let data = &mut *mem_data;
                     match data.get_mut(dst..dst + n) {
                         Some(range) => range.fill(val),
                         None => trap!(Trap::MemoryOutOfBounds),
@@ -589,7 +603,7 @@ fn execute<T>(
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
-                    let data = store.opaque.memories[mem].data_mut();
+                    let data = &mut *mem_data;
                     if src + n > data.len() || dst + n > data.len() {
                         trap!(Trap::MemoryOutOfBounds);
                     }
@@ -604,7 +618,7 @@ fn execute<T>(
                     );
                     let dropped = store.opaque.instances[pos.instance as usize].data_dropped[seg as usize];
                     let bytes: &[u8] = if dropped { &[] } else { &module.info().datas[seg as usize].bytes };
-                    let data = store.opaque.memories[mem].data_mut();
+                    let data = &mut *mem_data;
                     match (bytes.get(src..src + n), data.get_mut(dst..dst + n)) {
                         (Some(from), Some(to)) => to.copy_from_slice(from),
                         _ => trap!(Trap::MemoryOutOfBounds),

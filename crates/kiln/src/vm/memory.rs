@@ -229,29 +229,30 @@ impl LinearMemory {
         }
         Ok(())
     }
+}
 
-    /// Reads `N` bytes at `addr + offset`, or traps when out of bounds.
-    #[inline(always)]
-    pub(crate) fn load<const N: usize>(&self, addr: u64, offset: u32) -> Result<[u8; N], Trap> {
-        let start = addr + offset as u64;
-        let data = self.data();
-        match data.get(start as usize..start as usize + N) {
-            Some(bytes) => Ok(bytes.try_into().expect("slice of length N")),
-            None => Err(Trap::MemoryOutOfBounds),
-        }
+/// Reads `N` bytes at `addr + offset` of a memory's bytes, or traps when out
+/// of bounds.
+#[inline(always)]
+pub(crate) fn load<const N: usize>(data: &[u8], addr: u64, offset: u32) -> Result<[u8; N], Trap> {
+    let start = addr + offset as u64;
+    match data.get(start as usize..start as usize + N) {
+        Some(bytes) => Ok(bytes.try_into().expect("slice of length N")),
+        None => Err(Trap::MemoryOutOfBounds),
     }
+}
 
-    /// Writes `N` bytes at `addr + offset`, or traps when out of bounds.
-    #[inline(always)]
-    pub(crate) fn store<const N: usize>(&mut self, addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), Trap> {
-        let start = addr + offset as u64;
-        match self.data_mut().get_mut(start as usize..start as usize + N) {
-            Some(dst) => {
-                dst.copy_from_slice(&bytes);
-                Ok(())
-            }
-            None => Err(Trap::MemoryOutOfBounds),
+/// Writes `N` bytes at `addr + offset` of a memory's bytes, or traps when out
+/// of bounds.
+#[inline(always)]
+pub(crate) fn store<const N: usize>(data: &mut [u8], addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), Trap> {
+    let start = addr + offset as u64;
+    match data.get_mut(start as usize..start as usize + N) {
+        Some(dst) => {
+            dst.copy_from_slice(&bytes);
+            Ok(())
         }
+        None => Err(Trap::MemoryOutOfBounds),
     }
 }
 
@@ -335,8 +336,8 @@ mod tests {
         assert_eq!(m.data()[65535], 7);
         assert_eq!(m.data()[3 * 65536 - 1], 0);
         assert_eq!(m.grow(1), None);
-        assert_eq!(m.load::<4>(3 * 65536 - 4, 0), Ok([0; 4]));
-        assert_eq!(m.load::<4>(3 * 65536 - 3, 0), Err(Trap::MemoryOutOfBounds));
+        assert_eq!(load::<4>(m.data(), 3 * 65536 - 4, 0), Ok([0; 4]));
+        assert_eq!(load::<4>(m.data(), 3 * 65536 - 3, 0), Err(Trap::MemoryOutOfBounds));
         m.data_mut()[100] = 1;
         drop(m);
         // A reused reservation starts zeroed and at its new size.

@@ -5,7 +5,7 @@ mod memory;
 mod store;
 mod table;
 
-pub(crate) use memory::{LinearMemory, MemoryConfig, WASM_PAGE_SIZE};
+pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, WASM_PAGE_SIZE};
 pub(crate) use store::{FuncEntry, FuncKind, GlobalEntry, InstanceEntry, StoreId};
 pub use store::{StoreOpaque, ValRaw};
 pub(crate) use table::Table;
