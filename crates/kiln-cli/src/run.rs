@@ -43,14 +43,11 @@ pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     let module = Module::from_file(engine, &opts.file)?;
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
+    // argv[0] is the file as given; with --invoke the arguments are the
+    // export's, not the guest's argv.
+    builder.arg(opts.file.display().to_string());
     if opts.invoke.is_none() {
-        let argv0 = opts.file.display().to_string();
-        builder.arg(&argv0);
-        for a in &opts.args {
-            builder.arg(a);
-        }
-    } else {
-        builder.arg(opts.invoke.as_deref().unwrap_or_default());
+        builder.args(&opts.args);
     }
     for env in &opts.envs {
         match env.split_once('=') {
