@@ -218,8 +218,9 @@ fn resolve(store: &StoreOpaque, instance: u32, index: EntityIndex) -> Extern {
     }
 }
 
-fn memory_matches(actual: &MemoryType, actual_pages: u64, wanted: &MemoryType) -> bool {
-    actual_pages >= wanted.minimum()
+/// Import subtyping for memories: `actual`'s minimum is its current size.
+fn memory_matches(actual: &MemoryType, wanted: &MemoryType) -> bool {
+    actual.minimum() >= wanted.minimum()
         && match wanted.maximum() {
             None => true,
             Some(max) => actual.maximum().is_some_and(|m| m <= max),
@@ -274,7 +275,7 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
             }
             (ImportKind::Memory(t), Extern::Memory(m)) => {
                 let actual = memory_type_of(opaque, m.index);
-                if !memory_matches(&actual, actual.minimum(), t) {
+                if !memory_matches(&actual, t) {
                     bail!("{}: expected {}, found {}", what(), ExternType::Memory(*t), ExternType::Memory(actual));
                 }
                 memories.push(m.index);

@@ -142,20 +142,7 @@ pub mod rights {
         | FD_FILESTAT_SET_TIMES;
 
     /// What a preopened directory hands down to what is opened through it.
-    pub const PREOPEN_INHERITING: u64 = PREOPEN_BASE
-        | FD_DATASYNC
-        | FD_READ
-        | FD_SEEK
-        | FD_FDSTAT_SET_FLAGS
-        | FD_SYNC
-        | FD_TELL
-        | FD_WRITE
-        | FD_ADVISE
-        | FD_ALLOCATE
-        | FD_FILESTAT_GET
-        | FD_FILESTAT_SET_SIZE
-        | FD_FILESTAT_SET_TIMES
-        | POLL_FD_READWRITE;
+    pub const PREOPEN_INHERITING: u64 = PREOPEN_BASE | FILE;
 
     /// Rights that make sense on a directory descriptor.
     pub const DIRECTORY: u64 = PREOPEN_BASE | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_DATASYNC | FD_ADVISE;

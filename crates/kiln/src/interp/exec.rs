@@ -384,11 +384,9 @@ fn execute<T>(
                         continue 'frame;
                     }
                     FuncKind::Host { index } => {
-                        let f: HostFunc<T> = store.host_funcs[index as usize].func.clone();
-                        let (np, nr) = {
-                            let ty = &store.host_funcs[index as usize].ty;
-                            (ty.params().len(), ty.results().len())
-                        };
+                        let entry = &store.host_funcs[index as usize];
+                        let (np, nr) = (entry.ty.params().len(), entry.ty.results().len());
+                        let f: HostFunc<T> = entry.func.clone();
                         host_buf.clear();
                         host_buf
                             .extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
