@@ -4,10 +4,20 @@
 
 mod const_expr;
 mod error;
+#[allow(dead_code)]
+mod index;
 mod limits;
+#[allow(dead_code)]
+mod vmoffsets;
 
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
+#[allow(unused_imports)]
+pub(crate) use index::{
+    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+};
+#[allow(unused_imports)]
+pub(crate) use vmoffsets::{VMCounts, VMOffsets, GLOBAL_SIZE, VMCONTEXT_MAGIC};
 
 use crate::engine::{Engine, SigId};
 use crate::interp::{self, CompiledFunc};

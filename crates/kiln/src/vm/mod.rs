@@ -4,6 +4,8 @@
 mod memory;
 mod store;
 mod table;
+#[allow(dead_code)]
+mod vmcontext;
 
 pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, WASM_PAGE_SIZE};
 pub(crate) use store::{FuncEntry, FuncKind, GlobalEntry, InstanceEntry, StoreId};
