@@ -196,8 +196,13 @@ builtins! {
     table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32);
     /// `elem.drop`.
     elem_drop(elem: u32);
-    /// Raises the trap with this `Trap` code (`vm::TrapCode as u32`); never returns.
+    /// Raises the trap whose code is `code` (the position of the variant in
+    /// the declaration of `Trap`); never returns.
     raise_trap(code: u32);
+    /// Unwinds to the innermost entry into wasm after an array call
+    /// returned `false` (its error is recorded in the store already); never
+    /// returns.
+    unwind();
 }
 
 #[cfg(test)]
