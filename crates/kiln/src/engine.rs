@@ -23,6 +23,8 @@ pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) memory: crate::vm::MemoryConfig,
     signatures: Mutex<SignatureRegistry>,
+    /// The epoch counter compiled code compares deadlines against.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -37,7 +39,14 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         config.check()?;
         let memory = crate::vm::MemoryConfig { reservation: config.memory_reservation, pool: Arc::default() };
-        Ok(Engine { inner: Arc::new(EngineInner { config: config.clone(), memory, signatures: Mutex::default() }) })
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                memory,
+                signatures: Mutex::default(),
+                epoch: Default::default(),
+            }),
+        })
     }
 
     /// The configuration this engine was made with.
@@ -48,6 +57,11 @@ impl Engine {
     /// Are both handles the same engine?
     pub fn same(a: &Engine, b: &Engine) -> bool {
         Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// Where the epoch counter is, for instances' contexts.
+    pub(crate) fn epoch_ptr(&self) -> *const std::sync::atomic::AtomicU64 {
+        &self.inner.epoch
     }
 
     pub(crate) fn register_signature(&self, ty: &FuncType) -> SigId {

@@ -1,40 +1,33 @@
 //! Functions: handles, host functions, typed calls, and `Caller`.
 
-use crate::engine::SigId;
 use crate::instance::Extern;
-use crate::interp;
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreInner};
 use crate::types::{FuncType, ValType};
 use crate::values::{ExternRef, Val};
-use crate::vm::{FuncEntry, FuncKind, StoreId, StoreOpaque, ValRaw};
+use crate::vm::{self, FuncRefPtr, InstanceId, StoreId, StoreOpaque, ValRaw};
 use anyhow::{bail, Result};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A host function in the uniform ABI: arguments in, results out, in one
+/// A host function in the typed ABI: arguments in, results out, in one
 /// buffer of `max(params, results)` raw values.
 pub(crate) type HostFunc<T> = Arc<dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync>;
-
-pub(crate) struct HostFuncEntry<T> {
-    pub(crate) func: HostFunc<T>,
-    pub(crate) ty: FuncType,
-}
 
 /// A WebAssembly function, defined by a module or by the host. A handle
 /// into its store: `Copy`, and only valid with that store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Func {
     store: StoreId,
-    index: u32,
+    func_ref: FuncRefPtr,
 }
 
 impl Func {
-    pub(crate) fn from_raw(store: StoreId, index: u32) -> Func {
-        Func { store, index }
+    pub(crate) fn from_func_ref(store: StoreId, func_ref: FuncRefPtr) -> Func {
+        Func { store, func_ref }
     }
 
-    pub(crate) fn index(&self) -> u32 {
-        self.index
+    pub(crate) fn func_ref(&self) -> FuncRefPtr {
+        self.func_ref
     }
 
     pub(crate) fn check(&self, store: &StoreOpaque) -> Result<()> {
@@ -44,9 +37,10 @@ impl Func {
         Ok(())
     }
 
+    /// The function's encoding in a value, after checking its store.
     pub(crate) fn slot(&self, store: &StoreOpaque) -> Result<u64> {
         self.check(store)?;
-        Ok(self.index as u64 + 1)
+        Ok(self.func_ref.to_bits() as u64)
     }
 
     /// A host function with a dynamic signature: `func` gets the arguments
@@ -72,12 +66,15 @@ impl Func {
         Func::from_host(store.as_context_mut().0, ty, host)
     }
 
-    pub(crate) fn from_host<T>(store: &mut StoreInner<T>, ty: FuncType, func: HostFunc<T>) -> Func {
-        let sig = store.opaque.engine.register_signature(&ty);
-        let index = store.host_funcs.len() as u32;
-        store.host_funcs.push(HostFuncEntry { func, ty });
-        let id = store.opaque.push_func(FuncEntry { kind: FuncKind::Host { index }, sig });
-        Func { store: store.opaque.id, index: id }
+    /// Adds a host function to the store: `vm` gets an untyped closure that
+    /// recovers the typed store and builds the `Caller`.
+    pub(crate) fn from_host<T: 'static>(store: &mut StoreInner<T>, ty: FuncType, func: HostFunc<T>) -> Func {
+        let call: vm::HostCall = Arc::new(move |opaque: &mut StoreOpaque, caller: Option<InstanceId>, args| {
+            let store = StoreInner::<T>::from_opaque(opaque);
+            func(Caller { store, instance: caller }, args)
+        });
+        let func_ref = store.opaque.push_host_func(ty, call);
+        Func { store: store.opaque.id, func_ref }
     }
 
     /// The function's type.
@@ -87,7 +84,7 @@ impl Func {
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let store = store.as_context();
         self.check(&store.0.opaque).expect("Func::ty");
-        func_type(store.0, self.index)
+        vm::func_ref_type(&store.0.opaque, self.func_ref)
     }
 
     /// Calls the function with `params`; results are written into `results`,
@@ -96,7 +93,7 @@ impl Func {
     pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
         let store = store.as_context_mut().0;
         self.check(&store.opaque)?;
-        let ty = func_type(store, self.index);
+        let ty = vm::func_ref_type(&store.opaque, self.func_ref);
         if params.len() != ty.params().len() {
             bail!("expected {} arguments, got {}", ty.params().len(), params.len());
         }
@@ -108,7 +105,7 @@ impl Func {
             let slot = p.to_slot(&store.opaque, t).map_err(|e| e.context(format!("argument {i}")))?;
             raw[i] = ValRaw::from_slot(slot);
         }
-        call_raw(store, self.index, &mut raw)?;
+        call_raw(&mut store.opaque, self.func_ref, &mut raw)?;
         for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
             *r = Val::from_slot(&store.opaque, t, raw[i].slot());
         }
@@ -123,7 +120,7 @@ impl Func {
     ) -> Result<TypedFunc<Params, Results>> {
         let store = store.as_context();
         self.check(&store.0.opaque)?;
-        let ty = func_type(store.0, self.index);
+        let ty = vm::func_ref_type(&store.0.opaque, self.func_ref);
         if !Params::matches(ty.params()) || !Results::matches(ty.results()) {
             bail!(
                 "type mismatch with parameters or results: the function's type is {ty}, \
@@ -137,10 +134,6 @@ impl Func {
 
     pub(crate) fn store_id(&self) -> StoreId {
         self.store
-    }
-
-    pub(crate) fn sig(&self, store: &StoreOpaque) -> SigId {
-        store.funcs[self.index as usize].sig
     }
 }
 
@@ -165,37 +158,18 @@ pub(crate) fn dynamic_host_func<T: 'static>(
     })
 }
 
-pub(crate) fn func_type<T>(store: &StoreInner<T>, index: u32) -> FuncType {
-    func_type_parts(&store.opaque, &store.host_funcs, index)
-}
-
-pub(crate) fn func_type_parts<T>(opaque: &StoreOpaque, host_funcs: &[HostFuncEntry<T>], index: u32) -> FuncType {
-    match opaque.funcs[index as usize].kind {
-        FuncKind::Wasm { instance, index } => {
-            opaque.instances[instance as usize].module.info().func_type(index).clone()
-        }
-        FuncKind::Host { index } => host_funcs[index as usize].ty.clone(),
-    }
-}
-
-/// Calls the store's function `index` in the raw ABI.
-pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, index: u32, raw: &mut [ValRaw]) -> Result<()> {
-    match store.opaque.funcs[index as usize].kind {
-        FuncKind::Wasm { instance, index: func } => {
-            let inst = &mut store.opaque.instances[instance as usize];
-            if inst.command_start == Some(index) {
-                if inst.started {
-                    bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
-                }
-                inst.started = true;
+/// Calls a function of the store in the raw ABI, from the host.
+pub(crate) fn call_raw(store: &mut StoreOpaque, func: FuncRefPtr, raw: &mut [ValRaw]) -> Result<()> {
+    if let Some((inst, _)) = vm::func_ref_target(func) {
+        let instance = store.instance_mut(inst);
+        if instance.command_start == Some(func) {
+            if instance.started {
+                bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
             }
-            interp::call_wasm(store, instance, func, raw)
-        }
-        FuncKind::Host { index } => {
-            let f = store.host_funcs[index as usize].func.clone();
-            f(Caller { store, instance: None }, raw)
+            instance.started = true;
         }
     }
+    vm::invoke(store, func, raw)
 }
 
 /// A function whose type was checked once, called without further checks
@@ -215,13 +189,13 @@ impl<Params, Results> Copy for TypedFunc<Params, Results> {}
 impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     /// Calls the function.
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
-        let store = store.as_context_mut().0;
-        self.func.check(&store.opaque)?;
+        let store = &mut store.as_context_mut().0.opaque;
+        self.func.check(store)?;
         let mut buf = [ValRaw::default(); 16];
-        params.store(&store.opaque, &mut buf)?;
+        params.store(store, &mut buf)?;
         let n = Params::LEN.max(Results::LEN);
-        call_raw(store, self.func.index, &mut buf[..n])?;
-        Ok(Results::load(&store.opaque, &buf))
+        call_raw(store, self.func.func_ref, &mut buf[..n])?;
+        Ok(Results::load(store, &buf))
     }
 
     /// The underlying function.
@@ -234,14 +208,10 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
 /// data) and the instance whose code made the call.
 pub struct Caller<'a, T> {
     pub(crate) store: &'a mut StoreInner<T>,
-    pub(crate) instance: Option<u32>,
+    pub(crate) instance: Option<InstanceId>,
 }
 
 impl<'a, T> Caller<'a, T> {
-    pub(crate) fn new(store: &'a mut StoreInner<T>, instance: Option<u32>) -> Self {
-        Caller { store, instance }
-    }
-
     /// An export of the calling instance (e.g. its `memory`), if the caller
     /// is a wasm instance and exports `name`.
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
@@ -336,8 +306,7 @@ impl WasmTy for Option<Func> {
         }))
     }
     fn from_raw(raw: ValRaw, store: &StoreOpaque) -> Self {
-        let v = raw.slot();
-        (v != 0).then(|| Func::from_raw(store.id, (v - 1) as u32))
+        FuncRefPtr::from_bits(raw.slot() as usize).map(|f| Func::from_func_ref(store.id, f))
     }
 }
 

@@ -3,14 +3,14 @@
 use crate::store::{AsContext, AsContextMut};
 use crate::types::{GlobalType, Mutability};
 use crate::values::Val;
-use crate::vm::{GlobalEntry, StoreId, StoreOpaque};
+use crate::vm::{GlobalId, StoreId, StoreOpaque};
 use anyhow::{bail, Result};
 
 /// A global variable: a handle into its store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Global {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: GlobalId,
 }
 
 impl Global {
@@ -18,8 +18,8 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let store = &mut store.as_context_mut().0.opaque;
         let value = value.to_slot(store, ty.content())?;
-        store.globals.push(GlobalEntry { ty, value });
-        Ok(Global { store: store.id, index: (store.globals.len() - 1) as u32 })
+        let index = store.push_host_global(ty, value as u128);
+        Ok(Global { store: store.id, index })
     }
 
     fn check(&self, store: &StoreOpaque) -> Result<()> {
@@ -36,8 +36,8 @@ impl Global {
     pub fn get(&self, store: impl AsContext) -> Val {
         let store = &store.as_context().0.opaque;
         self.check(store).expect("Global::get");
-        let g = &store.globals[self.index as usize];
-        Val::from_slot(store, g.ty.content(), g.value)
+        let ty = store.globals[self.index.index()].ty;
+        Val::from_slot(store, ty.content(), store.global_get(self.index) as u64)
     }
 
     /// Sets the value: errors when the global is immutable or the value has
@@ -45,12 +45,12 @@ impl Global {
     pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<()> {
         let store = &mut store.as_context_mut().0.opaque;
         self.check(store)?;
-        let ty = store.globals[self.index as usize].ty;
+        let ty = store.globals[self.index.index()].ty;
         if ty.mutability() == Mutability::Const {
             bail!("immutable global cannot be set");
         }
         let v = value.to_slot(store, ty.content())?;
-        store.globals[self.index as usize].value = v;
+        store.global_set(self.index, v as u128);
         Ok(())
     }
 
@@ -61,6 +61,6 @@ impl Global {
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
         let store = &store.as_context().0.opaque;
         self.check(store).expect("Global::ty");
-        store.globals[self.index as usize].ty
+        store.globals[self.index.index()].ty
     }
 }

@@ -1,15 +1,14 @@
 //! Instantiation and instances.
 
-use crate::compile::{DataMode, ElemMode, EntityIndex, ImportKind};
-use crate::func::{func_type_parts, Func, TypedFunc, WasmParams, WasmResults};
+use crate::compile::{EntityIndex, FuncIndex, ImportKind};
+use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::global::Global;
 use crate::memory::Memory;
 use crate::module::Module;
 use crate::store::{AsContext, AsContextMut, StoreInner};
 use crate::table::Table;
-use crate::trap::Trap;
 use crate::types::{ExternType, MemoryType, TableType};
-use crate::vm::{self, FuncEntry, FuncKind, GlobalEntry, InstanceEntry, LinearMemory, StoreId, StoreOpaque};
+use crate::vm::{self, ImportItem, InstanceId, MemoryId, StoreId, StoreOpaque};
 use anyhow::{anyhow, bail, Context, Result};
 
 /// Something an instance exports or imports.
@@ -124,7 +123,7 @@ impl<'a> Export<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Instance {
     store: StoreId,
-    index: u32,
+    index: InstanceId,
 }
 
 impl Instance {
@@ -147,7 +146,7 @@ impl Instance {
     pub fn module<'a, T: 'a>(&self, store: impl Into<crate::store::StoreContext<'a, T>>) -> &'a Module {
         let store = store.into().0;
         self.check(&store.opaque).expect("Instance::module");
-        &store.opaque.instances[self.index as usize].module
+        Module::from_artifacts(&store.opaque.instance(self.index).module)
     }
 
     /// The export called `name`, if there is one.
@@ -164,9 +163,9 @@ impl Instance {
             return Vec::new();
         }
         let opaque: &'a StoreOpaque = &store.opaque;
-        let module = &opaque.instances[self.index as usize].module;
+        let module = &opaque.instance(self.index).module;
         module
-            .info()
+            .info
             .exports
             .iter()
             .map(|(name, index)| Export { name: name.as_str(), ext: resolve(opaque, self.index, *index) })
@@ -203,15 +202,15 @@ impl Instance {
     }
 }
 
-pub(crate) fn export_of(store: &StoreOpaque, instance: u32, name: &str) -> Option<Extern> {
-    let index = store.instances[instance as usize].module.info().export(name)?;
+pub(crate) fn export_of(store: &StoreOpaque, instance: InstanceId, name: &str) -> Option<Extern> {
+    let index = store.instance(instance).module.info.export(name)?;
     Some(resolve(store, instance, index))
 }
 
-fn resolve(store: &StoreOpaque, instance: u32, index: EntityIndex) -> Extern {
-    let inst = &store.instances[instance as usize];
+fn resolve(store: &StoreOpaque, instance: InstanceId, index: EntityIndex) -> Extern {
+    let inst = store.instance(instance);
     match index {
-        EntityIndex::Func(i) => Extern::Func(Func::from_raw(store.id, inst.funcs[i as usize])),
+        EntityIndex::Func(i) => Extern::Func(Func::from_func_ref(store.id, inst.func_ref(FuncIndex(i)))),
         EntityIndex::Table(i) => Extern::Table(Table { store: store.id, index: inst.tables[i as usize] }),
         EntityIndex::Memory(i) => Extern::Memory(Memory { store: store.id, index: inst.memories[i as usize] }),
         EntityIndex::Global(i) => Extern::Global(Global { store: store.id, index: inst.globals[i as usize] }),
@@ -236,8 +235,8 @@ fn table_matches(actual: &TableType, actual_size: u64, wanted: &TableType) -> bo
         }
 }
 
-/// Checks the imports, creates the instance's entities, runs the element
-/// and data segments and the start function.
+/// Checks the imports against the module's import types, then lets `vm`
+/// create the instance; runs the start function.
 pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
     if !crate::Engine::same(module.engine(), &store.opaque.engine) {
         bail!("cross-`Engine` instantiation is not supported: the module and the store have different engines");
@@ -247,45 +246,40 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
         bail!("expected {} imports, found {}", info.imports.len(), imports.len());
     }
     let opaque = &mut store.opaque;
-    let instance = opaque.instances.len() as u32;
-    let mut funcs = Vec::with_capacity(info.funcs.len());
-    let mut tables = Vec::with_capacity(info.tables.len());
-    let mut memories = Vec::with_capacity(info.memories.len());
-    let mut globals = Vec::with_capacity(info.globals.len());
-
+    let mut items = Vec::with_capacity(imports.len());
     for (import, ext) in info.imports.iter().zip(imports) {
         let what = || format!("incompatible import type for `{}::{}`", import.module, import.name);
         if ext.store_id() != opaque.id {
             bail!("{}: the item belongs to another store", what());
         }
-        match (&import.kind, ext) {
+        let item = match (&import.kind, ext) {
             (ImportKind::Func(t), Extern::Func(f)) => {
-                if f.sig(opaque) != info.sigs[*t as usize] {
-                    let actual = func_type_parts(opaque, &store.host_funcs, f.index());
+                if vm::func_ref_type_id(f.func_ref()) != info.sigs[*t as usize] {
+                    let actual = vm::func_ref_type(opaque, f.func_ref());
                     bail!("{}: expected {}, found {}", what(), info.types[*t as usize], actual);
                 }
-                funcs.push(f.index());
+                ImportItem::Func(f.func_ref())
             }
             (ImportKind::Global(t), Extern::Global(g)) => {
-                let actual = opaque.globals[g.index as usize].ty;
+                let actual = opaque.globals[g.index.index()].ty;
                 if actual != *t {
                     bail!("{}: expected {}, found {}", what(), ExternType::Global(*t), ExternType::Global(actual));
                 }
-                globals.push(g.index);
+                ImportItem::Global(g.index)
             }
             (ImportKind::Memory(t), Extern::Memory(m)) => {
                 let actual = memory_type_of(opaque, m.index);
                 if !memory_matches(&actual, t) {
                     bail!("{}: expected {}, found {}", what(), ExternType::Memory(*t), ExternType::Memory(actual));
                 }
-                memories.push(m.index);
+                ImportItem::Memory(m.index)
             }
             (ImportKind::Table(t), Extern::Table(tb)) => {
-                let table = &opaque.tables[tb.index as usize];
+                let table = &opaque.tables[tb.index.index()];
                 if !table_matches(&table.ty, table.size() as u64, t) {
                     bail!("{}: expected {}, found {}", what(), ExternType::Table(*t), ExternType::Table(table.ty));
                 }
-                tables.push(tb.index);
+                ImportItem::Table(tb.index)
             }
             (kind, ext) => {
                 let wanted = match kind {
@@ -302,120 +296,21 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
                 };
                 bail!("{}: expected a {wanted}, found a {found}", what());
             }
-        }
-    }
-
-    // Defined functions.
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let id = opaque.push_func(FuncEntry { kind: FuncKind::Wasm { instance, index }, sig: info.func_sig(index) });
-        funcs.push(id);
-    }
-    // Globals (their initialisers may read earlier globals and name functions).
-    for (i, init) in info.global_inits.iter().enumerate() {
-        let ty = info.globals[info.num_imported_globals as usize + i];
-        let value = init.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1);
-        opaque.globals.push(GlobalEntry { ty, value });
-        globals.push((opaque.globals.len() - 1) as u32);
-    }
-    for decl in &info.tables[info.num_imported_tables as usize..] {
-        let init = match &decl.init {
-            Some(e) => e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1),
-            None => 0,
         };
-        opaque.tables.push(vm::Table::new(decl.ty, init)?);
-        tables.push((opaque.tables.len() - 1) as u32);
+        items.push(item);
     }
-    for ty in &info.memories[info.num_imported_memories as usize..] {
-        let memory = LinearMemory::new(ty.minimum(), ty.maximum(), &opaque.engine.inner.memory)?;
-        opaque.memories.push(memory);
-        memories.push((opaque.memories.len() - 1) as u32);
-    }
-    let elems: Vec<Option<Box<[u64]>>> = info
-        .elems
-        .iter()
-        .map(|seg| {
-            let items = seg
-                .items
-                .iter()
-                .map(|e| {
-                    e.eval(|g| opaque.globals[globals[g as usize] as usize].value, |f| funcs[f as usize] as u64 + 1)
-                })
-                .collect();
-            Some(items)
-        })
-        .collect();
-    let command_start = match info.export("_start") {
-        Some(EntityIndex::Func(f)) => Some(funcs[f as usize]),
-        _ => None,
-    };
-    opaque.instances.push(InstanceEntry {
-        module: module.clone(),
-        funcs: funcs.into(),
-        tables: tables.into(),
-        memories: memories.into(),
-        globals: globals.into(),
-        data_dropped: vec![false; info.datas.len()].into(),
-        elems: elems.into(),
-        command_start,
-        started: false,
-    });
 
-    initialize_segments(opaque, instance)?;
-
-    let handle = Instance { store: opaque.id, index: instance };
+    let id = opaque.instantiate(module.artifacts(), &items)?;
+    let handle = Instance { store: opaque.id, index: id };
     if let Some(start) = info.start {
-        let fid = store.opaque.instances[instance as usize].funcs[start as usize];
-        crate::func::call_raw(store, fid, &mut [])?;
+        let f = opaque.instance(id).func_ref(FuncIndex(start));
+        crate::func::call_raw(opaque, f, &mut [])?;
     }
     Ok(handle)
 }
 
 /// The type of a memory as it is now: current size and declared maximum.
-pub(crate) fn memory_type_of(store: &StoreOpaque, index: u32) -> MemoryType {
-    let mem = &store.memories[index as usize];
+pub(crate) fn memory_type_of(store: &StoreOpaque, index: MemoryId) -> MemoryType {
+    let mem = &store.memories[index.index()];
     MemoryType::new(mem.pages() as u32, mem.declared_max().map(|m| m as u32))
-}
-
-/// Applies the active element segments, then the active data segments, in
-/// order; a segment out of bounds traps (earlier segments stay applied).
-fn initialize_segments(store: &mut StoreOpaque, instance: u32) -> Result<()> {
-    let module = store.instances[instance as usize].module.clone();
-    let info = module.info();
-    for (i, seg) in info.elems.iter().enumerate() {
-        match &seg.mode {
-            ElemMode::Active { table, offset } => {
-                let inst = &store.instances[instance as usize];
-                let offset = offset.eval(
-                    |g| store.globals[inst.globals[g as usize] as usize].value,
-                    |f| inst.funcs[f as usize] as u64 + 1,
-                ) as u32 as usize;
-                let t = inst.tables[*table as usize] as usize;
-                let items = inst.elems[i].clone().unwrap_or_default();
-                let elements = &mut store.tables[t].elements;
-                match elements.get_mut(offset..offset + items.len()) {
-                    Some(dst) => dst.copy_from_slice(&items),
-                    None => return Err(Trap::TableOutOfBounds.into()),
-                }
-                store.instances[instance as usize].elems[i] = None;
-            }
-            ElemMode::Declared => store.instances[instance as usize].elems[i] = None,
-            ElemMode::Passive => {}
-        }
-    }
-    for (i, seg) in info.datas.iter().enumerate() {
-        if let DataMode::Active { memory, offset } = &seg.mode {
-            let inst = &store.instances[instance as usize];
-            let offset = offset
-                .eval(|g| store.globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
-                as u32 as usize;
-            let m = inst.memories[*memory as usize] as usize;
-            let data = store.memories[m].data_mut();
-            match data.get_mut(offset..offset + seg.bytes.len()) {
-                Some(dst) => dst.copy_from_slice(&seg.bytes),
-                None => return Err(Trap::MemoryOutOfBounds.into()),
-            }
-            store.instances[instance as usize].data_dropped[i] = true;
-        }
-    }
-    Ok(())
 }

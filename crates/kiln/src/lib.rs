@@ -65,6 +65,7 @@ mod memory;
 mod module;
 mod store;
 mod table;
+mod tier;
 mod trap;
 mod types;
 mod values;

@@ -1,13 +1,12 @@
 //! The linker: resolves a module's imports by module and field name.
 
 use crate::engine::Engine;
-use crate::func::{dynamic_host_func, Func, HostFunc, HostFuncEntry, IntoFunc};
+use crate::func::{dynamic_host_func, Func, HostFunc, IntoFunc};
 use crate::instance::{instantiate, Extern, Instance};
 use crate::module::Module;
 use crate::store::{AsContextMut, StoreInner};
 use crate::types::FuncType;
 use crate::values::Val;
-use crate::vm::{FuncEntry, FuncKind};
 use crate::Caller;
 use anyhow::{bail, Result};
 use std::collections::HashMap;
@@ -171,22 +170,19 @@ impl<T: 'static> Linker<T> {
 
 /// The store item for a definition, adding a linker host function to the
 /// store the first time it is needed there.
-fn materialize<T>(store: &mut StoreInner<T>, def: &Definition<T>) -> Extern {
+fn materialize<T: 'static>(store: &mut StoreInner<T>, def: &Definition<T>) -> Extern {
     match def {
         Definition::Extern(e) => *e,
         Definition::HostFunc(ty, func) => {
             // The store keeps a clone of the `Arc`, so its address stays
             // unique for the store's life.
             let key = Arc::as_ptr(func) as *const () as usize;
-            if let Some(id) = store.linker_funcs.get(&key) {
-                return Extern::Func(Func::from_raw(store.opaque.id, *id));
+            if let Some(f) = store.linker_funcs.get(&key) {
+                return Extern::Func(Func::from_func_ref(store.opaque.id, *f));
             }
-            let sig = store.opaque.engine.register_signature(ty);
-            let index = store.host_funcs.len() as u32;
-            store.host_funcs.push(HostFuncEntry { func: func.clone(), ty: ty.clone() });
-            let id = store.opaque.push_func(FuncEntry { kind: FuncKind::Host { index }, sig });
-            store.linker_funcs.insert(key, id);
-            Extern::Func(Func::from_raw(store.opaque.id, id))
+            let f = Func::from_host(store, ty.clone(), func.clone());
+            store.linker_funcs.insert(key, f.func_ref());
+            Extern::Func(f)
         }
     }
 }

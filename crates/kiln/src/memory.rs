@@ -2,7 +2,7 @@
 
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 use crate::types::MemoryType;
-use crate::vm::{LinearMemory, StoreId, StoreOpaque, WASM_PAGE_SIZE};
+use crate::vm::{LinearMemory, MemoryId, StoreId, StoreOpaque, WASM_PAGE_SIZE};
 use anyhow::{bail, Result};
 use std::fmt;
 
@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Memory {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: MemoryId,
 }
 
 /// A `Memory::read` or `Memory::write` outside the memory.
@@ -41,13 +41,13 @@ impl Memory {
         }
         let store = &mut store.as_context_mut().0.opaque;
         let memory = LinearMemory::new(ty.minimum(), ty.maximum(), &store.engine.inner.memory)?;
-        store.memories.push(memory);
-        Ok(Memory { store: store.id, index: (store.memories.len() - 1) as u32 })
+        let index = store.push_memory(memory);
+        Ok(Memory { store: store.id, index })
     }
 
     fn get<'a>(&self, store: &'a StoreOpaque) -> &'a LinearMemory {
         assert!(store.id == self.store, "memory used with the wrong store");
-        &store.memories[self.index as usize]
+        &store.memories[self.index.index()]
     }
 
     /// The memory's contents.
@@ -65,7 +65,7 @@ impl Memory {
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let store = &mut store.into().0.opaque;
         assert!(store.id == self.store, "memory used with the wrong store");
-        store.memories[self.index as usize].data_mut()
+        store.memories[self.index.index()].data_mut()
     }
 
     /// The memory's contents and the store's host data at once, both
@@ -77,7 +77,7 @@ impl Memory {
     pub fn data_and_store_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> (&'a mut [u8], &'a mut T) {
         let store = store.into().0;
         assert!(store.opaque.id == self.store, "memory used with the wrong store");
-        (store.opaque.memories[self.index as usize].data_mut(), &mut store.data)
+        (store.opaque.memories[self.index.index()].data_mut(), &mut store.data)
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`.
@@ -94,7 +94,7 @@ impl Memory {
     pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), MemoryAccessError> {
         let store = &mut store.as_context_mut().0.opaque;
         assert!(store.id == self.store, "memory used with the wrong store");
-        let data = store.memories[self.index as usize].data_mut();
+        let data = store.memories[self.index.index()].data_mut();
         let err = MemoryAccessError { offset, len: buf.len(), size: data.len() };
         let dst = offset.checked_add(buf.len()).and_then(|end| data.get_mut(offset..end)).ok_or(err)?;
         dst.copy_from_slice(buf);
@@ -117,7 +117,7 @@ impl Memory {
         if store.id != self.store {
             bail!("memory used with the wrong store");
         }
-        let mem = &mut store.memories[self.index as usize];
+        let mem = &mut store.memories[self.index.index()];
         match mem.grow(delta) {
             Some(old) => Ok(old),
             None => bail!("failed to grow memory of {} pages by {delta} pages", mem.pages()),

@@ -2,8 +2,8 @@
 
 use crate::compile::{self, EntityIndex, ImportKind, ModuleInfo};
 use crate::engine::Engine;
-use crate::interp::CompiledFunc;
 use crate::types::{ExportType, ExternType, ImportType};
+use crate::vm::ModuleArtifacts;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::Arc;
@@ -11,14 +11,9 @@ use std::sync::Arc;
 /// A compiled WebAssembly module: validated and translated once, then
 /// instantiated any number of times. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
+#[repr(transparent)]
 pub struct Module {
-    inner: Arc<ModuleInner>,
-}
-
-struct ModuleInner {
-    engine: Engine,
-    info: ModuleInfo,
-    code: Vec<CompiledFunc>,
+    inner: Arc<ModuleArtifacts>,
 }
 
 impl Module {
@@ -33,8 +28,7 @@ impl Module {
 
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        let compiled = compile::compile(engine, binary)?;
-        Ok(Module { inner: Arc::new(ModuleInner { engine: engine.clone(), info: compiled.info, code: compiled.code }) })
+        Ok(Module { inner: Arc::new(crate::tier::compile_module(engine, binary)?) })
     }
 
     /// Compiles a module from a file holding its binary or text form.
@@ -101,10 +95,15 @@ impl Module {
         &self.inner.info
     }
 
-    /// The interpreter code of a defined function (by function index).
-    #[inline]
-    pub(crate) fn code(&self, func: u32) -> &CompiledFunc {
-        &self.inner.code[(func - self.inner.info.num_imported_funcs) as usize]
+    pub(crate) fn artifacts(&self) -> &Arc<ModuleArtifacts> {
+        &self.inner
+    }
+
+    /// The module whose artifacts an instance keeps.
+    pub(crate) fn from_artifacts(artifacts: &Arc<ModuleArtifacts>) -> &Module {
+        // SAFETY: `Module` is a `#[repr(transparent)]` wrapper of exactly
+        // this `Arc`, so the reference can be reinterpreted.
+        unsafe { &*(artifacts as *const Arc<ModuleArtifacts>).cast::<Module>() }
     }
 }
 

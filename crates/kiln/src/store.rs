@@ -1,8 +1,7 @@
 //! Stores: where a tenant's runtime objects and the host's data live.
 
 use crate::engine::Engine;
-use crate::func::HostFuncEntry;
-use crate::vm::StoreOpaque;
+use crate::vm::{FuncRefPtr, StoreOpaque};
 use std::collections::HashMap;
 
 /// All runtime objects of one tenant (instances, memories, tables, globals,
@@ -10,29 +9,39 @@ use std::collections::HashMap;
 /// per-request pattern is one `Store` and `Instance` per request. Objects
 /// live as long as their store; handles to them are small `Copy` values.
 pub struct Store<T> {
-    pub(crate) inner: StoreInner<T>,
+    pub(crate) inner: Box<StoreInner<T>>,
 }
 
+/// The store behind the handle, boxed so that nothing in it moves: instance
+/// contexts point at its `VMStoreContext`, host functions at the store.
+/// `opaque` comes first in a `#[repr(C)]` struct so that host functions,
+/// which `vm/` calls with the untyped part, can recover the whole.
+#[repr(C)]
 pub(crate) struct StoreInner<T> {
     pub(crate) opaque: StoreOpaque,
-    pub(crate) host_funcs: Vec<HostFuncEntry<T>>,
     /// Host functions from a `Linker` already added to this store, by the
     /// address of their shared definition, so instantiating again reuses them.
-    pub(crate) linker_funcs: HashMap<usize, u32>,
+    pub(crate) linker_funcs: HashMap<usize, FuncRefPtr>,
     pub(crate) data: T,
+}
+
+impl<T> StoreInner<T> {
+    /// The typed store around the untyped part `vm/` hands to a host
+    /// function of this store.
+    pub(crate) fn from_opaque(opaque: &mut StoreOpaque) -> &mut StoreInner<T> {
+        // SAFETY: host functions are only ever created in a `Store<T>` by
+        // `Func::from_host::<T>`, and every `StoreOpaque` of a `Store<T>` is
+        // the first field of its `#[repr(C)] StoreInner<T>`, so the pointer
+        // to it is a pointer to the whole; the exclusive borrow of the part
+        // is the caller's exclusive use of the whole store for the call.
+        unsafe { &mut *(opaque as *mut StoreOpaque).cast::<StoreInner<T>>() }
+    }
 }
 
 impl<T> Store<T> {
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        Store {
-            inner: StoreInner {
-                opaque: StoreOpaque::new(engine),
-                host_funcs: Vec::new(),
-                linker_funcs: HashMap::new(),
-                data,
-            },
-        }
+        Store { inner: Box::new(StoreInner { opaque: StoreOpaque::new(engine), linker_funcs: HashMap::new(), data }) }
     }
     /// The host's data.
     pub fn data(&self) -> &T {
@@ -44,7 +53,8 @@ impl<T> Store<T> {
     }
     /// Gives back the host's data, dropping the store.
     pub fn into_data(self) -> T {
-        self.inner.data
+        let inner = *self.inner;
+        inner.data
     }
     /// The engine of this store.
     pub fn engine(&self) -> &Engine {

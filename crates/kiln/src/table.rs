@@ -3,14 +3,14 @@
 use crate::store::{AsContext, AsContextMut};
 use crate::types::TableType;
 use crate::values::Ref;
-use crate::vm::{self, StoreId, StoreOpaque};
+use crate::vm::{self, StoreId, StoreOpaque, TableId};
 use anyhow::{bail, Result};
 
 /// A table of references: a handle into its store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Table {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    pub(crate) index: TableId,
 }
 
 impl Table {
@@ -18,8 +18,8 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let store = &mut store.as_context_mut().0.opaque;
         let init = init.to_slot(store, ty.element())?;
-        store.tables.push(vm::Table::new(ty, init)?);
-        Ok(Table { store: store.id, index: (store.tables.len() - 1) as u32 })
+        let index = store.push_table(vm::Table::new(ty, init as usize)?);
+        Ok(Table { store: store.id, index })
     }
 
     fn check(&self, store: &StoreOpaque) -> Result<()> {
@@ -33,21 +33,21 @@ impl Table {
     pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
         let store = &store.as_context_mut().0.opaque;
         self.check(store).ok()?;
-        let table = &store.tables[self.index as usize];
+        let table = &store.tables[self.index.index()];
         let v = *table.elements.get(usize::try_from(index).ok()?)?;
-        Some(Ref::from_slot(store, table.ty.element().heap_type(), v))
+        Some(Ref::from_slot(store, table.ty.element().heap_type(), v as u64))
     }
 
     /// Sets the element at `index`.
     pub fn set(&self, mut store: impl AsContextMut, index: u64, value: Ref) -> Result<()> {
         let store = &mut store.as_context_mut().0.opaque;
         self.check(store)?;
-        let ty = store.tables[self.index as usize].ty;
+        let ty = store.tables[self.index.index()].ty;
         let v = value.to_slot(store, ty.element())?;
-        let table = &mut store.tables[self.index as usize];
+        let table = &mut store.tables[self.index.index()];
         let size = table.elements.len();
         match usize::try_from(index).ok().and_then(|i| table.elements.get_mut(i)) {
-            Some(slot) => *slot = v,
+            Some(slot) => *slot = v as usize,
             None => bail!("table index {index} out of bounds (size {size})"),
         }
         Ok(())
@@ -60,18 +60,18 @@ impl Table {
     pub fn size(&self, store: impl AsContext) -> u64 {
         let store = &store.as_context().0.opaque;
         self.check(store).expect("Table::size");
-        store.tables[self.index as usize].size() as u64
+        store.tables[self.index.index()].size() as u64
     }
 
     /// Grows by `delta` elements set to `init`; returns the previous size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
         let store = &mut store.as_context_mut().0.opaque;
         self.check(store)?;
-        let ty = store.tables[self.index as usize].ty;
+        let ty = store.tables[self.index.index()].ty;
         let init = init.to_slot(store, ty.element())?;
-        let table = &mut store.tables[self.index as usize];
+        let table = &mut store.tables[self.index.index()];
         let old = table.size();
-        match u32::try_from(delta).ok().and_then(|d| table.grow(d, init)) {
+        match u32::try_from(delta).ok().and_then(|d| table.grow(d, init as usize)) {
             Some(old) => Ok(old as u64),
             None => bail!("failed to grow table of {old} elements by {delta}"),
         }
@@ -84,7 +84,7 @@ impl Table {
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let store = &store.as_context().0.opaque;
         self.check(store).expect("Table::ty");
-        let t = &store.tables[self.index as usize];
+        let t = &store.tables[self.index.index()];
         TableType::new(*t.ty.element(), t.size(), t.ty.maximum().map(|m| m as u32))
     }
 }

@@ -3,7 +3,7 @@
 use crate::func::Func;
 use crate::store::AsContextMut;
 use crate::types::{HeapType, RefType, ValType};
-use crate::vm::{StoreId, StoreOpaque};
+use crate::vm::{FuncRefPtr, StoreId, StoreOpaque};
 use anyhow::{bail, Result};
 use std::any::Any;
 
@@ -205,7 +205,7 @@ impl Ref {
 
     pub(crate) fn from_slot(store: &StoreOpaque, heap_type: HeapType, v: u64) -> Ref {
         match heap_type {
-            HeapType::Func => Ref::Func((v != 0).then(|| Func::from_raw(store.id, (v - 1) as u32))),
+            HeapType::Func => Ref::Func(FuncRefPtr::from_bits(v as usize).map(|f| Func::from_func_ref(store.id, f))),
             HeapType::Extern => Ref::Extern((v != 0).then(|| ExternRef { store: store.id, index: (v - 1) as u32 })),
         }
     }

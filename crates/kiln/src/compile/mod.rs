@@ -1,6 +1,7 @@
-//! From bytes to a validated module description: the one input both tiers
-//! share. Decoding and validation are wasmparser's; each function body is
-//! validated and translated for the interpreter in one pass.
+//! From bytes to a validated module description: the one input every tier
+//! shares. Decoding and validation are wasmparser's; each function body is
+//! handed to the tier's `FunctionCompiler` with its validator, so a tier
+//! can validate and translate in one pass.
 
 mod const_expr;
 mod error;
@@ -14,16 +15,18 @@ pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
 #[allow(unused_imports)]
 pub(crate) use index::{
-    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex,
+    TypeIndex,
 };
 #[allow(unused_imports)]
-pub(crate) use vmoffsets::{VMCounts, VMOffsets, GLOBAL_SIZE, VMCONTEXT_MAGIC};
+pub(crate) use vmoffsets::{
+    VMCounts, VMOffsets, GLOBAL_SIZE, VMCONTEXT_MAGIC, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET,
+};
 
 use crate::engine::{Engine, SigId};
-use crate::interp::{self, CompiledFunc};
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
 use std::collections::HashMap;
-use wasmparser::{Parser, Payload, ValidPayload, Validator};
+use wasmparser::{FuncValidator, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
 
 /// What kind of entity an import or export is, and its index in that index space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +109,8 @@ pub(crate) struct ModuleInfo {
     pub(crate) elems: Vec<ElemSegment>,
     pub(crate) datas: Vec<DataSegment>,
     pub(crate) func_names: HashMap<u32, String>,
+    /// Where everything is in an instance's `VMContext`.
+    pub(crate) offsets: VMOffsets,
 }
 
 impl ModuleInfo {
@@ -120,20 +125,45 @@ impl ModuleInfo {
     }
 }
 
-/// The result of compiling: the description plus the interpreter's code for
-/// every defined function.
-pub(crate) struct Compiled {
-    pub(crate) info: ModuleInfo,
-    pub(crate) code: Vec<CompiledFunc>,
+/// A tier's part in compiling: it gets every function body with the
+/// validator for it, in order, and must run the validator over the whole
+/// body (so validation and translation can be one pass).
+pub(crate) trait FunctionCompiler {
+    /// Validates and takes in the body of defined function `index`.
+    fn function(
+        &mut self,
+        info: &ModuleInfo,
+        index: FuncIndex,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> Result<(), CompileError>;
 }
 
-/// Decodes, validates and translates a binary module.
-pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, CompileError> {
+impl ModuleInfo {
+    fn compute_offsets(&mut self) {
+        let defined_funcs = self.funcs.len() as u32 - self.num_imported_funcs;
+        self.offsets = VMOffsets::new(VMCounts {
+            imported_funcs: self.num_imported_funcs,
+            defined_funcs,
+            memories: self.memories.len() as u32,
+            tables: self.tables.len() as u32,
+            imported_globals: self.num_imported_globals,
+            defined_globals: self.globals.len() as u32 - self.num_imported_globals,
+        });
+    }
+}
+
+/// Decodes and validates a binary module, handing each function body to
+/// `tier`.
+pub(crate) fn compile(
+    engine: &Engine,
+    bytes: &[u8],
+    tier: &mut dyn FunctionCompiler,
+) -> Result<ModuleInfo, CompileError> {
     let mut validator = Validator::new_with_features(engine.config().features);
     let mut info = ModuleInfo::default();
-    let mut code = Vec::new();
+    let mut num_bodies = 0u32;
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
-    let mut translator = interp::Translator::default();
 
     let mut parser = Parser::new(0);
     // Decoding depends on the features too (e.g. a memory index byte is
@@ -172,17 +202,20 @@ pub(crate) fn compile(engine: &Engine, bytes: &[u8]) -> Result<Compiled, Compile
         }
         let valid = validator.payload(&payload).map_err(CompileError::from_validator)?;
         read?;
+        if let Payload::CodeSectionStart { .. } = payload {
+            // Every section the layout depends on comes before the code.
+            info.compute_offsets();
+        }
         if let ValidPayload::Func(to_validate, body) = valid {
-            let func_index = info.num_imported_funcs + code.len() as u32;
+            let func_index = FuncIndex(info.num_imported_funcs + num_bodies);
             let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));
-            let compiled =
-                translator.translate(&info, func_index, &body, &mut func_validator, config.wasm2_encoding)?;
+            tier.function(&info, func_index, &body, &mut func_validator)?;
             allocs = func_validator.into_allocations();
-
-            code.push(compiled);
+            num_bodies += 1;
         }
     }
-    Ok(Compiled { info, code })
+    info.compute_offsets();
+    Ok(info)
 }
 
 fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -> Result<(), CompileError> {

@@ -31,6 +31,11 @@
 
 use super::index::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 
+/// Offset of `VMContext::instance`, the same for every module.
+pub(crate) const VMCTX_INSTANCE_OFFSET: usize = std::mem::size_of::<usize>();
+/// Offset of `VMContext::store`, the same for every module.
+pub(crate) const VMCTX_STORE_OFFSET: usize = 6 * std::mem::size_of::<usize>();
+
 /// Value of `VMContext::magic`, checked in debug builds.
 pub(crate) const VMCONTEXT_MAGIC: u32 = u32::from_le_bytes(*b"kiln");
 
@@ -67,6 +72,12 @@ pub(crate) struct VMCounts {
 
 /// Size and alignment of a global's storage: wide enough for a `v128`.
 pub(crate) const GLOBAL_SIZE: u32 = 16;
+
+impl Default for VMOffsets {
+    fn default() -> Self {
+        VMOffsets::new(VMCounts::default())
+    }
+}
 
 impl VMOffsets {
     /// The layout for a module with these counts, for the host's pointer size.
@@ -111,7 +122,7 @@ impl VMOffsets {
     }
     /// `instance: *mut vm::Instance`, the run-time object owning this context.
     pub(crate) fn vmctx_instance(&self) -> u32 {
-        self.ptr
+        VMCTX_INSTANCE_OFFSET as u32
     }
     /// `store_context: *mut VMStoreContext`.
     pub(crate) fn vmctx_store_context(&self) -> u32 {
@@ -131,7 +142,7 @@ impl VMOffsets {
     }
     /// `store: *mut StoreOpaque`, for runtime helpers.
     pub(crate) fn vmctx_store(&self) -> u32 {
-        6 * self.ptr
+        VMCTX_STORE_OFFSET as u32
     }
 
     // --- The per-module arrays ---

@@ -1,14 +1,18 @@
 //! The interpreter's executor: runs translated code over a value stack of
-//! 64-bit slots. Wasm-to-wasm calls push a frame record and keep going in
-//! the same loop, so deep wasm recursion never deepens the host stack.
+//! 64-bit slots. Wasm-to-wasm calls between interpreted functions push a
+//! frame record and keep going in the same loop, so deep wasm recursion
+//! never deepens the host stack. Memories, globals, tables and function
+//! references are reached through the instance's `VMContext` (via `vm`),
+//! the same run-time layout compiled code uses; calls to functions of other
+//! tiers and of the host go through their array-call entries.
 
 use super::ir::{CompiledFunc, Op};
-use crate::func::{Caller, HostFunc};
-use crate::module::Module;
-use crate::store::StoreInner;
+use super::InterpCode;
+use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
-use crate::vm::{self, FuncKind, ValRaw};
+use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
 use anyhow::Result;
+use std::sync::Arc;
 
 /// What a frame costs against `max_wasm_stack` besides its slots.
 const FRAME_OVERHEAD_SLOTS: usize = 4;
@@ -19,33 +23,64 @@ const ACTIVATION_COST_BYTES: usize = 16 * 1024;
 /// A suspended caller.
 #[derive(Clone, Copy)]
 struct Frame {
-    instance: u32,
-    func: u32,
+    instance: InstanceId,
+    func: FuncIndex,
     pc: usize,
     base: usize,
 }
 
 /// Where the executor is.
 struct Position {
-    instance: u32,
-    func: u32,
+    instance: InstanceId,
+    func: FuncIndex,
     pc: usize,
+}
+
+/// The interpreter's code of a module (the module's code is the
+/// interpreter's whenever this is asked: see `interp_code_of`).
+#[inline]
+fn interp_code(module: &ModuleArtifacts) -> &InterpCode {
+    module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module")
+}
+
+/// The code of an interpreted function, or `None` when another tier or the
+/// host implements it.
+#[inline]
+fn interpreted(store: &StoreOpaque, f: FuncRefPtr) -> Option<(InstanceId, FuncIndex, Arc<ModuleArtifacts>)> {
+    let (instance, func) = vm::func_ref_target(f)?;
+    let module = &store.instance(instance).module;
+    module.code.as_any().is::<InterpCode>().then(|| (instance, func, module.clone()))
+}
+
+/// The array-call entry of interpreted functions.
+pub(crate) struct Entry;
+
+impl vm::SafeArrayCall for Entry {
+    fn call(
+        store: &mut StoreOpaque,
+        instance: InstanceId,
+        func: FuncIndex,
+        _caller: Option<InstanceId>,
+        args: &mut [ValRaw],
+    ) -> Result<()> {
+        call_wasm(store, instance, func, args)
+    }
 }
 
 /// Calls the wasm function `func` of `instance` with arguments in `args`;
 /// results replace them.
-pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, args: &mut [ValRaw]) -> Result<()> {
-    let max_bytes = store.opaque.engine.config().max_wasm_stack;
-    let in_use = store.opaque.stack_in_use;
+fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, args: &mut [ValRaw]) -> Result<()> {
+    let max_bytes = store.engine.config().max_wasm_stack;
+    let in_use = store.stack_in_use;
     if in_use + ACTIVATION_COST_BYTES > max_bytes {
         return Err(Trap::StackOverflow.into());
     }
     let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;
-    let module = store.opaque.instances[instance as usize].module.clone();
-    let code = module.code(func);
+    let module = store.instance(instance).module.clone();
+    let code = interp_code(&module).func(&module.info, func);
     let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
 
-    let mut stack = std::mem::take(&mut store.opaque.stack);
+    let mut stack = std::mem::take(&mut store.stack);
     let needed = code.frame_size as usize;
     if needed > limit {
         return Err(with_backtrace(
@@ -63,18 +98,18 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
 
     let mut frames = Vec::new();
     // This activation's entry cost counts against the stack of activations
-    // it starts (through host functions). A panic in a host function
-    // unwinds through here: the store's accounting and stack buffer are
-    // put back before the panic goes on.
+    // it starts (through host functions). A panic in a host function is
+    // re-raised where its array call returns, and unwinds through here: the
+    // store's accounting and stack buffer are put back before it goes on.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run(store, &mut stack, &mut frames, instance, func, limit, in_use + ACTIVATION_COST_BYTES)
     }));
-    store.opaque.stack_in_use = in_use;
+    store.stack_in_use = in_use;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(panic) => {
-            if stack.len() > store.opaque.stack.len() {
-                store.opaque.stack = stack;
+            if stack.len() > store.stack.len() {
+                store.stack = stack;
             }
             std::panic::resume_unwind(panic)
         }
@@ -85,8 +120,8 @@ pub(crate) fn call_wasm<T>(store: &mut StoreInner<T>, instance: u32, func: u32, 
         }
     }
     // Keep the bigger buffer for the next call.
-    if stack.len() > store.opaque.stack.len() {
-        store.opaque.stack = stack;
+    if stack.len() > store.stack.len() {
+        store.stack = stack;
     }
     outcome
 }
@@ -100,17 +135,17 @@ fn prologue(frame: &mut [u64], code: &CompiledFunc) {
     frame[nl..nl + code.consts.len()].copy_from_slice(&code.consts);
 }
 
-fn backtrace_of<T>(store: &StoreInner<T>, frames: &[Frame], pos: &Position) -> WasmBacktrace {
+fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBacktrace {
     let mut out = Vec::with_capacity(frames.len() + 1);
-    let mut push = |instance: u32, func: u32, pc: usize| {
-        let module = &store.opaque.instances[instance as usize].module;
-        let info = module.info();
-        let code = module.code(func);
+    let mut push = |instance: InstanceId, func: FuncIndex, pc: usize| {
+        let module = &store.instance(instance).module;
+        let info = &module.info;
+        let defined = crate::compile::DefinedFuncIndex(func.0 - info.num_imported_funcs);
         out.push(FrameInfo {
             module_name: info.name.clone(),
-            func_index: func,
-            func_name: info.func_names.get(&func).cloned(),
-            offset: code.offsets.get(pc.saturating_sub(1)).map(|o| *o as usize),
+            func_index: func.0,
+            func_name: info.func_names.get(&func.0).cloned(),
+            offset: module.code.wasm_offset(defined, pc),
         });
     };
     push(pos.instance, pos.func, pos.pc);
@@ -131,12 +166,12 @@ impl From<Trap> for Exit {
     }
 }
 
-fn run<T>(
-    store: &mut StoreInner<T>,
+fn run(
+    store: &mut StoreOpaque,
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
-    instance: u32,
-    func: u32,
+    instance: InstanceId,
+    func: FuncIndex,
     limit: usize,
     in_use: usize,
 ) -> Result<()> {
@@ -242,8 +277,8 @@ fn trunc_check(x: f64, lo: f64, hi: f64) -> Result<(), Trap> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn execute<T>(
-    store: &mut StoreInner<T>,
+fn execute(
+    store: &mut StoreOpaque,
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
     pos: &mut Position,
@@ -252,13 +287,13 @@ fn execute<T>(
     in_use: usize,
 ) -> Result<(), Exit> {
     let entry_depth = frames.len();
-    let mut module: Module = store.opaque.instances[pos.instance as usize].module.clone();
-    let mut mem: usize = memory0(store, pos.instance);
+    let mut module: Arc<ModuleArtifacts> = store.instance(pos.instance).module.clone();
     let mut base = *base_out;
     let mut host_buf: Vec<ValRaw> = Vec::new();
 
     'frame: loop {
-        let code = module.code(pos.func);
+        let has_memory = !module.info.memories.is_empty();
+        let code = interp_code(&module).func(&module.info, pos.func);
         let ops: &[Op] = &code.ops;
         let frame_size = code.frame_size as usize;
         // Frames are a power of two in size and every slot index the
@@ -270,10 +305,9 @@ fn execute<T>(
         // The current instance's memory 0, borrowed for as long as the frame
         // runs without leaving it: anything that may change the memory (a
         // host call, memory.grow, another frame) re-enters `'frame`.
-        let mem_data: &mut [u8] = match store.opaque.memories.get_mut(mem) {
-            Some(m) => m.data_mut(),
-            None => &mut [],
-        };
+        let mut mem_view =
+            if has_memory { store.memory_view(pos.instance, MemoryIndex(0)) } else { MemoryView::empty() };
+        let mem_data: &mut [u8] = mem_view.bytes();
         let mut pc = pos.pc;
 
         macro_rules! trap {
@@ -361,54 +395,42 @@ fn execute<T>(
             }};
         }
 
-        // Enters the function `$fid` of the store, its arguments at `$callee`.
+        // Calls the function `$f` (a `FuncRefPtr`), its arguments at slot
+        // `$callee`: an interpreted function gets a frame in this loop;
+        // anything else is called through its array-call entry.
         macro_rules! call_func {
-            ($fid:expr, $callee:expr) => {{
-                let fid = $fid as usize;
+            ($f:expr, $callee:expr) => {{
+                let f: FuncRefPtr = $f;
                 let callee_base = base + $callee as usize;
-                match store.opaque.funcs[fid].kind {
-                    FuncKind::Wasm { instance, index } => {
-                        let callee_module = if instance != pos.instance {
-                            Some(store.opaque.instances[instance as usize].module.clone())
-                        } else {
-                            None
-                        };
-                        let callee = callee_module.as_ref().unwrap_or(&module).code(index);
-                        enter!(callee_base, callee);
-                        if let Some(m) = callee_module {
-                            module = m;
-                            mem = memory0(store, instance);
-                        }
-                        pos.instance = instance;
-                        pos.func = index;
-                        continue 'frame;
-                    }
-                    FuncKind::Host { index } => {
-                        let entry = &store.host_funcs[index as usize];
-                        let (np, nr) = (entry.ty.params().len(), entry.ty.results().len());
-                        let f: HostFunc<T> = entry.func.clone();
-                        host_buf.clear();
-                        host_buf
-                            .extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
-                        host_buf.resize(np.max(nr), ValRaw::default());
-                        store.opaque.stack_in_use =
-                            in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
-                        let result = f(Caller::new(store, Some(pos.instance)), &mut host_buf);
-                        store.opaque.stack_in_use = in_use;
-                        if let Err(e) = result {
-                            pos.pc = pc;
-                            *base_out = base;
-                            return Err(Exit::Host(e));
-                        }
-                        let s = &mut stack[base..][..mask + 1];
-                        for (i, v) in host_buf[..nr].iter().enumerate() {
-                            s[($callee as usize + i) & mask] = v.slot();
-                        }
-                        // The host may have grown or replaced memory: borrow it again.
-                        pos.pc = pc;
-                        continue 'frame;
-                    }
+                if let Some((instance, index, callee_module)) = interpreted(store, f) {
+                    let callee = interp_code(&callee_module).func(&callee_module.info, index);
+                    enter!(callee_base, callee);
+                    module = callee_module;
+                    pos.instance = instance;
+                    pos.func = index;
+                    continue 'frame;
                 }
+                let ty = vm::func_ref_type(store, f);
+                let (np, nr) = (ty.params().len(), ty.results().len());
+                host_buf.clear();
+                host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
+                host_buf.resize(np.max(nr), ValRaw::default());
+                store.stack_in_use = in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
+                let caller = store.instance(pos.instance).vmctx();
+                let result = vm::call_array(store, f, caller, &mut host_buf);
+                store.stack_in_use = in_use;
+                if let Err(e) = result {
+                    pos.pc = pc;
+                    *base_out = base;
+                    return Err(Exit::Host(e));
+                }
+                let s = &mut stack[base..][..mask + 1];
+                for (i, v) in host_buf[..nr].iter().enumerate() {
+                    s[($callee as usize + i) & mask] = v.slot();
+                }
+                // The callee may have grown memory: view it again.
+                pos.pc = pc;
+                continue 'frame;
             }};
         }
 
@@ -479,8 +501,7 @@ fn execute<T>(
                     }
                     let caller = frames.pop().expect("caller frame");
                     if caller.instance != pos.instance {
-                        module = store.opaque.instances[caller.instance as usize].module.clone();
-                        mem = memory0(store, caller.instance);
+                        module = store.instance(caller.instance).module.clone();
                     }
                     pos.instance = caller.instance;
                     pos.func = caller.func;
@@ -489,38 +510,33 @@ fn execute<T>(
                     continue 'frame;
                 }
                 Op::Call { func, base: callee } => {
-                    enter!(base + callee as usize, module.code(func));
+                    let func = FuncIndex(func);
+                    enter!(base + callee as usize, interp_code(&module).func(&module.info, func));
                     pos.func = func;
                     continue 'frame;
                 }
                 Op::CallImport { func, base: callee } => {
-                    let fid = store.opaque.instances[pos.instance as usize].funcs[func as usize];
-                    call_func!(fid, callee);
+                    let f = store.instance(pos.instance).func_ref(FuncIndex(func));
+                    call_func!(f, callee);
                 }
                 Op::CallIndirect { table, ty, base: callee } => {
-                    let inst = &store.opaque.instances[pos.instance as usize];
-                    let t = inst.tables[table as usize] as usize;
-                    let expected = module.info().sigs[ty as usize];
-                    let nparams = module.info().types[ty as usize].params().len();
+                    let expected = module.info.sigs[ty as usize];
+                    let nparams = module.info.types[ty as usize].params().len();
                     let i = s[(callee as usize + nparams) & mask] as u32 as usize;
-                    let Some(&elem) = store.opaque.tables[t].elements.get(i) else { trap!(Trap::TableOutOfBounds) };
-                    if elem == 0 {
-                        trap!(Trap::IndirectCallToNull);
-                    }
-                    let fid = elem - 1;
-                    if store.opaque.funcs[fid as usize].sig != expected {
+                    let elements = &store.instance_table(pos.instance, TableIndex(table)).elements;
+                    let Some(&elem) = elements.get(i) else { trap!(Trap::TableOutOfBounds) };
+                    let Some(f) = FuncRefPtr::from_bits(elem) else { trap!(Trap::IndirectCallToNull) };
+                    if vm::func_ref_type_id(f) != expected {
                         trap!(Trap::BadSignature);
                     }
-                    call_func!(fid, callee);
+                    call_func!(f, callee);
                 }
 
                 Op::GlobalGet { d, g } => {
-                    let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
-                    s[d as usize & mask] = store.opaque.globals[gid as usize].value;
+                    s[d as usize & mask] = store.instance_global(pos.instance, GlobalIndex(g));
                 }
                 Op::GlobalSet { g, a } => {
-                    let gid = store.opaque.instances[pos.instance as usize].globals[g as usize];
-                    store.opaque.globals[gid as usize].value = s[a as usize & mask];
+                    store.set_instance_global(pos.instance, GlobalIndex(g), s[a as usize & mask]);
                 }
 
                 Op::I32Load { d, a, off } => load!(d, a, off, 4, |b| u32::from_le_bytes(b) as u64),
@@ -576,11 +592,11 @@ fn execute<T>(
                 Op::MemorySize { d } => s[d as usize & mask] = (mem_data.len() / vm::WASM_PAGE_SIZE) as u64,
                 Op::MemoryGrow { d, a } => {
                     let delta = s[a as usize & mask] as u32 as u64;
-                    s[d as usize & mask] = match store.opaque.memories[mem].grow(delta) {
+                    s[d as usize & mask] = match store.memory_grow(pos.instance, MemoryIndex(0), delta) {
                         Some(old) => old,
                         None => u32::MAX as u64,
                     };
-                    // The memory's bytes may have changed: borrow them again.
+                    // The memory may have moved: view it again.
                     pos.pc = pc;
                     continue 'frame;
                 }
@@ -614,8 +630,8 @@ fn execute<T>(
                         s[(o + 1) & mask] as u32 as usize,
                         s[(o + 2) & mask] as u32 as usize,
                     );
-                    let dropped = store.opaque.instances[pos.instance as usize].data_dropped[seg as usize];
-                    let bytes: &[u8] = if dropped { &[] } else { &module.info().datas[seg as usize].bytes };
+                    let dropped = store.instance(pos.instance).data_dropped[seg as usize];
+                    let bytes: &[u8] = if dropped { &[] } else { &module.info.datas[seg as usize].bytes };
                     let data = &mut *mem_data;
                     match (bytes.get(src..src + n), data.get_mut(dst..dst + n)) {
                         (Some(from), Some(to)) => to.copy_from_slice(from),
@@ -623,88 +639,59 @@ fn execute<T>(
                     }
                 }
                 Op::DataDrop { seg } => {
-                    store.opaque.instances[pos.instance as usize].data_dropped[seg as usize] = true;
+                    store.instance_mut(pos.instance).data_dropped[seg as usize] = true;
                 }
 
                 Op::TableGet { d, a, table } => {
-                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    match store.opaque.tables[t].elements.get(s[a as usize & mask] as u32 as usize) {
-                        Some(v) => s[d as usize & mask] = *v,
+                    let t = store.instance_table(pos.instance, TableIndex(table));
+                    match t.elements.get(s[a as usize & mask] as u32 as usize) {
+                        Some(v) => s[d as usize & mask] = *v as u64,
                         None => trap!(Trap::TableOutOfBounds),
                     }
                 }
                 Op::TableSet { table, base: o } => {
-                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let t = store.instance_table(pos.instance, TableIndex(table));
                     let (i, v) = (s[o as usize & mask] as u32 as usize, s[(o as usize + 1) & mask]);
-                    match store.opaque.tables[t].elements.get_mut(i) {
-                        Some(slot) => *slot = v,
+                    match t.elements.get_mut(i) {
+                        Some(slot) => *slot = v as usize,
                         None => trap!(Trap::TableOutOfBounds),
                     }
                 }
                 Op::TableSize { d, table } => {
-                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
-                    s[d as usize & mask] = store.opaque.tables[t].size() as u64;
+                    s[d as usize & mask] = store.instance_table(pos.instance, TableIndex(table)).size() as u64;
                 }
                 Op::TableGrow { table, base: o } => {
-                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let t = store.instance_table(pos.instance, TableIndex(table));
                     let (init, n) = (s[o as usize & mask], s[(o as usize + 1) & mask] as u32);
-                    s[o as usize & mask] = match store.opaque.tables[t].grow(n, init) {
+                    s[o as usize & mask] = match t.grow(n, init as usize) {
                         Some(old) => old as u64,
                         None => u32::MAX as u64,
                     };
                 }
                 Op::TableFill { table, base: o } => {
-                    let t = store.opaque.instances[pos.instance as usize].tables[table as usize] as usize;
+                    let t = store.instance_table(pos.instance, TableIndex(table));
                     let o = o as usize;
                     let (i, v, n) = (s[o & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
-                    match store.opaque.tables[t].elements.get_mut(i..i + n) {
-                        Some(range) => range.fill(v),
+                    match t.elements.get_mut(i..i + n) {
+                        Some(range) => range.fill(v as usize),
                         None => trap!(Trap::TableOutOfBounds),
                     }
                 }
                 Op::TableCopy { dst, src, base: o } => {
-                    let inst = &store.opaque.instances[pos.instance as usize];
-                    let (td, ts) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
                     let o = o as usize;
-                    let (d, sidx, n) = (
-                        s[o & mask] as u32 as usize,
-                        s[(o + 1) & mask] as u32 as usize,
-                        s[(o + 2) & mask] as u32 as usize,
-                    );
-                    let tables = &mut store.opaque.tables;
-                    if d + n > tables[td].elements.len() || sidx + n > tables[ts].elements.len() {
-                        trap!(Trap::TableOutOfBounds);
-                    }
-                    if td == ts {
-                        tables[td].elements.copy_within(sidx..sidx + n, d);
-                    } else {
-                        let from: Vec<u64> = tables[ts].elements[sidx..sidx + n].to_vec();
-                        tables[td].elements[d..d + n].copy_from_slice(&from);
-                    }
+                    let (d, si, n) = (s[o & mask] as u32, s[(o + 1) & mask] as u32, s[(o + 2) & mask] as u32);
+                    tryt!(store.table_copy(pos.instance, TableIndex(dst), TableIndex(src), d, si, n));
                 }
                 Op::TableInit { table, seg, base: o } => {
-                    let inst = &store.opaque.instances[pos.instance as usize];
-                    let t = inst.tables[table as usize] as usize;
                     let o = o as usize;
-                    let (d, sidx, n) = (
-                        s[o & mask] as u32 as usize,
-                        s[(o + 1) & mask] as u32 as usize,
-                        s[(o + 2) & mask] as u32 as usize,
-                    );
-                    let items: &[u64] = inst.elems[seg as usize].as_deref().unwrap_or(&[]);
-                    let Some(from) = items.get(sidx..sidx + n) else { trap!(Trap::TableOutOfBounds) };
-                    let from = from.to_vec();
-                    match store.opaque.tables[t].elements.get_mut(d..d + n) {
-                        Some(to) => to.copy_from_slice(&from),
-                        None => trap!(Trap::TableOutOfBounds),
-                    }
+                    let (d, si, n) = (s[o & mask] as u32, s[(o + 1) & mask] as u32, s[(o + 2) & mask] as u32);
+                    tryt!(store.table_init(pos.instance, TableIndex(table), seg, d, si, n));
                 }
                 Op::ElemDrop { seg } => {
-                    store.opaque.instances[pos.instance as usize].elems[seg as usize] = None;
+                    store.instance_mut(pos.instance).elems[seg as usize] = None;
                 }
                 Op::RefFunc { d, func } => {
-                    s[d as usize & mask] =
-                        store.opaque.instances[pos.instance as usize].funcs[func as usize] as u64 + 1;
+                    s[d as usize & mask] = store.instance(pos.instance).func_ref(FuncIndex(func)).to_bits() as u64;
                 }
                 Op::RefIsNull { d, a } => s[d as usize & mask] = (s[a as usize & mask] == 0) as u64,
 
@@ -975,8 +962,4 @@ fn execute<T>(
             }
         }
     }
-}
-
-fn memory0<T>(store: &StoreInner<T>, instance: u32) -> usize {
-    store.opaque.instances[instance as usize].memories.first().map(|m| *m as usize).unwrap_or(usize::MAX)
 }

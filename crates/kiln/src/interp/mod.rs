@@ -1,10 +1,75 @@
 //! The interpreter tier: a compact slot-based IR (`ir`), the translator from
-//! wasm (`translate`), and the executor (`exec`).
+//! wasm (`translate`), and the executor (`exec`). Its functions are entered
+//! through `vm`'s safe array-call shim, so it holds no `unsafe` and is not
+//! generic over the store's data type.
 
 mod exec;
 mod ir;
 mod translate;
 
-pub(crate) use exec::call_wasm;
-pub(crate) use ir::CompiledFunc;
-pub(crate) use translate::Translator;
+use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
+use crate::vm::{self, CompiledCode, VMArrayCallFn};
+use ir::CompiledFunc;
+use std::any::Any;
+use translate::Translator;
+use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+
+/// Translates function bodies as the validator reaches them.
+pub(crate) struct Compiler {
+    translator: Translator,
+    funcs: Vec<CompiledFunc>,
+    wasm2_encoding: bool,
+}
+
+impl Compiler {
+    pub(crate) fn new(wasm2_encoding: bool) -> Compiler {
+        Compiler { translator: Translator::default(), funcs: Vec::new(), wasm2_encoding }
+    }
+
+    /// The module's interpreter code.
+    pub(crate) fn finish(self) -> Box<dyn CompiledCode> {
+        Box::new(InterpCode { funcs: self.funcs })
+    }
+}
+
+impl FunctionCompiler for Compiler {
+    fn function(
+        &mut self,
+        info: &ModuleInfo,
+        index: FuncIndex,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> Result<(), CompileError> {
+        let code = self.translator.translate(info, index.0, body, validator, self.wasm2_encoding)?;
+        self.funcs.push(code);
+        Ok(())
+    }
+}
+
+/// A module's interpreter code: one translated function per defined function.
+pub(crate) struct InterpCode {
+    funcs: Vec<CompiledFunc>,
+}
+
+impl InterpCode {
+    /// The code of a defined function, by its index in the module.
+    #[inline]
+    fn func(&self, info: &ModuleInfo, index: FuncIndex) -> &CompiledFunc {
+        &self.funcs[(index.0 - info.num_imported_funcs) as usize]
+    }
+}
+
+impl CompiledCode for InterpCode {
+    fn array_call(&self, _func: DefinedFuncIndex) -> VMArrayCallFn {
+        vm::array_call_shim::<exec::Entry>
+    }
+    fn wasm_call(&self, _func: DefinedFuncIndex) -> *const u8 {
+        std::ptr::null()
+    }
+    fn wasm_offset(&self, func: DefinedFuncIndex, pc: usize) -> Option<usize> {
+        self.funcs.get(func.index())?.offsets.get(pc.checked_sub(1)?).map(|o| *o as usize)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

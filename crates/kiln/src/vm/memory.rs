@@ -7,6 +7,7 @@
 //! memory falls back to reserving just its maximum; only if that fails too is
 //! there an error, saying what was asked for.
 
+use super::vmcontext::VMMemoryDefinition;
 use crate::trap::Trap;
 use anyhow::{bail, Result};
 use std::sync::atomic::AtomicUsize;
@@ -94,6 +95,8 @@ pub(crate) struct LinearMemory {
     /// Where the mapping goes back when the memory is dropped, if it is of
     /// the pool's size.
     pool: Option<Arc<ReservationPool>>,
+    /// `base` and `len` as code reads them; kept equal to them.
+    def: VMMemoryDefinition,
 }
 
 // SAFETY: the memory owns its mapping exclusively; `&self` gives read access
@@ -123,6 +126,7 @@ impl LinearMemory {
                     max_pages,
                     declared_max: max,
                     pool: Some(config.pool.clone()),
+                    def: VMMemoryDefinition { base, current_length: accessible },
                 };
                 if accessible > len {
                     memory.make_inaccessible_from(len)?;
@@ -141,8 +145,16 @@ impl LinearMemory {
             }
             if let Some(base) = reserve(mapped) {
                 let reserved = mapped.saturating_sub(GUARD_SIZE).max(len).min(mapped);
-                let mut memory =
-                    LinearMemory { base, mapped, reserved, len: 0, max_pages, declared_max: max, pool: None };
+                let mut memory = LinearMemory {
+                    base,
+                    mapped,
+                    reserved,
+                    len: 0,
+                    max_pages,
+                    declared_max: max,
+                    pool: None,
+                    def: VMMemoryDefinition { base, current_length: 0 },
+                };
                 memory.make_accessible(len)?;
                 return Ok(memory);
             }
@@ -167,6 +179,11 @@ impl LinearMemory {
     pub(crate) fn data_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `data`, and `&mut self` makes the access exclusive.
         unsafe { std::slice::from_raw_parts_mut(self.base, self.len) }
+    }
+
+    /// The definition compiled code reads (stable: the memory is boxed).
+    pub(crate) fn definition(&mut self) -> *mut VMMemoryDefinition {
+        &mut self.def
     }
 
     /// Size in pages.
@@ -208,12 +225,16 @@ impl LinearMemory {
             max_pages: self.max_pages,
             declared_max: self.declared_max,
             pool: None,
+            def: VMMemoryDefinition { base, current_length: 0 },
         };
         if bigger.make_accessible(self.len).is_err() {
             return false;
         }
         bigger.data_mut().copy_from_slice(self.data());
         std::mem::swap(self, &mut bigger);
+        // The definition is read through pointers to `self.def`: it stays
+        // where it is and takes the new values.
+        self.def = VMMemoryDefinition { base: self.base, current_length: self.len };
         true
     }
 
@@ -226,8 +247,45 @@ impl LinearMemory {
                 bail!("could not commit {new_len} bytes of linear memory: {}", std::io::Error::last_os_error());
             }
             self.len = new_len;
+            self.def.current_length = new_len;
         }
         Ok(())
+    }
+}
+
+/// A memory's bytes as they are now, not tied to a borrow of the store, so
+/// a tier can hold them while it uses the rest of the store. Valid until
+/// the memory grows (which may move it when it has a small reservation):
+/// holders take a new view after anything that may grow memory (calls,
+/// `memory.grow`). Memories never shrink and live as long as their store.
+pub(crate) struct MemoryView {
+    base: *mut u8,
+    len: usize,
+}
+
+impl MemoryView {
+    /// A view of no memory (an instance without one).
+    pub(crate) fn empty() -> MemoryView {
+        MemoryView { base: std::ptr::NonNull::<u8>::dangling().as_ptr(), len: 0 }
+    }
+
+    /// A view of the memory `def` describes.
+    ///
+    /// # Safety
+    /// `def` is the definition of a live memory, and the view is used only
+    /// under the rule above, while nothing else accesses the memory.
+    pub(crate) unsafe fn new(def: *const VMMemoryDefinition) -> MemoryView {
+        // SAFETY: per the contract, `def` is readable.
+        unsafe { MemoryView { base: (*def).base, len: (*def).current_length } }
+    }
+
+    /// The bytes.
+    #[inline(always)]
+    pub(crate) fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: `base..base + len` is mapped read-write (or `len` is 0),
+        // per the contract of `new`; `&mut self` keeps this slice unique
+        // among slices of this view.
+        unsafe { std::slice::from_raw_parts_mut(self.base, self.len) }
     }
 }
 
@@ -295,6 +353,7 @@ impl LinearMemory {
             bail!("could not protect linear memory: {}", std::io::Error::last_os_error());
         }
         self.len = new_len;
+        self.def.current_length = new_len;
         Ok(())
     }
 }

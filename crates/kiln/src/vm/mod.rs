@@ -1,13 +1,24 @@
-//! What both tiers share at run time: the store's objects (functions,
-//! instances, memories, tables, globals) and the raw value ABI.
+//! What every tier shares at run time: the store's objects, the instance
+//! layout (`VMContext`), instantiation, memories, tables, globals, host
+//! functions and the array-call ABI.
 
+mod call;
+mod host;
+mod instance;
 mod memory;
+mod module;
 mod store;
 mod table;
 #[allow(dead_code)]
 mod vmcontext;
 
-pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, WASM_PAGE_SIZE};
-pub(crate) use store::{FuncEntry, FuncKind, GlobalEntry, InstanceEntry, StoreId};
+pub(crate) use call::array_call_shim;
+pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_id, invoke, SafeArrayCall};
+pub(crate) use host::HostCall;
+pub(crate) use instance::ImportItem;
+pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, MemoryView, WASM_PAGE_SIZE};
+pub(crate) use module::{CompiledCode, ModuleArtifacts};
+pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
 pub(crate) use table::Table;
+pub(crate) use vmcontext::VMArrayCallFn;

@@ -1,11 +1,15 @@
 //! The part of a store that does not depend on the host's data type: every
-//! runtime object lives here, and API handles are indices into it.
+//! runtime object lives here, each at a stable address (boxed), and API
+//! handles are store ids or pointers into it.
 
+use super::host::HostFuncContext;
+use super::instance::Instance;
+use super::vmcontext::{VMFuncRef, VMGlobalDefinition, VMStoreContext};
 use super::{LinearMemory, Table};
-use crate::engine::{Engine, SigId};
-use crate::module::Module;
+use crate::engine::Engine;
 use crate::types::GlobalType;
 use std::any::Any;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Identifies a store, so a handle used with the wrong store is caught.
@@ -19,41 +23,72 @@ impl StoreId {
     }
 }
 
-/// Where a function's code is.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum FuncKind {
-    /// A function defined by a module instance: `index` is in the module's
-    /// function index space.
-    Wasm { instance: u32, index: u32 },
-    /// A host function: index into the typed store's host function list.
-    Host { index: u32 },
+macro_rules! store_index {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub(crate) struct $name(pub(crate) u32);
+        impl $name {
+            #[inline]
+            pub(crate) fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+store_index!(
+    /// An instance of the store.
+    InstanceId
+);
+store_index!(
+    /// A memory of the store (defined by an instance or by the host).
+    MemoryId
+);
+store_index!(
+    /// A table of the store.
+    TableId
+);
+store_index!(
+    /// A global of the store.
+    GlobalId
+);
+
+/// A pointer to a function reference that may travel in `Send + Sync`
+/// handles: it is only dereferenced by `vm/` while its store is borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FuncRefPtr(pub(crate) NonNull<VMFuncRef>);
+
+// SAFETY: the pointer is an identity plus an address that `vm/` reads only
+// while the owning store is borrowed; the handle itself grants no access.
+unsafe impl Send for FuncRefPtr {}
+// SAFETY: as above.
+unsafe impl Sync for FuncRefPtr {}
+
+impl FuncRefPtr {
+    /// The encoding of the reference in a value slot, global or table.
+    #[inline]
+    pub(crate) fn to_bits(self) -> usize {
+        self.0.as_ptr() as usize
+    }
+    /// The reference encoded as `bits` (0 = null).
+    #[inline]
+    pub(crate) fn from_bits(bits: usize) -> Option<FuncRefPtr> {
+        NonNull::new(bits as *mut VMFuncRef).map(FuncRefPtr)
+    }
 }
 
-pub(crate) struct FuncEntry {
-    pub(crate) kind: FuncKind,
-    pub(crate) sig: SigId,
-}
-
+/// A global: its type and where its value lives (inside an instance's
+/// context, or in a box of the store for host-made globals).
 pub(crate) struct GlobalEntry {
     pub(crate) ty: GlobalType,
-    pub(crate) value: u64,
+    pub(crate) def: NonNull<VMGlobalDefinition>,
 }
 
-/// A module instance: its module and where its entities are in the store.
-pub(crate) struct InstanceEntry {
-    pub(crate) module: Module,
-    pub(crate) funcs: Box<[u32]>,
-    pub(crate) tables: Box<[u32]>,
-    pub(crate) memories: Box<[u32]>,
-    pub(crate) globals: Box<[u32]>,
-    /// Passive data segments still available to `memory.init`.
-    pub(crate) data_dropped: Box<[bool]>,
-    /// Element segments, evaluated; `None` once dropped (or used when active).
-    pub(crate) elems: Box<[Option<Box<[u64]>>]>,
-    /// The store function id of the exported `_start` (a command's entry),
-    /// and whether it has been entered: a command instance runs once.
-    pub(crate) command_start: Option<u32>,
-    pub(crate) started: bool,
+/// An error that left wasm through an array call that returned `false`,
+/// waiting for the host side of the call to pick it up.
+pub(crate) enum PendingError {
+    Error(anyhow::Error),
+    Panic(Box<dyn Any + Send>),
 }
 
 /// The objects of one store. (Public only so the hidden methods of
@@ -62,38 +97,107 @@ pub(crate) struct InstanceEntry {
 pub struct StoreOpaque {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntry>,
-    pub(crate) instances: Vec<InstanceEntry>,
-    pub(crate) memories: Vec<LinearMemory>,
-    pub(crate) tables: Vec<Table>,
+    /// What compiled code reads on its hot path. The store is boxed, so
+    /// instances' contexts can point at this.
+    pub(crate) vm_store_context: VMStoreContext,
+    pub(crate) instances: Vec<Box<Instance>>,
+    pub(crate) memories: Vec<Box<LinearMemory>>,
+    pub(crate) tables: Vec<Box<Table>>,
     pub(crate) globals: Vec<GlobalEntry>,
+    /// Storage of globals made by the host (`Global::new`).
+    pub(crate) host_globals: Vec<Box<VMGlobalDefinition>>,
+    /// Host functions of this store: each owns its `VMFuncRef`.
+    pub(crate) host_funcs: Vec<Box<HostFuncContext>>,
     /// Host values behind externrefs. They live as long as the store.
     pub(crate) externs: Vec<Box<dyn Any + Send + Sync>>,
     /// The interpreter's value stack, kept between calls to avoid reallocating.
     pub(crate) stack: Vec<u64>,
     /// Wasm stack bytes in use by activations further out (host → wasm → host → wasm).
     pub(crate) stack_in_use: usize,
+    /// The error of the last array call that returned `false`.
+    pub(crate) pending: Option<PendingError>,
 }
+
+// SAFETY: every raw pointer in the store points into allocations the store
+// owns (instance contexts, boxed memories, tables, globals and host
+// functions) or into modules it keeps alive; nothing is tied to a thread.
+unsafe impl Send for StoreOpaque {}
+// SAFETY: shared access only reads, as for the owned values themselves.
+unsafe impl Sync for StoreOpaque {}
 
 impl StoreOpaque {
     pub(crate) fn new(engine: &Engine) -> StoreOpaque {
         StoreOpaque {
             id: StoreId::allocate(),
             engine: engine.clone(),
-            funcs: Vec::new(),
+            vm_store_context: VMStoreContext::default(),
             instances: Vec::new(),
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
+            host_globals: Vec::new(),
+            host_funcs: Vec::new(),
             externs: Vec::new(),
             stack: Vec::new(),
             stack_in_use: 0,
+            pending: None,
         }
     }
 
-    pub(crate) fn push_func(&mut self, entry: FuncEntry) -> u32 {
-        self.funcs.push(entry);
-        (self.funcs.len() - 1) as u32
+    #[inline]
+    pub(crate) fn instance(&self, id: InstanceId) -> &Instance {
+        &self.instances[id.index()]
+    }
+
+    #[inline]
+    pub(crate) fn instance_mut(&mut self, id: InstanceId) -> &mut Instance {
+        &mut self.instances[id.index()]
+    }
+
+    pub(crate) fn push_memory(&mut self, memory: LinearMemory) -> MemoryId {
+        self.memories.push(Box::new(memory));
+        MemoryId((self.memories.len() - 1) as u32)
+    }
+
+    pub(crate) fn push_table(&mut self, table: Table) -> TableId {
+        self.tables.push(Box::new(table));
+        TableId((self.tables.len() - 1) as u32)
+    }
+
+    /// A global owned by the store itself, holding `bits`.
+    pub(crate) fn push_host_global(&mut self, ty: GlobalType, bits: u128) -> GlobalId {
+        let mut def = Box::new(VMGlobalDefinition::new(bits));
+        let ptr = NonNull::from(&mut *def);
+        self.host_globals.push(def);
+        self.push_global(ty, ptr)
+    }
+
+    pub(crate) fn push_global(&mut self, ty: GlobalType, def: NonNull<VMGlobalDefinition>) -> GlobalId {
+        self.globals.push(GlobalEntry { ty, def });
+        GlobalId((self.globals.len() - 1) as u32)
+    }
+
+    /// A global's value bits.
+    pub(crate) fn global_get(&self, id: GlobalId) -> u128 {
+        // SAFETY: the definition lives in an instance context or a box the
+        // store owns, for as long as the store; `&self` excludes writers.
+        unsafe { self.globals[id.index()].def.as_ref().get() }
+    }
+
+    /// Sets a global's value bits.
+    pub(crate) fn global_set(&mut self, id: GlobalId, bits: u128) {
+        // SAFETY: as in `global_get`; `&mut self` makes the write exclusive.
+        unsafe { self.globals[id.index()].def.as_ref().set(bits) }
+    }
+
+    /// Takes the error a failed array call left, as a `Result` (a panic
+    /// goes on unwinding).
+    pub(crate) fn take_pending(&mut self) -> anyhow::Error {
+        match self.pending.take() {
+            Some(PendingError::Error(e)) => e,
+            Some(PendingError::Panic(p)) => std::panic::resume_unwind(p),
+            None => anyhow::anyhow!("a call into WebAssembly failed without recording an error"),
+        }
     }
 }
 

@@ -1,23 +1,39 @@
 //! Tables of references.
 
+use super::vmcontext::VMTableDefinition;
 use crate::types::TableType;
 
 /// The most elements a table may have, whatever its type says: keeps a
 /// hostile module from making the host allocate without bound.
 pub(crate) const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
-/// A table: reference slots (see `interp::ir` for their representation).
+/// A table: pointer-sized reference values (see `vmcontext` for their
+/// encoding).
 pub(crate) struct Table {
     pub(crate) ty: TableType,
-    pub(crate) elements: Vec<u64>,
+    pub(crate) elements: Vec<usize>,
+    /// `elements`' address and length as code reads them; refreshed after
+    /// anything that may reallocate `elements`.
+    def: VMTableDefinition,
 }
 
 impl Table {
-    pub(crate) fn new(ty: TableType, init: u64) -> anyhow::Result<Table> {
+    pub(crate) fn new(ty: TableType, init: usize) -> anyhow::Result<Table> {
         if ty.minimum() > MAX_TABLE_ELEMENTS {
             anyhow::bail!("table minimum of {} elements exceeds Kiln's limit of {MAX_TABLE_ELEMENTS}", ty.minimum());
         }
-        Ok(Table { ty, elements: vec![init; ty.minimum() as usize] })
+        let mut elements = Vec::new();
+        if elements.try_reserve_exact(ty.minimum() as usize).is_err() {
+            anyhow::bail!("could not allocate a table of {} elements", ty.minimum());
+        }
+        elements.resize(ty.minimum() as usize, init);
+        let def = VMTableDefinition { base: elements.as_mut_ptr(), current_elements: elements.len() };
+        Ok(Table { ty, elements, def })
+    }
+
+    /// The definition compiled code reads (stable: the table is boxed).
+    pub(crate) fn definition(&mut self) -> *mut VMTableDefinition {
+        &mut self.def
     }
 
     pub(crate) fn size(&self) -> u32 {
@@ -26,14 +42,16 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`; returns the old size, or
     /// `None` when the table may not grow that much.
-    pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+    pub(crate) fn grow(&mut self, delta: u32, init: usize) -> Option<u32> {
         let old = self.elements.len() as u64;
         let new = old + delta as u64;
         let max = self.ty.maximum().unwrap_or(u32::MAX as u64).min(MAX_TABLE_ELEMENTS);
         if new > max {
             return None;
         }
+        self.elements.try_reserve(delta as usize).ok()?;
         self.elements.resize(new as usize, init);
+        self.def = VMTableDefinition { base: self.elements.as_mut_ptr(), current_elements: self.elements.len() };
         Some(old as u32)
     }
 }

@@ -89,6 +89,35 @@ pub struct VMGlobalDefinition {
     pub storage: UnsafeCell<[u8; 16]>,
 }
 
+impl VMGlobalDefinition {
+    /// Storage holding `bits`.
+    pub(crate) fn new(bits: u128) -> VMGlobalDefinition {
+        VMGlobalDefinition { storage: UnsafeCell::new(bits.to_le_bytes()) }
+    }
+    /// The value's bits.
+    ///
+    /// # Safety
+    /// No write to this global may happen at the same time.
+    #[inline]
+    pub(crate) unsafe fn get(&self) -> u128 {
+        // SAFETY: the caller rules out concurrent writes.
+        u128::from_le_bytes(unsafe { *self.storage.get() })
+    }
+    /// Sets the value's bits.
+    ///
+    /// # Safety
+    /// No other access to this global may happen at the same time.
+    #[inline]
+    pub(crate) unsafe fn set(&self, bits: u128) {
+        // SAFETY: the caller rules out concurrent access.
+        unsafe { *self.storage.get() = bits.to_le_bytes() }
+    }
+}
+
+/// `VMFuncRef::func_index` of host functions, whose `vmctx` is not an
+/// instance's context.
+pub(crate) const HOST_FUNC_INDEX: u32 = u32::MAX;
+
 /// Per-store state that code reads or writes on the hot path.
 #[repr(C)]
 pub struct VMStoreContext {

@@ -1,0 +1,131 @@
+//! Calls across the array-call ABI: the host entering wasm, a tier
+//! calling a function of another tier or of the host, and the entry shim
+//! that lets a tier written in safe Rust be called through the ABI.
+
+use super::host::host_func_context;
+use super::instance::instance_id_of_vmctx;
+use super::store::{FuncRefPtr, InstanceId, PendingError, StoreOpaque};
+use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
+use super::ValRaw;
+use crate::compile::{FuncIndex, VMCTX_STORE_OFFSET};
+use crate::engine::SigId;
+use crate::types::FuncType;
+
+/// Calls `func_ref` with `args` (arguments in, results out) from the host.
+/// A trap or host error comes back as `Err`; a host panic goes on
+/// unwinding from here, after the store is left consistent.
+pub(crate) fn invoke(store: &mut StoreOpaque, func_ref: FuncRefPtr, args: &mut [ValRaw]) -> anyhow::Result<()> {
+    call_array(store, func_ref, std::ptr::null_mut(), args)
+}
+
+/// Calls `func_ref` through its array-call entry, `caller` being the
+/// calling instance's context (or null for the host).
+///
+/// Takes the store as a raw pointer and is never inlined, so the compiler
+/// sees the store escape into the call: the callee reaches the same store
+/// through the pointers in its context and may change anything in it.
+#[inline(never)]
+pub(crate) fn call_array(
+    store: *mut StoreOpaque,
+    func_ref: FuncRefPtr,
+    caller: *mut VMContext,
+    args: &mut [ValRaw],
+) -> anyhow::Result<()> {
+    let f = func_ref.0.as_ptr();
+    // SAFETY: `func_ref` points at a live `VMFuncRef` of this store; its
+    // array-call entry follows the ABI of `VMArrayCallFn`; `args` holds
+    // `max(params, results)` values as the caller checked.
+    let ok = unsafe { ((*f).array_call)(f, caller, args.as_mut_ptr(), args.len()) };
+    if ok {
+        Ok(())
+    } else {
+        // SAFETY: the store outlives the call; the callee's borrows ended.
+        Err(unsafe { &mut *store }.take_pending())
+    }
+}
+
+/// The defining instance and index of a wasm function, or `None` for a
+/// host function.
+#[inline]
+pub(crate) fn func_ref_target(func_ref: FuncRefPtr) -> Option<(InstanceId, FuncIndex)> {
+    // SAFETY: a `FuncRefPtr` points at a live `VMFuncRef`; for wasm
+    // functions its `vmctx` is a live instance context.
+    unsafe {
+        let f = func_ref.0.as_ref();
+        (f.func_index != HOST_FUNC_INDEX).then(|| (instance_id_of_vmctx(f.vmctx), FuncIndex(f.func_index)))
+    }
+}
+
+/// The engine-wide type id of a function.
+#[inline]
+pub(crate) fn func_ref_type_id(func_ref: FuncRefPtr) -> SigId {
+    // SAFETY: a `FuncRefPtr` points at a live `VMFuncRef`.
+    unsafe { func_ref.0.as_ref().type_id }
+}
+
+/// The type of a function.
+pub(crate) fn func_ref_type(store: &StoreOpaque, func_ref: FuncRefPtr) -> FuncType {
+    match func_ref_target(func_ref) {
+        Some((inst, index)) => store.instance(inst).module.info.func_type(index.0).clone(),
+        None => host_func_context(func_ref).expect("a host function").ty.clone(),
+    }
+}
+
+/// A tier whose functions run as safe Rust: `array_call_shim::<Self>` is
+/// then their array-call entry.
+pub(crate) trait SafeArrayCall {
+    /// Runs function `func` of instance `instance`, called from `caller`.
+    fn call(
+        store: &mut StoreOpaque,
+        instance: InstanceId,
+        func: FuncIndex,
+        caller: Option<InstanceId>,
+        args: &mut [ValRaw],
+    ) -> anyhow::Result<()>;
+}
+
+/// The array-call entry of functions of a `SafeArrayCall` tier.
+///
+/// # Safety
+/// The contract of `VMArrayCallFn`: `callee` is a wasm function's
+/// `VMFuncRef` in a live store, `caller` null or a live context of the same
+/// store, `args` valid for `len` values.
+pub(crate) unsafe extern "C" fn array_call_shim<C: SafeArrayCall>(
+    callee: *const VMFuncRef,
+    caller: *mut VMContext,
+    args: *mut ValRaw,
+    len: usize,
+) -> bool {
+    // SAFETY: per the contract, `callee.vmctx` is a live instance context,
+    // whose header holds the store pointer; the caller of this array call
+    // handed its exclusive use of the store down to us.
+    let (store_ptr, instance, func, caller, args) = unsafe {
+        let f = &*callee;
+        let store = *(f.vmctx.cast::<u8>().add(VMCTX_STORE_OFFSET) as *const *mut StoreOpaque);
+        let caller = if caller.is_null() { None } else { Some(instance_id_of_vmctx(caller)) };
+        (
+            store,
+            instance_id_of_vmctx(f.vmctx),
+            FuncIndex(f.func_index),
+            caller,
+            std::slice::from_raw_parts_mut(args, len),
+        )
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: see above.
+        C::call(unsafe { &mut *store_ptr }, instance, func, caller, args)
+    }));
+    // SAFETY: see above; the call's borrow has ended.
+    let store = unsafe { &mut *store_ptr };
+    match outcome {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            store.pending = Some(PendingError::Error(e));
+            false
+        }
+        Err(panic) => {
+            store.pending = Some(PendingError::Panic(panic));
+            false
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! What instantiation needs from a compiled module: the tier-free
+//! description and one tier's code. The API's `Module` wraps this.
+
+use super::vmcontext::VMArrayCallFn;
+use crate::compile::{DefinedFuncIndex, ModuleInfo};
+use crate::engine::Engine;
+use std::any::Any;
+
+/// A tier's code for one module: how to enter each defined function.
+/// Code is store-independent (it reaches everything through the instance's
+/// `VMContext`), so one `CompiledCode` serves every store and thread.
+pub(crate) trait CompiledCode: Send + Sync + 'static {
+    /// The array-call entry of a defined function.
+    fn array_call(&self, func: DefinedFuncIndex) -> VMArrayCallFn;
+    /// The native wasm-ABI entry of a defined function, or null when the
+    /// tier has none (the interpreter).
+    fn wasm_call(&self, func: DefinedFuncIndex) -> *const u8;
+    /// The wasm bytecode offset of the instruction at `pc` of function
+    /// `func`, for backtraces, if the tier knows it.
+    fn wasm_offset(&self, func: DefinedFuncIndex, pc: usize) -> Option<usize>;
+    /// For a tier to find its own code again (the interpreter calling an
+    /// interpreted function of another instance).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A compiled module as `vm/` sees it.
+pub(crate) struct ModuleArtifacts {
+    pub(crate) engine: Engine,
+    pub(crate) info: ModuleInfo,
+    pub(crate) code: Box<dyn CompiledCode>,
+}
