@@ -2,6 +2,7 @@
 
 mod api;
 mod func;
+mod layout;
 mod linker;
 mod malformed;
 mod per_request;

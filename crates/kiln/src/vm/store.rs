@@ -94,6 +94,9 @@ pub(crate) enum PendingError {
 /// The objects of one store. (Public only so the hidden methods of
 /// `WasmTy` can name it; it is not reachable from outside the crate.)
 #[doc(hidden)]
+// The boxes in these `Vec`s are the point: compiled code and contexts hold
+// pointers to the objects, which must not move when a `Vec` grows.
+#[allow(clippy::vec_box)]
 pub struct StoreOpaque {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
