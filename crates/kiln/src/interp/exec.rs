@@ -410,7 +410,7 @@ fn execute(
                     pos.func = index;
                     continue 'frame;
                 }
-                let ty = vm::func_ref_type(store, f);
+                let ty = vm::func_ref_type_ref(store, f);
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 host_buf.clear();
                 host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
