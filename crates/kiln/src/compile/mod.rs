@@ -14,7 +14,8 @@ pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
 #[allow(unused_imports)]
 pub(crate) use index::{
-    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex, TypeIndex,
+    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex,
+    TypeIndex,
 };
 #[allow(unused_imports)]
 pub(crate) use vmoffsets::{VMCounts, VMOffsets, GLOBAL_SIZE, VMCONTEXT_MAGIC};
