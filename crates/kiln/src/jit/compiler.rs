@@ -90,6 +90,9 @@ struct Piece {
     srclocs: Vec<(u32, u32)>,
 }
 
+/// A function's wasm entry and array entry, or why it did not compile.
+type FuncResult = Result<(Piece, Piece), CompileError>;
+
 enum PieceTarget {
     Func(DefinedFuncIndex),
     LibCall(LibCall),
@@ -131,7 +134,7 @@ pub(crate) fn compile_module(
     // put back in index order, so the output does not depend on scheduling.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bodies.len()).max(1);
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<(Piece, Piece), CompileError>)> = std::thread::scope(|s| {
+    let mut results: Vec<(usize, FuncResult)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {

@@ -232,3 +232,131 @@ fn jit_runs_pure_functions() {
         assert_eq!(call("div", &[7, (-2i32) as u32 as u128])[0], 1);
     }
 }
+
+const WITH_STATE: &str = r#"(module
+  (import "host" "add3" (func $add3 (param i32 i64 f64) (result f64 i32)))
+  (type $ii (func (param i32) (result i32)))
+  (memory 1)
+  (global $g (mut i64) (i64.const 0))
+  (table 3 funcref)
+  (elem declare func $inc)
+  (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+  ;; `indirect(i, x)` calls table element `i` with `x`.
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "mem") (param i32 i64) (result i64 i32)
+    (i64.store offset=8 (local.get 0) (local.get 1))
+    (global.set $g (i64.load offset=4 (i32.add (local.get 0) (i32.const 4))))
+    (global.get $g)
+    (memory.size))
+  (func (export "host") (param i32) (result f64 i32)
+    (call $add3 (local.get 0) (i64.const 10) (f64.const 0.5)))
+  (func (export "tsize") (result i32) (table.size 0))
+  (func (export "tget_null") (param i32) (result i32) (ref.is_null (table.get 0 (local.get 0))))
+  (func (export "set_call") (param i32) (result i32)
+    (table.set 0 (i32.const 2) (ref.func $inc))
+    (call_indirect (type $ii) (local.get 0) (i32.const 2)))
+)"#;
+
+/// The host function imported as `add3`: `(a, b, c) -> (a + b + c, 2a)`.
+unsafe extern "C" fn host_add3(_callee: *const u8, _caller: *mut u8, args: *mut u128, len: usize) -> bool {
+    assert!(len >= 3);
+    // SAFETY: the caller passes a buffer of `len` cells.
+    let args = unsafe { std::slice::from_raw_parts_mut(args, len) };
+    let (a, b, c) = (args[0] as u32 as i32, args[1] as u64 as i64, f64::from_bits(args[2] as u64));
+    args[0] = (a as f64 + b as f64 + c).to_bits() as u128;
+    args[1] = (a * 2) as u32 as u128;
+    true
+}
+
+/// Runs functions using memory, a global, a table, `call_indirect`
+/// (through `wasm_call`) and an import without a wasm entry (through the
+/// array-call fallback), with hand-built run-time structures.
+#[test]
+fn jit_runs_functions_with_state() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(WITH_STATE).unwrap();
+    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let info = &compiled.info;
+    let imported = info.num_imported_funcs;
+    let defined = info.funcs.len() as u32 - imported;
+    let o = VMOffsets::new(VMCounts {
+        imported_funcs: imported,
+        defined_funcs: defined,
+        memories: 1,
+        tables: 1,
+        imported_globals: 0,
+        defined_globals: 1,
+    });
+    for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
+        let options = JitOptions { mode, verify: true };
+        let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
+        let memory_code = CodeMemory::new(&code).unwrap();
+
+        // Guard mode needs no reservation for in-bounds accesses.
+        let mut heap = vec![0u8; 65536];
+        let memory_def = Box::new([heap.as_mut_ptr() as usize, heap.len()]);
+        let store_context = Box::new([0usize; 8]);
+        let type_ids: Vec<u32> = info.sigs.iter().map(|s| s.0).collect();
+        let mut vmctx = vec![0u128; (o.size() as usize).div_ceil(16)];
+        let base = vmctx.as_mut_ptr().cast::<u8>();
+        let host_ref = Box::new([host_add3 as *const () as usize, 0, 0, 0]);
+        let write = |at: u32, value: usize| {
+            // SAFETY: every offset written is inside the context and aligned.
+            unsafe { base.add(at as usize).cast::<usize>().write(value) };
+        };
+        write(o.vmctx_store_context(), &*store_context as *const _ as usize);
+        write(o.vmctx_type_ids(), type_ids.as_ptr() as usize);
+        write(o.vmctx_memory_pointer(crate::compile::MemoryIndex(0)), &*memory_def as *const _ as usize);
+        let import = o.vmctx_function_import(crate::compile::FuncIndex(0));
+        write(import + o.function_import_wasm_call(), 0);
+        write(import + o.function_import_array_call(), host_add3 as *const () as usize);
+        write(import + o.function_import_vmctx(), 0);
+        write(import + o.function_import_func_ref(), &*host_ref as *const _ as usize);
+        for f in 0..defined {
+            let r = o.vmctx_func_ref(DefinedFuncIndex(f));
+            write(r + o.func_ref_array_call(), memory_code.array_entry(DefinedFuncIndex(f)) as usize);
+            write(r + o.func_ref_wasm_call(), memory_code.wasm_entry(DefinedFuncIndex(f)) as usize);
+            write(r + o.func_ref_vmctx(), base as usize);
+            let sig = type_ids[info.funcs[(f + imported) as usize] as usize];
+            // SAFETY: inside the context; the u32 fields are 4-aligned.
+            unsafe {
+                base.add((r + o.func_ref_type_id()) as usize).cast::<u32>().write(sig);
+                base.add((r + o.func_ref_func_index()) as usize).cast::<u32>().write(f + imported);
+            }
+        }
+        let func_ref = |f: u32| base as usize + o.vmctx_func_ref(DefinedFuncIndex(f)) as usize;
+        // Table: [$double, $inc, null].
+        let mut elements = vec![func_ref(0), func_ref(1), 0];
+        let table_def = Box::new([elements.as_mut_ptr() as usize, elements.len()]);
+        write(o.vmctx_table_pointer(crate::compile::TableIndex(0)), &*table_def as *const _ as usize);
+
+        let call = |name: &str, args: &[u128]| -> Vec<u128> {
+            let Some(EntityIndex::Func(index)) = info.export(name) else { panic!("no function {name}") };
+            let f = DefinedFuncIndex(index - imported);
+            let mut buffer = args.to_vec();
+            buffer.resize(8, 0);
+            type ArrayCall = unsafe extern "C" fn(usize, *mut u8, *mut u128, usize) -> bool;
+            // SAFETY: the array entry has the array-call ABI.
+            let entry: ArrayCall = unsafe { std::mem::transmute(memory_code.array_entry(f)) };
+            // SAFETY: the context and everything it points at are laid out
+            // as the code expects, and these calls do not trap.
+            assert!(unsafe { entry(func_ref(f.0), std::ptr::null_mut(), buffer.as_mut_ptr(), buffer.len()) });
+            buffer
+        };
+        assert_eq!(call("indirect", &[0, 5])[0], 10);
+        assert_eq!(call("indirect", &[1, 5])[0], 6);
+        let r = call("mem", &[16, 0x1122_3344_5566_7788]);
+        assert_eq!(&r[..2], &[0x1122_3344_5566_7788, 1]);
+        assert_eq!(heap[24], 0x88);
+        let r = call("host", &[3]);
+        assert_eq!(&r[..2], &[13.5f64.to_bits() as u128, 6]);
+        assert_eq!(call("tsize", &[])[0], 3);
+        assert_eq!(call("tget_null", &[0])[0], 0);
+        assert_eq!(call("tget_null", &[2])[0], 1);
+        assert_eq!(call("set_call", &[41])[0], 42);
+        assert_eq!(elements[2], func_ref(1));
+        drop((memory_def, table_def, store_context, host_ref, type_ids));
+    }
+}
