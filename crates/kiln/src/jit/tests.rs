@@ -39,10 +39,14 @@ fn wast_modules(path: &Path) -> Vec<Vec<u8>> {
 fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut Vec<String>) -> usize {
     let features = decoding_features(engine);
     let mut functions = 0;
+    let mut refused = 0;
     for path in files {
         for (i, bytes) in wast_modules(path).iter().enumerate() {
             // Modules Kiln's front end refuses are not the JIT's business.
-            let Ok(compiled) = compile::compile(engine, bytes) else { continue };
+            let Ok(compiled) = compile::compile(engine, bytes) else {
+                refused += 1;
+                continue;
+            };
             for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
                 let options = JitOptions { mode, verify: true };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -61,6 +65,7 @@ fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut V
             }
         }
     }
+    println!("({refused} modules refused by the front end were skipped)");
     functions
 }
 
@@ -359,4 +364,44 @@ fn jit_runs_functions_with_state() {
         assert_eq!(elements[2], func_ref(1));
         drop((memory_def, table_def, store_context, host_ref, type_ids));
     }
+}
+
+/// The trap table names what each trapping instruction means.
+#[test]
+fn jit_trap_table() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(
+        r#"(module
+          (memory 1)
+          (table 1 funcref)
+          (type $v (func))
+          (func (param i32 f32) (result i32)
+            (drop (i32.div_s (local.get 0) (local.get 0)))
+            (drop (i32.trunc_f32_s (local.get 1)))
+            (drop (i32.load (local.get 0)))
+            (call_indirect (type $v) (local.get 0))
+            (if (local.get 0) (then unreachable))
+            (call 0 (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let options = JitOptions { mode: MemoryMode::Explicit, verify: true };
+    let code = compile_module(&compiled.info, &bytes, decoding_features(&engine), &options).unwrap();
+    let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
+    use crate::Trap::*;
+    for trap in [
+        StackOverflow,
+        MemoryOutOfBounds,
+        TableOutOfBounds,
+        IndirectCallToNull,
+        BadSignature,
+        IntegerOverflow,
+        IntegerDivisionByZero,
+        BadConversionToInteger,
+        UnreachableCodeReached,
+    ] {
+        assert!(kinds.contains(&trap), "no {trap:?} in {:?}", code.traps);
+    }
+    assert!(code.traps.iter().all(|(o, _)| (*o as usize) < code.code.len()));
+    assert!(!code.address_map.is_empty());
 }
