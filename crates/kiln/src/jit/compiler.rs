@@ -164,8 +164,8 @@ pub(crate) fn compile_module(
         let array_range = place(&mut out, array_piece, align);
         out.funcs.push(FuncRanges { wasm: wasm_range, array: array_range });
     }
-    // Function-relative targets become blob offsets once the blob is laid
-    // out; the function targets stay symbolic for the loader.
+    // Relocations stay symbolic (function index, libcall) for the loader;
+    // `place` already turned function-relative offsets into blob offsets.
     out.traps.sort_by_key(|(offset, _)| *offset);
     out.address_map.sort_by_key(|(offset, _)| *offset);
     Ok(out)
