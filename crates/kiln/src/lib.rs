@@ -61,6 +61,7 @@ mod func;
 mod global;
 mod instance;
 mod interp;
+mod jit;
 mod linker;
 mod memory;
 mod module;

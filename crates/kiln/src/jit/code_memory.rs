@@ -1,0 +1,157 @@
+//! Executable memory for a module's compiled code: mapped writable, filled
+//! and relocated, then switched to read+execute (never both at once), and
+//! unmapped on drop.
+
+use super::compiler::{CompiledCode, RelocTarget};
+use super::libcalls;
+use crate::compile::DefinedFuncIndex;
+use anyhow::{bail, Context as _};
+use cranelift_codegen::binemit::Reloc;
+use std::ptr::NonNull;
+
+/// A module's code, mapped read+execute.
+pub(crate) struct CodeMemory {
+    ptr: NonNull<u8>,
+    /// Mapped length (a multiple of the page size).
+    len: usize,
+    funcs: Vec<super::FuncRanges>,
+}
+
+// SAFETY: after construction the mapping is immutable (read+execute) and
+// owned by this value alone, so sharing or sending it between threads is
+// sound.
+unsafe impl Send for CodeMemory {}
+// SAFETY: as above: nothing mutates the mapping through `&self`.
+unsafe impl Sync for CodeMemory {}
+
+impl CodeMemory {
+    /// Maps `code`, resolves its relocations and makes it executable.
+    pub(crate) fn new(code: &CompiledCode) -> anyhow::Result<CodeMemory> {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        let len = code.code.len().max(1).next_multiple_of(page);
+        // SAFETY: an anonymous private mapping at an address of the
+        // kernel's choosing touches no existing memory.
+        let raw = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if raw == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error()).context("mapping memory for compiled code");
+        }
+        let ptr = NonNull::new(raw.cast::<u8>()).context("mmap returned null")?;
+        // From here on, `Drop` unmaps the region, also on the error paths.
+        let memory = CodeMemory { ptr, len, funcs: code.funcs.clone() };
+        // SAFETY: the mapping is `len >= code.code.len()` bytes, writable,
+        // and freshly created, so it cannot overlap `code.code`.
+        unsafe { std::ptr::copy_nonoverlapping(code.code.as_ptr(), ptr.as_ptr(), code.code.len()) };
+        for reloc in &code.relocs {
+            let target = match reloc.target {
+                RelocTarget::Func(f) => {
+                    let range = code.funcs.get(f.index()).context("relocation to a function that does not exist")?;
+                    memory.address(range.wasm.start)
+                }
+                RelocTarget::Code(offset) => memory.address(offset),
+                RelocTarget::LibCall(l) => {
+                    libcalls::address(l).with_context(|| format!("no implementation of libcall {l:?}"))?
+                }
+            };
+            memory.apply(reloc.offset, reloc.kind, target, reloc.addend)?;
+        }
+        // SAFETY: `ptr..ptr+len` is exactly the mapping created above.
+        let rc = unsafe { libc::mprotect(raw, len, libc::PROT_READ | libc::PROT_EXEC) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error()).context("making compiled code executable");
+        }
+        flush_icache(ptr.as_ptr(), code.code.len());
+        Ok(memory)
+    }
+
+    fn address(&self, offset: u32) -> usize {
+        self.ptr.as_ptr() as usize + offset as usize
+    }
+
+    /// Patches the bytes at `offset` to refer to `target`.
+    fn apply(&self, offset: u32, kind: Reloc, target: usize, addend: i64) -> anyhow::Result<()> {
+        let at = self.address(offset);
+        let width = if kind == Reloc::Abs8 { 8 } else { 4 };
+        if offset as usize + width > self.len {
+            bail!("relocation at {offset:#x} is outside the code");
+        }
+        let place = at as *mut u8;
+        let pc_relative = (target as i64).wrapping_add(addend).wrapping_sub(at as i64);
+        match kind {
+            Reloc::Abs8 => {
+                let value = (target as i64).wrapping_add(addend) as u64;
+                // SAFETY: checked above that the 8 bytes are in the mapping,
+                // which is still writable; unaligned writes are allowed.
+                unsafe { place.cast::<u64>().write_unaligned(value) };
+            }
+            Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 | Reloc::X86PCRel4 => {
+                let value = i32::try_from(pc_relative).context("x86 call relocation out of range")?;
+                // SAFETY: as above, 4 bytes in the writable mapping.
+                unsafe { place.cast::<i32>().write_unaligned(value) };
+            }
+            Reloc::Arm64Call => {
+                if pc_relative % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&pc_relative) {
+                    bail!("aarch64 call relocation out of range");
+                }
+                // SAFETY: as above, 4 bytes in the writable mapping; `bl`
+                // instructions are 4-byte aligned.
+                unsafe {
+                    let insn = place.cast::<u32>().read_unaligned();
+                    let imm26 = ((pc_relative >> 2) as u32) & 0x03ff_ffff;
+                    place.cast::<u32>().write_unaligned((insn & 0xfc00_0000) | imm26);
+                }
+            }
+            other => bail!("unsupported relocation kind {other:?}"),
+        }
+        Ok(())
+    }
+
+    /// Start of the wasm-call entry of defined function `f`.
+    pub(crate) fn wasm_entry(&self, f: DefinedFuncIndex) -> *const u8 {
+        self.address(self.funcs[f.index()].wasm.start) as *const u8
+    }
+
+    /// Start of the array-call entry of defined function `f`; its type is
+    /// `vm::vmcontext::VMArrayCallFn`.
+    pub(crate) fn array_entry(&self, f: DefinedFuncIndex) -> *const u8 {
+        self.address(self.funcs[f.index()].array.start) as *const u8
+    }
+
+    /// The mapped code, for looking up a program counter.
+    pub(crate) fn range(&self) -> std::ops::Range<usize> {
+        let start = self.ptr.as_ptr() as usize;
+        start..start + self.len
+    }
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        // SAFETY: the region was mapped by `new` with exactly this length
+        // and nothing refers to it once its owner is dropped.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// Makes freshly written code visible to instruction fetch. x86_64 keeps
+/// the caches coherent; aarch64 needs an explicit flush.
+#[cfg(target_arch = "aarch64")]
+fn flush_icache(start: *mut u8, len: usize) {
+    unsafe extern "C" {
+        fn __clear_cache(start: *mut libc::c_char, end: *mut libc::c_char);
+    }
+    // SAFETY: the range is inside the mapping just written; the routine
+    // only runs cache maintenance instructions on it.
+    unsafe { __clear_cache(start.cast(), start.add(len).cast()) };
+}
+
+#[cfg(not(target_arch = "aarch64"))]
+fn flush_icache(_start: *mut u8, _len: usize) {}

@@ -1,0 +1,407 @@
+//! Tests of the Cranelift tier: every function of the spec suites compiles
+//! (with the IR verifier on) in both memory modes, and a few pure functions
+//! run through their array entries.
+
+use super::{compile_module, CodeMemory, JitOptions, MemoryMode};
+use crate::compile::{self, DefinedFuncIndex, EntityIndex, VMCounts, VMOffsets};
+use crate::{Config, Engine};
+use std::path::Path;
+use wasmparser::WasmFeatures;
+
+/// The features a module was decoded with (as `compile::compile` does).
+fn decoding_features(engine: &Engine) -> WasmFeatures {
+    let config = engine.config();
+    let mut features = config.features;
+    if !config.wasm2_encoding {
+        features |= WasmFeatures::MEMORY64 | WasmFeatures::MULTI_MEMORY;
+    }
+    features
+}
+
+/// The binary of every `(module ...)` of a `.wast` file.
+fn wast_modules(path: &Path) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let Ok(buf) = wast::parser::ParseBuffer::new(&text) else { return Vec::new() };
+    let Ok(wast) = wast::parser::parse::<wast::Wast<'_>>(&buf) else { return Vec::new() };
+    let mut out = Vec::new();
+    for directive in wast.directives {
+        if let wast::WastDirective::Module(mut m) | wast::WastDirective::ModuleDefinition(mut m) = directive {
+            if let Ok(bytes) = m.encode() {
+                out.push(bytes);
+            }
+        }
+    }
+    out
+}
+
+/// Compiles every module of `files` with the JIT in both modes; returns
+/// the number of functions compiled per mode.
+fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut Vec<String>) -> usize {
+    let features = decoding_features(engine);
+    let mut functions = 0;
+    let mut refused = 0;
+    for path in files {
+        for (i, bytes) in wast_modules(path).iter().enumerate() {
+            // Modules Kiln's front end refuses are not the JIT's business.
+            let Ok(compiled) = compile::compile(engine, bytes) else {
+                refused += 1;
+                continue;
+            };
+            for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
+                let options = JitOptions { mode, verify: true };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    compile_module(&compiled.info, bytes, features, &options)
+                }));
+                match result {
+                    Ok(Ok(code)) => {
+                        assert_eq!(code.funcs.len(), compiled.code.len());
+                        if mode == MemoryMode::Explicit {
+                            functions += code.funcs.len();
+                        }
+                    }
+                    Ok(Err(e)) => failures.push(format!("{} module {i} ({mode:?}): {e}", path.display())),
+                    Err(_) => failures.push(format!("{} module {i} ({mode:?}): panicked", path.display())),
+                }
+            }
+        }
+    }
+    println!("({refused} modules refused by the front end were skipped)");
+    functions
+}
+
+#[test]
+fn jit_compiles_spec_suites() {
+    let root = Path::new("/work/shared");
+    let suite2 = root.join("wasm-testsuite-2.0");
+    let suite3 = root.join("wasm-testsuite");
+    if !suite2.exists() || !suite3.exists() {
+        eprintln!("spec suites not found; skipping");
+        return;
+    }
+    let mut files2: Vec<_> = std::fs::read_dir(&suite2)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("simd"))
+        .collect();
+    files2.sort();
+    let wanted = ["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
+    let tsv = std::fs::read_to_string(suite3.join("FEATURES.tsv")).unwrap();
+    let files3: Vec<_> = tsv
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(_, feature)| wanted.contains(&feature.trim()))
+        .map(|(file, _)| suite3.join(file))
+        .collect();
+
+    let mut config = Config::new();
+    config.wasm2_encoding(true);
+    let engine2 = Engine::new(&config).unwrap();
+    let engine3 = Engine::default();
+    let mut failures = Vec::new();
+    let n2 = compile_suite(&engine2, &files2, &mut failures);
+    let n3 = compile_suite(&engine3, &files3, &mut failures);
+    println!("JIT compiled {n2} functions of the 2.0 suite and {n3} of the 3.0 suite, in each memory mode");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(n2 > 1000 && n3 > 1000);
+}
+
+/// A fake instance context: zeroed, with a store context whose stack limit
+/// is 0 and a `VMFuncRef` per defined function pointing back at it.
+struct FakeInstance {
+    vmctx: Vec<u128>,
+    _store_context: Box<[usize; 8]>,
+    offsets: VMOffsets,
+}
+
+impl FakeInstance {
+    fn new(info: &compile::ModuleInfo) -> FakeInstance {
+        let offsets = VMOffsets::new(VMCounts {
+            defined_funcs: (info.funcs.len() - info.num_imported_funcs as usize) as u32,
+            ..VMCounts::default()
+        });
+        let mut vmctx = vec![0u128; (offsets.size() as usize).div_ceil(16)];
+        let store_context = Box::new([0usize; 8]);
+        let base = vmctx.as_mut_ptr().cast::<u8>();
+        let write = |at: u32, value: usize| {
+            // SAFETY: every offset written is inside the context's
+            // allocation (VMOffsets says so) and pointer-aligned.
+            unsafe { base.add(at as usize).cast::<usize>().write(value) };
+        };
+        write(offsets.vmctx_store_context(), &*store_context as *const _ as usize);
+        for f in 0..offsets.num_defined_funcs {
+            write(offsets.vmctx_func_ref(DefinedFuncIndex(f)) + offsets.func_ref_vmctx(), base as usize);
+        }
+        FakeInstance { vmctx, _store_context: store_context, offsets }
+    }
+
+    /// Calls export `name` through its array entry; returns the buffer.
+    fn call(&mut self, code: &CodeMemory, info: &compile::ModuleInfo, name: &str, args: &[u128]) -> Vec<u128> {
+        let Some(EntityIndex::Func(index)) = info.export(name) else { panic!("no function {name}") };
+        let f = DefinedFuncIndex(index - info.num_imported_funcs);
+        let mut buffer = args.to_vec();
+        buffer.resize(8, 0);
+        let base = self.vmctx.as_mut_ptr().cast::<u8>();
+        // SAFETY: the func ref lies inside the context allocation.
+        let func_ref = unsafe { base.add(self.offsets.vmctx_func_ref(f) as usize) };
+        type ArrayCall = unsafe extern "C" fn(*const u8, *mut u8, *mut u128, usize) -> bool;
+        // SAFETY: the array entry has the array-call ABI, which this type
+        // spells with raw pointers.
+        let entry: ArrayCall = unsafe { std::mem::transmute(code.array_entry(f)) };
+        // SAFETY: the context is laid out as the code expects for a module
+        // without memories, tables, globals or imports, and the functions
+        // called are trap-free, so they return normally.
+        let ok = unsafe { entry(func_ref, std::ptr::null_mut(), buffer.as_mut_ptr(), buffer.len()) };
+        assert!(ok);
+        buffer
+    }
+}
+
+const PURE: &str = r#"(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "mul64") (param i64 i64) (result i64)
+    (i64.add (i64.mul (local.get 0) (local.get 1)) (i64.rotl (local.get 0) (i64.const 7))))
+  (func (export "conv") (param f64) (result i32 i64 f32)
+    (i32.trunc_sat_f64_s (local.get 0))
+    (i64.trunc_f64_u (f64.abs (local.get 0)))
+    (f32.demote_f64 (f64.nearest (local.get 0))))
+  (func (export "swap") (param i32 i64) (result i64 i32) (local.get 1) (local.get 0))
+  (func (export "table") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (local.get 0)))
+      (return (i32.const 10))) (return (i32.const 20))) (return (i32.const 30)))
+    (i32.const 40))
+  (func (export "loop_sum") (param i32) (result i64) (local i64)
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    (local.get 1))
+  (func (export "if_params") (param i32) (result i32)
+    (i32.const 5)
+    (if (param i32) (result i32) (local.get 0) (then (i32.const 1) (i32.add))))
+  (func (export "sext") (param i32) (result i64) (i64.extend8_s (i64.extend_i32_u (local.get 0))))
+  (func (export "fmin") (param f32 f32) (result f32) (f32.min (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+)"#;
+
+fn f32_cell(v: f32) -> u128 {
+    v.to_bits() as u128
+}
+fn f64_cell(v: f64) -> u128 {
+    v.to_bits() as u128
+}
+
+#[test]
+fn jit_runs_pure_functions() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(PURE).unwrap();
+    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let info = &compiled.info;
+    for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
+        let options = JitOptions { mode, verify: true };
+        let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
+        assert!(!code.traps.is_empty());
+        assert!(code.traps.windows(2).all(|w| w[0].0 <= w[1].0));
+        let memory = CodeMemory::new(&code).unwrap();
+        let mut inst = FakeInstance::new(info);
+        let mut call = |name: &str, args: &[u128]| inst.call(&memory, info, name, args);
+
+        assert_eq!(call("fib", &[20])[0], 6765);
+        assert_eq!(call("mul64", &[3, 5])[0], 15 + (3 << 7));
+        assert_eq!(
+            call("mul64", &[u64::MAX as u128, 2])[0],
+            (u64::MAX - 1).wrapping_add(u64::MAX.rotate_left(7)) as u128
+        );
+        let r = call("conv", &[f64_cell(-2.5)]);
+        assert_eq!(&r[..3], &[(-2i32) as u32 as u128, 2, f32_cell(-2.0)]);
+        let r = call("conv", &[f64_cell(3.5)]);
+        assert_eq!(&r[..3], &[3, 3, f32_cell(4.0)]);
+        let r = call("swap", &[7, 9]);
+        assert_eq!(&r[..2], &[9, 7]);
+        for (arg, expected) in [(0, 10), (1, 20), (2, 30), (3, 40), (99, 40)] {
+            assert_eq!(call("table", &[arg])[0], expected);
+        }
+        assert_eq!(call("loop_sum", &[100])[0], 5050);
+        assert_eq!(call("if_params", &[1])[0], 6);
+        assert_eq!(call("if_params", &[0])[0], 5);
+        assert_eq!(call("sext", &[0x80])[0], (-128i64) as u64 as u128);
+        assert_eq!(call("fmin", &[f32_cell(-0.0), f32_cell(0.0)])[0], f32_cell(-0.0));
+        assert!(f32::from_bits(call("fmin", &[f32_cell(f32::NAN), f32_cell(1.0)])[0] as u32).is_nan());
+        assert_eq!(call("div", &[i32::MIN as u32 as u128, u32::MAX as u128])[0], 0);
+        assert_eq!(call("div", &[7, (-2i32) as u32 as u128])[0], 1);
+    }
+}
+
+const WITH_STATE: &str = r#"(module
+  (import "host" "add3" (func $add3 (param i32 i64 f64) (result f64 i32)))
+  (type $ii (func (param i32) (result i32)))
+  (memory 1)
+  (global $g (mut i64) (i64.const 0))
+  (table 3 funcref)
+  (elem declare func $inc)
+  (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+  ;; `indirect(i, x)` calls table element `i` with `x`.
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "mem") (param i32 i64) (result i64 i32)
+    (i64.store offset=8 (local.get 0) (local.get 1))
+    (global.set $g (i64.load offset=4 (i32.add (local.get 0) (i32.const 4))))
+    (global.get $g)
+    (memory.size))
+  (func (export "host") (param i32) (result f64 i32)
+    (call $add3 (local.get 0) (i64.const 10) (f64.const 0.5)))
+  (func (export "tsize") (result i32) (table.size 0))
+  (func (export "tget_null") (param i32) (result i32) (ref.is_null (table.get 0 (local.get 0))))
+  (func (export "set_call") (param i32) (result i32)
+    (table.set 0 (i32.const 2) (ref.func $inc))
+    (call_indirect (type $ii) (local.get 0) (i32.const 2)))
+)"#;
+
+/// The host function imported as `add3`: `(a, b, c) -> (a + b + c, 2a)`.
+unsafe extern "C" fn host_add3(_callee: *const u8, _caller: *mut u8, args: *mut u128, len: usize) -> bool {
+    assert!(len >= 3);
+    // SAFETY: the caller passes a buffer of `len` cells.
+    let args = unsafe { std::slice::from_raw_parts_mut(args, len) };
+    let (a, b, c) = (args[0] as u32 as i32, args[1] as u64 as i64, f64::from_bits(args[2] as u64));
+    args[0] = (a as f64 + b as f64 + c).to_bits() as u128;
+    args[1] = (a * 2) as u32 as u128;
+    true
+}
+
+/// Runs functions using memory, a global, a table, `call_indirect`
+/// (through `wasm_call`) and an import without a wasm entry (through the
+/// array-call fallback), with hand-built run-time structures.
+#[test]
+fn jit_runs_functions_with_state() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(WITH_STATE).unwrap();
+    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let info = &compiled.info;
+    let imported = info.num_imported_funcs;
+    let defined = info.funcs.len() as u32 - imported;
+    let o = VMOffsets::new(VMCounts {
+        imported_funcs: imported,
+        defined_funcs: defined,
+        memories: 1,
+        tables: 1,
+        imported_globals: 0,
+        defined_globals: 1,
+    });
+    for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
+        let options = JitOptions { mode, verify: true };
+        let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
+        let memory_code = CodeMemory::new(&code).unwrap();
+
+        // Guard mode needs no reservation for in-bounds accesses.
+        let mut heap = vec![0u8; 65536];
+        let memory_def = Box::new([heap.as_mut_ptr() as usize, heap.len()]);
+        let store_context = Box::new([0usize; 8]);
+        let type_ids: Vec<u32> = info.sigs.iter().map(|s| s.0).collect();
+        let mut vmctx = vec![0u128; (o.size() as usize).div_ceil(16)];
+        let base = vmctx.as_mut_ptr().cast::<u8>();
+        let host_ref = Box::new([host_add3 as *const () as usize, 0, 0, 0]);
+        let write = |at: u32, value: usize| {
+            // SAFETY: every offset written is inside the context and aligned.
+            unsafe { base.add(at as usize).cast::<usize>().write(value) };
+        };
+        write(o.vmctx_store_context(), &*store_context as *const _ as usize);
+        write(o.vmctx_type_ids(), type_ids.as_ptr() as usize);
+        write(o.vmctx_memory_pointer(crate::compile::MemoryIndex(0)), &*memory_def as *const _ as usize);
+        let import = o.vmctx_function_import(crate::compile::FuncIndex(0));
+        write(import + o.function_import_wasm_call(), 0);
+        write(import + o.function_import_array_call(), host_add3 as *const () as usize);
+        write(import + o.function_import_vmctx(), 0);
+        write(import + o.function_import_func_ref(), &*host_ref as *const _ as usize);
+        for f in 0..defined {
+            let r = o.vmctx_func_ref(DefinedFuncIndex(f));
+            write(r + o.func_ref_array_call(), memory_code.array_entry(DefinedFuncIndex(f)) as usize);
+            write(r + o.func_ref_wasm_call(), memory_code.wasm_entry(DefinedFuncIndex(f)) as usize);
+            write(r + o.func_ref_vmctx(), base as usize);
+            let sig = type_ids[info.funcs[(f + imported) as usize] as usize];
+            // SAFETY: inside the context; the u32 fields are 4-aligned.
+            unsafe {
+                base.add((r + o.func_ref_type_id()) as usize).cast::<u32>().write(sig);
+                base.add((r + o.func_ref_func_index()) as usize).cast::<u32>().write(f + imported);
+            }
+        }
+        let func_ref = |f: u32| base as usize + o.vmctx_func_ref(DefinedFuncIndex(f)) as usize;
+        // Table: [$double, $inc, null].
+        let mut elements = vec![func_ref(0), func_ref(1), 0];
+        let table_def = Box::new([elements.as_mut_ptr() as usize, elements.len()]);
+        write(o.vmctx_table_pointer(crate::compile::TableIndex(0)), &*table_def as *const _ as usize);
+
+        let call = |name: &str, args: &[u128]| -> Vec<u128> {
+            let Some(EntityIndex::Func(index)) = info.export(name) else { panic!("no function {name}") };
+            let f = DefinedFuncIndex(index - imported);
+            let mut buffer = args.to_vec();
+            buffer.resize(8, 0);
+            type ArrayCall = unsafe extern "C" fn(usize, *mut u8, *mut u128, usize) -> bool;
+            // SAFETY: the array entry has the array-call ABI.
+            let entry: ArrayCall = unsafe { std::mem::transmute(memory_code.array_entry(f)) };
+            // SAFETY: the context and everything it points at are laid out
+            // as the code expects, and these calls do not trap.
+            assert!(unsafe { entry(func_ref(f.0), std::ptr::null_mut(), buffer.as_mut_ptr(), buffer.len()) });
+            buffer
+        };
+        assert_eq!(call("indirect", &[0, 5])[0], 10);
+        assert_eq!(call("indirect", &[1, 5])[0], 6);
+        let r = call("mem", &[16, 0x1122_3344_5566_7788]);
+        assert_eq!(&r[..2], &[0x1122_3344_5566_7788, 1]);
+        assert_eq!(heap[24], 0x88);
+        let r = call("host", &[3]);
+        assert_eq!(&r[..2], &[13.5f64.to_bits() as u128, 6]);
+        assert_eq!(call("tsize", &[])[0], 3);
+        assert_eq!(call("tget_null", &[0])[0], 0);
+        assert_eq!(call("tget_null", &[2])[0], 1);
+        assert_eq!(call("set_call", &[41])[0], 42);
+        assert_eq!(elements[2], func_ref(1));
+        drop((memory_def, table_def, store_context, host_ref, type_ids));
+    }
+}
+
+/// The trap table names what each trapping instruction means.
+#[test]
+fn jit_trap_table() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(
+        r#"(module
+          (memory 1)
+          (table 1 funcref)
+          (type $v (func))
+          (func (param i32 f32) (result i32)
+            (drop (i32.div_s (local.get 0) (local.get 0)))
+            (drop (i32.trunc_f32_s (local.get 1)))
+            (drop (i32.load (local.get 0)))
+            (call_indirect (type $v) (local.get 0))
+            (if (local.get 0) (then unreachable))
+            (call 0 (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let options = JitOptions { mode: MemoryMode::Explicit, verify: true };
+    let code = compile_module(&compiled.info, &bytes, decoding_features(&engine), &options).unwrap();
+    let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
+    use crate::Trap::*;
+    for trap in [
+        StackOverflow,
+        MemoryOutOfBounds,
+        TableOutOfBounds,
+        IndirectCallToNull,
+        BadSignature,
+        IntegerOverflow,
+        IntegerDivisionByZero,
+        BadConversionToInteger,
+        UnreachableCodeReached,
+    ] {
+        assert!(kinds.contains(&trap), "no {trap:?} in {:?}", code.traps);
+    }
+    assert!(code.traps.iter().all(|(o, _)| (*o as usize) < code.code.len()));
+    assert!(!code.address_map.is_empty());
+}
