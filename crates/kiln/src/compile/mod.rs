@@ -139,6 +139,25 @@ pub(crate) trait FunctionCompiler {
     ) -> Result<(), CompileError>;
 }
 
+/// A `FunctionCompiler` that only validates the bodies (tests compile a
+/// module's description this way before handing it to a tier).
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct ValidateOnly;
+
+#[cfg(test)]
+impl FunctionCompiler for ValidateOnly {
+    fn function(
+        &mut self,
+        _info: &ModuleInfo,
+        _index: FuncIndex,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> Result<(), CompileError> {
+        validator.validate(body).map_err(CompileError::from_validator)
+    }
+}
+
 impl ModuleInfo {
     fn compute_offsets(&mut self) {
         let defined_funcs = self.funcs.len() as u32 - self.num_imported_funcs;

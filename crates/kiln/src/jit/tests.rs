@@ -43,18 +43,18 @@ fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut V
     for path in files {
         for (i, bytes) in wast_modules(path).iter().enumerate() {
             // Modules Kiln's front end refuses are not the JIT's business.
-            let Ok(compiled) = compile::compile(engine, bytes) else {
+            let Ok(compiled) = compile::compile(engine, bytes, &mut compile::ValidateOnly) else {
                 refused += 1;
                 continue;
             };
             for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
                 let options = JitOptions { mode, verify: true };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    compile_module(&compiled.info, bytes, features, &options)
+                    compile_module(&compiled, bytes, features, &options)
                 }));
                 match result {
                     Ok(Ok(code)) => {
-                        assert_eq!(code.funcs.len(), compiled.code.len());
+                        assert_eq!(code.funcs.len(), compiled.funcs.len() - compiled.num_imported_funcs as usize);
                         if mode == MemoryMode::Explicit {
                             functions += code.funcs.len();
                         }
@@ -201,8 +201,8 @@ fn f64_cell(v: f64) -> u128 {
 fn jit_runs_pure_functions() {
     let engine = Engine::default();
     let bytes = wat::parse_str(PURE).unwrap();
-    let compiled = compile::compile(&engine, &bytes).unwrap();
-    let info = &compiled.info;
+    let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
+    let info = &compiled;
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
         let options = JitOptions { mode, verify: true };
         let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
@@ -282,8 +282,8 @@ unsafe extern "C" fn host_add3(_callee: *const u8, _caller: *mut u8, args: *mut 
 fn jit_runs_functions_with_state() {
     let engine = Engine::default();
     let bytes = wat::parse_str(WITH_STATE).unwrap();
-    let compiled = compile::compile(&engine, &bytes).unwrap();
-    let info = &compiled.info;
+    let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
+    let info = &compiled;
     let imported = info.num_imported_funcs;
     let defined = info.funcs.len() as u32 - imported;
     let o = VMOffsets::new(VMCounts {
@@ -384,9 +384,9 @@ fn jit_trap_table() {
             (call 0 (local.get 0) (local.get 1))))"#,
     )
     .unwrap();
-    let compiled = compile::compile(&engine, &bytes).unwrap();
+    let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
     let options = JitOptions { mode: MemoryMode::Explicit, verify: true };
-    let code = compile_module(&compiled.info, &bytes, decoding_features(&engine), &options).unwrap();
+    let code = compile_module(&compiled, &bytes, decoding_features(&engine), &options).unwrap();
     let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
     use crate::Trap::*;
     for trap in [
