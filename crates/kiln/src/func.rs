@@ -160,14 +160,11 @@ pub(crate) fn dynamic_host_func<T: 'static>(
 
 /// Calls a function of the store in the raw ABI, from the host.
 pub(crate) fn call_raw(store: &mut StoreOpaque, func: FuncRefPtr, raw: &mut [ValRaw]) -> Result<()> {
-    if let Some((inst, _)) = vm::func_ref_target(func) {
-        let instance = store.instance_mut(inst);
-        if instance.command_start == Some(func) {
-            if instance.started {
-                bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
-            }
-            instance.started = true;
+    if let Some((_, started)) = store.commands.iter_mut().find(|(f, _)| *f == func) {
+        if *started {
+            bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
         }
+        *started = true;
     }
     vm::invoke(store, func, raw)
 }

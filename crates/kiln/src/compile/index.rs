@@ -11,6 +11,7 @@ macro_rules! index_type {
         impl $name {
             /// The index as a `usize`, for indexing a slice.
             #[inline]
+            #[allow(dead_code)]
             pub(crate) fn index(self) -> usize {
                 self.0 as usize
             }
@@ -34,10 +35,6 @@ index_type!(
     DefinedFuncIndex
 );
 index_type!(
-    /// A type in the module's type section.
-    TypeIndex
-);
-index_type!(
     /// A table in the module's table index space (imports first).
     TableIndex
 );
@@ -52,12 +49,4 @@ index_type!(
 index_type!(
     /// A global the module defines: `GlobalIndex - num_imported_globals`.
     DefinedGlobalIndex
-);
-index_type!(
-    /// An element segment.
-    ElemIndex
-);
-index_type!(
-    /// A data segment.
-    DataIndex
 );

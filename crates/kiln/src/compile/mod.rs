@@ -5,23 +5,16 @@
 
 mod const_expr;
 mod error;
-#[allow(dead_code)]
 mod index;
 mod limits;
+// Parts of the layout only the JIT reads, which is not wired up yet.
 #[allow(dead_code)]
 mod vmoffsets;
 
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
-#[allow(unused_imports)]
-pub(crate) use index::{
-    DataIndex, DefinedFuncIndex, DefinedGlobalIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex,
-    TypeIndex,
-};
-#[allow(unused_imports)]
-pub(crate) use vmoffsets::{
-    VMCounts, VMOffsets, GLOBAL_SIZE, VMCONTEXT_MAGIC, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET,
-};
+pub(crate) use index::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
+pub(crate) use vmoffsets::{VMCounts, VMOffsets, VMCONTEXT_MAGIC, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 
 use crate::engine::{Engine, SigId};
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};

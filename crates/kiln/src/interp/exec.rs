@@ -36,20 +36,11 @@ struct Position {
     pc: usize,
 }
 
-/// The interpreter's code of a module (the module's code is the
-/// interpreter's whenever this is asked: see `interp_code_of`).
+/// The interpreter's code of a module (asked only of modules whose code is
+/// the interpreter's).
 #[inline]
 fn interp_code(module: &ModuleArtifacts) -> &InterpCode {
     module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module")
-}
-
-/// The code of an interpreted function, or `None` when another tier or the
-/// host implements it.
-#[inline]
-fn interpreted(store: &StoreOpaque, f: FuncRefPtr) -> Option<(InstanceId, FuncIndex, Arc<ModuleArtifacts>)> {
-    let (instance, func) = vm::func_ref_target(f)?;
-    let module = &store.instance(instance).module;
-    module.code.as_any().is::<InterpCode>().then(|| (instance, func, module.clone()))
 }
 
 /// The array-call entry of interpreted functions.
@@ -402,13 +393,22 @@ fn execute(
             ($f:expr, $callee:expr) => {{
                 let f: FuncRefPtr = $f;
                 let callee_base = base + $callee as usize;
-                if let Some((instance, index, callee_module)) = interpreted(store, f) {
-                    let callee = interp_code(&callee_module).func(&callee_module.info, index);
-                    enter!(callee_base, callee);
-                    module = callee_module;
-                    pos.instance = instance;
-                    pos.func = index;
-                    continue 'frame;
+                if let Some((instance, index)) = vm::func_ref_target(f) {
+                    if instance == pos.instance {
+                        // Same instance, so the same (interpreted) module.
+                        enter!(callee_base, interp_code(&module).func(&module.info, index));
+                        pos.func = index;
+                        continue 'frame;
+                    }
+                    let callee_module = &store.instance(instance).module;
+                    if callee_module.code.as_any().is::<InterpCode>() {
+                        let callee_module = callee_module.clone();
+                        enter!(callee_base, interp_code(&callee_module).func(&callee_module.info, index));
+                        module = callee_module;
+                        pos.instance = instance;
+                        pos.func = index;
+                        continue 'frame;
+                    }
                 }
                 let ty = vm::func_ref_type_ref(store, f);
                 let (np, nr) = (ty.params().len(), ty.results().len());

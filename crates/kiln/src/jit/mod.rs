@@ -9,7 +9,6 @@
 // it is, only the tests use these entry points.
 #![allow(dead_code)]
 
-mod builtins;
 mod code_memory;
 mod compiler;
 mod libcalls;

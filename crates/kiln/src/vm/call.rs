@@ -4,7 +4,7 @@
 
 use super::host::host_func_context;
 use super::instance::instance_id_of_vmctx;
-use super::store::{FuncRefPtr, InstanceId, PendingError, StoreOpaque};
+use super::store::{FuncRefPtr, InstanceId, StoreOpaque};
 use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::ValRaw;
 use crate::compile::{FuncIndex, VMCTX_STORE_OFFSET};
@@ -122,16 +122,5 @@ pub(crate) unsafe extern "C" fn array_call_shim<C: SafeArrayCall>(
         C::call(unsafe { &mut *store_ptr }, instance, func, caller, args)
     }));
     // SAFETY: see above; the call's borrow has ended.
-    let store = unsafe { &mut *store_ptr };
-    match outcome {
-        Ok(Ok(())) => true,
-        Ok(Err(e)) => {
-            store.pending = Some(PendingError::Error(e));
-            false
-        }
-        Err(panic) => {
-            store.pending = Some(PendingError::Panic(panic));
-            false
-        }
-    }
+    unsafe { &mut *store_ptr }.record_outcome(outcome)
 }

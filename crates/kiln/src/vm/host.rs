@@ -3,7 +3,7 @@
 //! untyped; the API wraps the user's typed closure so that no tier is
 //! generic over the store's data type.
 
-use super::store::{FuncRefPtr, InstanceId, PendingError, StoreOpaque};
+use super::store::{FuncRefPtr, InstanceId, StoreOpaque};
 use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::ValRaw;
 use crate::types::FuncType;
@@ -12,8 +12,11 @@ use std::sync::Arc;
 
 /// A host function in the untyped ABI: the store, the calling instance (if
 /// wasm called), and the arguments in / results out.
-pub(crate) type HostCall =
-    Arc<dyn Fn(&mut StoreOpaque, Option<InstanceId>, &mut [ValRaw]) -> anyhow::Result<()> + Send + Sync>;
+pub(crate) type HostCall = Arc<HostCallFn>;
+
+/// The closure behind a `HostCall`.
+pub(crate) type HostCallFn =
+    dyn Fn(&mut StoreOpaque, Option<InstanceId>, &mut [ValRaw]) -> anyhow::Result<()> + Send + Sync;
 
 /// What a host function's `VMFuncRef::vmctx` points at.
 #[repr(C)]
@@ -77,7 +80,10 @@ unsafe extern "C" fn host_array_call(
     // SAFETY: per this function's contract; the context outlives the call
     // because the store owns it and is borrowed by whoever called.
     let ctx = unsafe { &*((*callee).vmctx as *const HostFuncContext) };
-    let call = ctx.call.clone();
+    // The closure lives in the `Arc`'s own allocation, apart from the
+    // store's objects, so it can be called while the store is borrowed
+    // exclusively (no reference count traffic on every call).
+    let call: *const HostCallFn = Arc::as_ptr(&ctx.call);
     let store_ptr = ctx.store;
     let caller = if caller.is_null() {
         None
@@ -89,21 +95,11 @@ unsafe extern "C" fn host_array_call(
     // passed its exclusive borrow down to us (see `vm::call_array`).
     let args = unsafe { std::slice::from_raw_parts_mut(args, len) };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // SAFETY: as above.
-        let store = unsafe { &mut *store_ptr };
+        // SAFETY: as above; the store keeps the context, and so the `Arc`,
+        // alive for the call.
+        let (store, call) = unsafe { (&mut *store_ptr, &*call) };
         call(store, caller, args)
     }));
     // SAFETY: as above; the closure's borrow has ended.
-    let store = unsafe { &mut *store_ptr };
-    match outcome {
-        Ok(Ok(())) => true,
-        Ok(Err(e)) => {
-            store.pending = Some(PendingError::Error(e));
-            false
-        }
-        Err(panic) => {
-            store.pending = Some(PendingError::Panic(panic));
-            false
-        }
-    }
+    unsafe { &mut *store_ptr }.record_outcome(outcome)
 }

@@ -40,10 +40,6 @@ pub(crate) struct Instance {
     pub(crate) data_dropped: Box<[bool]>,
     /// Element segments, evaluated; `None` once dropped (or used when active).
     pub(crate) elems: Box<[Option<Box<[usize]>>]>,
-    /// The exported `_start` (a command's entry) and whether it has run: a
-    /// command instance runs once.
-    pub(crate) command_start: Option<FuncRefPtr>,
-    pub(crate) started: bool,
 }
 
 fn vmctx_layout(offsets: &VMOffsets) -> Layout {
@@ -300,8 +296,6 @@ impl StoreOpaque {
             globals: Box::default(),
             data_dropped: vec![false; info.datas.len()].into(),
             elems: Box::default(),
-            command_start: None,
-            started: false,
         });
 
         // The fixed header.
@@ -389,10 +383,9 @@ impl StoreOpaque {
                     self.tables[t.index()].definition();
             }
         }
-        instance.command_start = match info.export("_start") {
-            Some(crate::compile::EntityIndex::Func(f)) => Some(instance.func_ref(FuncIndex(f))),
-            _ => None,
-        };
+        if let Some(crate::compile::EntityIndex::Func(f)) = info.export("_start") {
+            self.commands.push((instance.func_ref(FuncIndex(f)), false));
+        }
         instance.memories = memories.into();
         instance.tables = tables.into();
         instance.globals = globals.into();

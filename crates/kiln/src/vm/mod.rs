@@ -9,6 +9,7 @@ mod memory;
 mod module;
 mod store;
 mod table;
+// The helper table is filled in when the JIT is wired up.
 #[allow(dead_code)]
 mod vmcontext;
 
@@ -23,4 +24,4 @@ pub(crate) use module::{CompiledCode, ModuleArtifacts};
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
 pub(crate) use table::Table;
-pub(crate) use vmcontext::VMArrayCallFn;
+pub(crate) use vmcontext::{BuiltinIndex, VMArrayCallFn};

@@ -119,6 +119,10 @@ pub struct StoreOpaque {
     pub(crate) stack_in_use: usize,
     /// The error of the last array call that returned `false`.
     pub(crate) pending: Option<PendingError>,
+    /// The `_start` of every command instance, and whether it has run: a
+    /// command instance runs once. Usually empty or one entry, so checking
+    /// it costs calls nothing.
+    pub(crate) commands: Vec<(FuncRefPtr, bool)>,
 }
 
 // SAFETY: every raw pointer in the store points into allocations the store
@@ -144,6 +148,7 @@ impl StoreOpaque {
             stack: Vec::new(),
             stack_in_use: 0,
             pending: None,
+            commands: Vec::new(),
         }
     }
 
@@ -191,6 +196,18 @@ impl StoreOpaque {
     pub(crate) fn global_set(&mut self, id: GlobalId, bits: u128) {
         // SAFETY: as in `global_get`; `&mut self` makes the write exclusive.
         unsafe { self.globals[id.index()].def.as_ref().set(bits) }
+    }
+
+    /// Records how the body of an array call ended, for its caller: `true`
+    /// when it returned normally, else `false` with the error or panic kept
+    /// in `pending`.
+    pub(crate) fn record_outcome(&mut self, outcome: std::thread::Result<anyhow::Result<()>>) -> bool {
+        match outcome {
+            Ok(Ok(())) => return true,
+            Ok(Err(e)) => self.pending = Some(PendingError::Error(e)),
+            Err(panic) => self.pending = Some(PendingError::Panic(panic)),
+        }
+        false
     }
 
     /// Takes the error a failed array call left, as a `Result` (a panic

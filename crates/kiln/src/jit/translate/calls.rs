@@ -4,8 +4,8 @@
 
 use super::{array_signature, block_args, ir_type, readonly, wasm_signature, FuncTranslator, PTR};
 use crate::compile::{CompileError, FuncIndex, TableIndex};
-use crate::jit::builtins::Builtin;
 use crate::jit::traps;
+use crate::vm::BuiltinIndex;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};
 use cranelift_codegen::ir::{
@@ -15,7 +15,7 @@ use cranelift_codegen::ir::{
 use wasmparser::Operator;
 
 /// Size of one `ValRaw` cell of the array-call buffer.
-const VALRAW_SIZE: u32 = 16;
+const VALRAW_SIZE: u32 = std::mem::size_of::<crate::vm::ValRaw>() as u32;
 
 /// Where an array call finds the callee's `VMFuncRef` (loaded only on the
 /// array path).
@@ -190,7 +190,7 @@ impl FuncTranslator<'_, '_> {
         self.b.seal_block(done);
         self.b.set_cold_block(failed);
         self.b.switch_to_block(failed);
-        self.call_builtin(Builtin::Unwind, &[]);
+        self.call_builtin(BuiltinIndex::unwind, &[]);
         // `unwind` never returns; the block still needs a terminator.
         self.b.ins().trap(traps::UNREACHABLE);
 

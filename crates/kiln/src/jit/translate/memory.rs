@@ -9,7 +9,7 @@
 
 use super::{readonly, trusted, FuncTranslator, MemoryMode, GUARD_SIZE, PTR};
 use crate::compile::{CompileError, MemoryIndex};
-use crate::jit::builtins::Builtin;
+use crate::vm::BuiltinIndex;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F64, I16, I32, I64, I8};
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, TrapCode, Type, Value};
@@ -67,14 +67,14 @@ impl FuncTranslator<'_, '_> {
                 self.check_memory32(mem)?;
                 let delta = self.pop();
                 let mem = self.b.ins().iconst(I32, mem as i64);
-                let old = self.call_builtin(Builtin::MemoryGrow, &[mem, delta]).expect("memory_grow returns");
+                let old = self.call_builtin(BuiltinIndex::memory_grow, &[mem, delta]).expect("memory_grow returns");
                 self.push(old);
             }
             O::MemoryFill { mem } => {
                 self.check_memory32(mem)?;
                 let (dst, val, len) = self.pop3();
                 let mem = self.b.ins().iconst(I32, mem as i64);
-                self.call_builtin(Builtin::MemoryFill, &[mem, dst, val, len]);
+                self.call_builtin(BuiltinIndex::memory_fill, &[mem, dst, val, len]);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 self.check_memory32(dst_mem)?;
@@ -82,18 +82,18 @@ impl FuncTranslator<'_, '_> {
                 let (dst, src, len) = self.pop3();
                 let dm = self.b.ins().iconst(I32, dst_mem as i64);
                 let sm = self.b.ins().iconst(I32, src_mem as i64);
-                self.call_builtin(Builtin::MemoryCopy, &[dm, sm, dst, src, len]);
+                self.call_builtin(BuiltinIndex::memory_copy, &[dm, sm, dst, src, len]);
             }
             O::MemoryInit { data_index, mem } => {
                 self.check_memory32(mem)?;
                 let (dst, src, len) = self.pop3();
                 let mem = self.b.ins().iconst(I32, mem as i64);
                 let data = self.b.ins().iconst(I32, data_index as i64);
-                self.call_builtin(Builtin::MemoryInit, &[mem, data, dst, src, len]);
+                self.call_builtin(BuiltinIndex::memory_init, &[mem, data, dst, src, len]);
             }
             O::DataDrop { data_index } => {
                 let data = self.b.ins().iconst(I32, data_index as i64);
-                self.call_builtin(Builtin::DataDrop, &[data]);
+                self.call_builtin(BuiltinIndex::data_drop, &[data]);
             }
             _ => return Ok(false),
         }

@@ -14,9 +14,9 @@ mod tables;
 
 pub(crate) use calls::store_valraw;
 
-use super::builtins::Builtin;
 use crate::compile::{CompileError, ModuleInfo, VMOffsets};
 use crate::types::{FuncType, ValType};
+use crate::vm::BuiltinIndex;
 use control::Frame;
 use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, BlockArg, Function, GlobalValueData, InstBuilder, MemFlagsData, Signature,
@@ -300,18 +300,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Calls helper `builtin` with `vmctx` prepended to `args`; returns its
     /// result if it has one.
-    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Option<Value> {
+    fn call_builtin(&mut self, builtin: BuiltinIndex, args: &[Value]) -> Option<Value> {
         let sig = match self.builtin_sigs.get(&(builtin as u32)) {
             Some(sig) => *sig,
             None => {
                 let mut sig = Signature::new(self.env.host_cc);
                 sig.params.push(AbiParam::new(PTR));
-                for p in builtin.params() {
-                    let ty = match p {
-                        super::builtins::Param::U32 => types::I32,
-                        super::builtins::Param::Usize => PTR,
-                    };
-                    sig.params.push(AbiParam::new(ty));
+                for &pointer_sized in builtin.params() {
+                    sig.params.push(AbiParam::new(if pointer_sized { PTR } else { types::I32 }));
                 }
                 if builtin.returns_u32() {
                     sig.returns.push(AbiParam::new(types::I32));
@@ -323,7 +319,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         };
         let offsets = self.env.offsets;
         let table = self.b.ins().load(PTR, readonly(), self.vmctx, offsets.vmctx_builtins() as i32);
-        let fptr = self.b.ins().load(PTR, readonly(), table, builtin.offset(offsets.ptr) as i32);
+        let fptr = self.b.ins().load(PTR, readonly(), table, builtin.offset() as i32);
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, fptr, &all);

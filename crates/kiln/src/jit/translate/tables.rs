@@ -6,8 +6,8 @@
 
 use super::{readonly, trusted, FuncTranslator, PTR};
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, TableIndex};
-use crate::jit::builtins::Builtin;
 use crate::jit::traps;
+use crate::vm::BuiltinIndex;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{InstBuilder, Value};
@@ -38,29 +38,29 @@ impl FuncTranslator<'_, '_> {
             O::TableGrow { table } => {
                 let (init, delta) = self.pop2();
                 let t = self.b.ins().iconst(I32, table as i64);
-                let old = self.call_builtin(Builtin::TableGrow, &[t, delta, init]).expect("table_grow returns");
+                let old = self.call_builtin(BuiltinIndex::table_grow, &[t, delta, init]).expect("table_grow returns");
                 self.push(old);
             }
             O::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
                 let t = self.b.ins().iconst(I32, table as i64);
-                self.call_builtin(Builtin::TableFill, &[t, dst, val, len]);
+                self.call_builtin(BuiltinIndex::table_fill, &[t, dst, val, len]);
             }
             O::TableCopy { dst_table, src_table } => {
                 let (dst, src, len) = self.pop3();
                 let d = self.b.ins().iconst(I32, dst_table as i64);
                 let s = self.b.ins().iconst(I32, src_table as i64);
-                self.call_builtin(Builtin::TableCopy, &[d, s, dst, src, len]);
+                self.call_builtin(BuiltinIndex::table_copy, &[d, s, dst, src, len]);
             }
             O::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
                 let t = self.b.ins().iconst(I32, table as i64);
                 let e = self.b.ins().iconst(I32, elem_index as i64);
-                self.call_builtin(Builtin::TableInit, &[t, e, dst, src, len]);
+                self.call_builtin(BuiltinIndex::table_init, &[t, e, dst, src, len]);
             }
             O::ElemDrop { elem_index } => {
                 let e = self.b.ins().iconst(I32, elem_index as i64);
-                self.call_builtin(Builtin::ElemDrop, &[e]);
+                self.call_builtin(BuiltinIndex::elem_drop, &[e]);
             }
             O::RefNull { .. } => {
                 let v = self.b.ins().iconst(PTR, 0);
