@@ -9,9 +9,31 @@ use anyhow::{bail, Result};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A host function in the typed ABI: arguments in, results out, in one
-/// buffer of `max(params, results)` raw values.
-pub(crate) type HostFunc<T> = Arc<dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync>;
+/// A host function for stores of data type `T`: `vm`'s untyped closure
+/// (arguments in, results out, in one buffer of `max(params, results)` raw
+/// values), made only by code that knows `T`, which is what lets it turn
+/// the untyped store back into a `StoreInner<T>`.
+#[doc(hidden)]
+pub struct HostFunc<T> {
+    pub(crate) call: vm::HostCall,
+    _marker: PhantomData<fn(T)>,
+}
+
+impl<T> Clone for HostFunc<T> {
+    fn clone(&self) -> Self {
+        HostFunc { call: self.call.clone(), _marker: PhantomData }
+    }
+}
+
+impl<T: 'static> HostFunc<T> {
+    /// Wraps `f`, which gets the `Caller` (typed store and calling instance).
+    pub(crate) fn new(f: impl Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static) -> Self {
+        let call: vm::HostCall = Arc::new(move |opaque: &mut StoreOpaque, instance: Option<InstanceId>, raw| {
+            f(Caller { store: StoreInner::<T>::from_opaque(opaque), instance }, raw)
+        });
+        HostFunc { call, _marker: PhantomData }
+    }
+}
 
 /// A WebAssembly function, defined by a module or by the host. A handle
 /// into its store: `Copy`, and only valid with that store.
@@ -66,14 +88,9 @@ impl Func {
         Func::from_host(store.as_context_mut().0, ty, host)
     }
 
-    /// Adds a host function to the store: `vm` gets an untyped closure that
-    /// recovers the typed store and builds the `Caller`.
+    /// Adds a host function to the store.
     pub(crate) fn from_host<T: 'static>(store: &mut StoreInner<T>, ty: FuncType, func: HostFunc<T>) -> Func {
-        let call: vm::HostCall = Arc::new(move |opaque: &mut StoreOpaque, caller: Option<InstanceId>, args| {
-            let store = StoreInner::<T>::from_opaque(opaque);
-            func(Caller { store, instance: caller }, args)
-        });
-        let func_ref = store.opaque.push_host_func(ty, call);
+        let func_ref = store.opaque.push_host_func(ty, func.call);
         Func { store: store.opaque.id, func_ref }
     }
 
@@ -142,7 +159,7 @@ pub(crate) fn dynamic_host_func<T: 'static>(
     ty: FuncType,
     func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
 ) -> HostFunc<T> {
-    Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+    HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
         let store = caller.store;
         let params: Vec<Val> =
             ty.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
@@ -443,7 +460,7 @@ macro_rules! into_func {
             #[allow(non_snake_case)]
             fn into_func(self) -> (FuncType, HostFunc<T>) {
                 let ty = FuncType::new(vec![$($a::valtype()),*], R::Results::types());
-                let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+                let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
                     let store = caller.store;
                     $(let $a = $a::from_raw(raw[$i], &store.opaque);)*
                     let results = (self)(Caller { store: &mut *store, instance: caller.instance }, $($a),*).into_result()?;
@@ -460,7 +477,7 @@ macro_rules! into_func {
             #[allow(non_snake_case, unused_variables)]
             fn into_func(self) -> (FuncType, HostFunc<T>) {
                 let ty = FuncType::new(vec![$($a::valtype()),*], R::Results::types());
-                let host: HostFunc<T> = Arc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+                let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
                     $(let $a = $a::from_raw(raw[$i], &caller.store.opaque);)*
                     let results = (self)($($a),*).into_result()?;
                     results.store(&caller.store.opaque, raw)

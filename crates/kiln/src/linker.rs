@@ -176,7 +176,7 @@ fn materialize<T: 'static>(store: &mut StoreInner<T>, def: &Definition<T>) -> Ex
         Definition::HostFunc(ty, func) => {
             // The store keeps a clone of the `Arc`, so its address stays
             // unique for the store's life.
-            let key = Arc::as_ptr(func) as *const () as usize;
+            let key = Arc::as_ptr(&func.call) as *const () as usize;
             if let Some(f) = store.linker_funcs.get(&key) {
                 return Extern::Func(Func::from_func_ref(store.opaque.id, *f));
             }

@@ -29,8 +29,9 @@ impl<T> StoreInner<T> {
     /// The typed store around the untyped part `vm/` hands to a host
     /// function of this store.
     pub(crate) fn from_opaque(opaque: &mut StoreOpaque) -> &mut StoreInner<T> {
-        // SAFETY: host functions are only ever created in a `Store<T>` by
-        // `Func::from_host::<T>`, and every `StoreOpaque` of a `Store<T>` is
+        // SAFETY: the only closures that call this are made by
+        // `HostFunc::<T>::new` and only reach stores through
+        // `Func::from_host::<T>` on a `StoreInner<T>`; and every `StoreOpaque` of a `Store<T>` is
         // the first field of its `#[repr(C)] StoreInner<T>`, so the pointer
         // to it is a pointer to the whole; the exclusive borrow of the part
         // is the caller's exclusive use of the whole store for the call.

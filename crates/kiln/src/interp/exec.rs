@@ -10,6 +10,7 @@ use super::ir::{CompiledFunc, Op};
 use super::InterpCode;
 use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
+use crate::vm::MemoryRef;
 use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
 use anyhow::Result;
 use std::sync::Arc;
@@ -36,11 +37,23 @@ struct Position {
     pc: usize,
 }
 
-/// The interpreter's code of a module (asked only of modules whose code is
-/// the interpreter's).
+/// The interpreter's functions of a module (asked only of modules whose
+/// code is the interpreter's).
 #[inline]
-fn interp_code(module: &ModuleArtifacts) -> &InterpCode {
-    module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module")
+fn interp_funcs(module: &ModuleArtifacts) -> Arc<[CompiledFunc]> {
+    module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module").funcs.clone()
+}
+
+/// The code of function `func` (a defined function) among `funcs`.
+#[inline(always)]
+fn code_of<'a>(funcs: &'a [CompiledFunc], module: &ModuleArtifacts, func: FuncIndex) -> &'a CompiledFunc {
+    &funcs[(func.0 - module.info.num_imported_funcs) as usize]
+}
+
+/// Memory 0 of an instance, if it has one.
+#[inline]
+fn memory0(store: &StoreOpaque, module: &ModuleArtifacts, instance: InstanceId) -> Option<MemoryRef> {
+    (!module.info.memories.is_empty()).then(|| store.memory_ref(instance, MemoryIndex(0)))
 }
 
 /// The array-call entry of interpreted functions.
@@ -68,7 +81,8 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     }
     let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;
     let module = store.instance(instance).module.clone();
-    let code = interp_code(&module).func(&module.info, func);
+    let funcs = interp_funcs(&module);
+    let code = code_of(&funcs, &module, func);
     let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
 
     let mut stack = std::mem::take(&mut store.stack);
@@ -278,13 +292,16 @@ fn execute(
     in_use: usize,
 ) -> Result<(), Exit> {
     let entry_depth = frames.len();
+    // The current instance's module, its functions and its memory 0: looked
+    // up again only when a call or return changes the instance.
     let mut module: Arc<ModuleArtifacts> = store.instance(pos.instance).module.clone();
+    let mut funcs = interp_funcs(&module);
+    let mut mem = memory0(store, &module, pos.instance);
     let mut base = *base_out;
     let mut host_buf: Vec<ValRaw> = Vec::new();
 
     'frame: loop {
-        let has_memory = !module.info.memories.is_empty();
-        let code = interp_code(&module).func(&module.info, pos.func);
+        let code = code_of(&funcs, &module, pos.func);
         let ops: &[Op] = &code.ops;
         let frame_size = code.frame_size as usize;
         // Frames are a power of two in size and every slot index the
@@ -296,8 +313,10 @@ fn execute(
         // The current instance's memory 0, borrowed for as long as the frame
         // runs without leaving it: anything that may change the memory (a
         // host call, memory.grow, another frame) re-enters `'frame`.
-        let mut mem_view =
-            if has_memory { store.memory_view(pos.instance, MemoryIndex(0)) } else { MemoryView::empty() };
+        let mut mem_view = match mem {
+            Some(m) => m.view(),
+            None => MemoryView::empty(),
+        };
         let mem_data: &mut [u8] = mem_view.bytes();
         let mut pc = pos.pc;
 
@@ -389,28 +408,32 @@ fn execute(
         // Calls the function `$f` (a `FuncRefPtr`), its arguments at slot
         // `$callee`: an interpreted function gets a frame in this loop;
         // anything else is called through its array-call entry.
+        // `$ty` is the callee's type (known to the caller's module).
         macro_rules! call_func {
-            ($f:expr, $callee:expr) => {{
+            ($f:expr, $callee:expr, $ty:expr) => {{
                 let f: FuncRefPtr = $f;
                 let callee_base = base + $callee as usize;
                 if let Some((instance, index)) = vm::func_ref_target(f) {
                     if instance == pos.instance {
                         // Same instance, so the same (interpreted) module.
-                        enter!(callee_base, interp_code(&module).func(&module.info, index));
+                        enter!(callee_base, code_of(&funcs, &module, index));
                         pos.func = index;
                         continue 'frame;
                     }
                     let callee_module = &store.instance(instance).module;
                     if callee_module.code.as_any().is::<InterpCode>() {
                         let callee_module = callee_module.clone();
-                        enter!(callee_base, interp_code(&callee_module).func(&callee_module.info, index));
+                        let callee_funcs = interp_funcs(&callee_module);
+                        enter!(callee_base, code_of(&callee_funcs, &callee_module, index));
+                        mem = memory0(store, &callee_module, instance);
                         module = callee_module;
+                        funcs = callee_funcs;
                         pos.instance = instance;
                         pos.func = index;
                         continue 'frame;
                     }
                 }
-                let ty = vm::func_ref_type_ref(store, f);
+                let ty: &crate::types::FuncType = $ty;
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 host_buf.clear();
                 host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
@@ -502,6 +525,8 @@ fn execute(
                     let caller = frames.pop().expect("caller frame");
                     if caller.instance != pos.instance {
                         module = store.instance(caller.instance).module.clone();
+                        funcs = interp_funcs(&module);
+                        mem = memory0(store, &module, caller.instance);
                     }
                     pos.instance = caller.instance;
                     pos.func = caller.func;
@@ -511,13 +536,13 @@ fn execute(
                 }
                 Op::Call { func, base: callee } => {
                     let func = FuncIndex(func);
-                    enter!(base + callee as usize, interp_code(&module).func(&module.info, func));
+                    enter!(base + callee as usize, code_of(&funcs, &module, func));
                     pos.func = func;
                     continue 'frame;
                 }
                 Op::CallImport { func, base: callee } => {
                     let f = store.instance(pos.instance).func_ref(FuncIndex(func));
-                    call_func!(f, callee);
+                    call_func!(f, callee, module.info.func_type(func));
                 }
                 Op::CallIndirect { table, ty, base: callee } => {
                     let expected = module.info.sigs[ty as usize];
@@ -529,7 +554,7 @@ fn execute(
                     if vm::func_ref_type_id(f) != expected {
                         trap!(Trap::BadSignature);
                     }
-                    call_func!(f, callee);
+                    call_func!(f, callee, &module.info.types[ty as usize]);
                 }
 
                 Op::GlobalGet { d, g } => {

@@ -28,7 +28,7 @@ impl Compiler {
 
     /// The module's interpreter code.
     pub(crate) fn finish(self) -> Box<dyn CompiledCode> {
-        Box::new(InterpCode { funcs: self.funcs })
+        Box::new(InterpCode { funcs: self.funcs.into() })
     }
 }
 
@@ -47,16 +47,10 @@ impl FunctionCompiler for Compiler {
 }
 
 /// A module's interpreter code: one translated function per defined function.
+/// Shared (`Arc`) so the executor can hold a module's functions across
+/// calls without looking them up again.
 pub(crate) struct InterpCode {
-    funcs: Vec<CompiledFunc>,
-}
-
-impl InterpCode {
-    /// The code of a defined function, by its index in the module.
-    #[inline]
-    fn func(&self, info: &ModuleInfo, index: FuncIndex) -> &CompiledFunc {
-        &self.funcs[(index.0 - info.num_imported_funcs) as usize]
-    }
+    funcs: std::sync::Arc<[CompiledFunc]>,
 }
 
 impl CompiledCode for InterpCode {

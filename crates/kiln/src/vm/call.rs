@@ -65,15 +65,9 @@ pub(crate) fn func_ref_type_id(func_ref: FuncRefPtr) -> SigId {
 
 /// The type of a function.
 pub(crate) fn func_ref_type(store: &StoreOpaque, func_ref: FuncRefPtr) -> FuncType {
-    func_ref_type_ref(store, func_ref).clone()
-}
-
-/// The type of a function, borrowed from its module or host context.
-#[inline]
-pub(crate) fn func_ref_type_ref(store: &StoreOpaque, func_ref: FuncRefPtr) -> &FuncType {
     match func_ref_target(func_ref) {
-        Some((inst, index)) => store.instance(inst).module.info.func_type(index.0),
-        None => &host_func_context(func_ref).expect("a host function").ty,
+        Some((inst, index)) => store.instance(inst).module.info.func_type(index.0).clone(),
+        None => host_func_context(func_ref).expect("a host function").ty.clone(),
     }
 }
 

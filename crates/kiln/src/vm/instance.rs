@@ -2,7 +2,7 @@
 //! instantiation, segment initialisation, and the operations on memories,
 //! tables and globals that every tier shares.
 
-use super::memory::MemoryView;
+use super::memory::MemoryRef;
 use super::module::ModuleArtifacts;
 use super::store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreOpaque, TableId};
 use super::vmcontext::{
@@ -143,13 +143,14 @@ impl StoreOpaque {
         unsafe { std::slice::from_raw_parts_mut((*def).base, (*def).current_length) }
     }
 
-    /// A view of memory `index` of instance `inst`, read through its context.
+    /// Where memory `index` of instance `inst` is described, read through
+    /// the instance's context.
     #[inline]
-    pub(crate) fn memory_view(&self, inst: InstanceId, index: MemoryIndex) -> MemoryView {
+    pub(crate) fn memory_ref(&self, inst: InstanceId, index: MemoryIndex) -> MemoryRef {
         let def = self.instance(inst).memory_def(index);
         // SAFETY: every memory an instance uses is owned by this store and
-        // boxed; the view's users follow `MemoryView`'s rule.
-        unsafe { MemoryView::new(def) }
+        // boxed, so its definition is live and stays put for the store's life.
+        unsafe { MemoryRef::new(NonNull::new_unchecked(def)) }
     }
 
     /// The value bits of global `index` of instance `inst`.

@@ -289,6 +289,29 @@ impl MemoryView {
     }
 }
 
+/// Where a memory's current bounds are (its `VMMemoryDefinition`), kept by
+/// a tier across calls so that taking a fresh `MemoryView` costs two loads.
+/// Same rule as `MemoryView`: used only while the memory's store is
+/// borrowed by the holder.
+#[derive(Clone, Copy)]
+pub(crate) struct MemoryRef(std::ptr::NonNull<VMMemoryDefinition>);
+
+impl MemoryRef {
+    /// # Safety
+    /// `def` is the definition of a live memory of the store the holder
+    /// uses it with.
+    pub(crate) unsafe fn new(def: std::ptr::NonNull<VMMemoryDefinition>) -> MemoryRef {
+        MemoryRef(def)
+    }
+
+    /// A view of the memory as it is now.
+    #[inline(always)]
+    pub(crate) fn view(self) -> MemoryView {
+        // SAFETY: the definition is live (contract of `new`).
+        unsafe { MemoryView::new(self.0.as_ptr()) }
+    }
+}
+
 /// Reads `N` bytes at `addr + offset` of a memory's bytes, or traps when out
 /// of bounds.
 #[inline(always)]

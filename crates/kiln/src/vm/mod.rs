@@ -14,12 +14,10 @@ mod table;
 mod vmcontext;
 
 pub(crate) use call::array_call_shim;
-pub(crate) use call::{
-    call_array, func_ref_target, func_ref_type, func_ref_type_id, func_ref_type_ref, invoke, SafeArrayCall,
-};
+pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_id, invoke, SafeArrayCall};
 pub(crate) use host::HostCall;
 pub(crate) use instance::ImportItem;
-pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, MemoryView, WASM_PAGE_SIZE};
+pub(crate) use memory::{load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, WASM_PAGE_SIZE};
 pub(crate) use module::{CompiledCode, ModuleArtifacts};
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
