@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 const SUPPORTED: &[&str] = &["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
 
 /// The tiers Kiln has. Each runs the whole suite.
-const TIERS: &[(&str, Strategy)] = &[("interpreter", Strategy::Interpreter)];
+const TIERS: &[(&str, Strategy)] = &[("interpreter", Strategy::Interpreter), ("cranelift", Strategy::Cranelift)];
 
 struct Job {
     suite: &'static str,

@@ -161,8 +161,8 @@ impl Config {
                 bail!("the WebAssembly proposal `{name}` is not supported by Kiln yet");
             }
         }
-        if self.strategy == Strategy::Cranelift {
-            bail!("the Cranelift tier is not available yet; use Strategy::Interpreter or Strategy::Auto");
+        if self.strategy == Strategy::Cranelift && !crate::tier::JIT_AVAILABLE {
+            bail!("the Cranelift tier does not support this host yet; use Strategy::Interpreter or Strategy::Auto");
         }
         if self.max_wasm_stack < 4096 {
             bail!("max_wasm_stack of {} bytes is too small (at least 4096)", self.max_wasm_stack);

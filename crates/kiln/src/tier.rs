@@ -2,13 +2,31 @@
 //! asks for and runs it over a module. The API calls this, never a tier.
 
 use crate::compile::{self, CompileError};
+use crate::config::Strategy;
 use crate::engine::Engine;
-use crate::interp;
 use crate::vm::ModuleArtifacts;
+use crate::{interp, jit};
+
+/// Whether the Cranelift tier can run on this host.
+pub(crate) const JIT_AVAILABLE: bool =
+    cfg!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
 
 /// Decodes, validates and compiles `binary` with the engine's tier.
 pub(crate) fn compile_module(engine: &Engine, binary: &[u8]) -> Result<ModuleArtifacts, CompileError> {
-    let mut compiler = interp::Compiler::new(engine.config().wasm2_encoding);
-    let info = compile::compile(engine, binary, &mut compiler)?;
-    Ok(ModuleArtifacts { engine: engine.clone(), info, code: compiler.finish() })
+    let config = engine.config();
+    let (info, code) = match config.strategy {
+        Strategy::Cranelift => {
+            let mut compiler = jit::Compiler::new(config.wasm2_encoding);
+            let info = compile::compile(engine, binary, &mut compiler)?;
+            let options = jit::JitOptions::new(jit::MemoryMode::Explicit);
+            let code = compiler.finish(&info, binary, compile::decoding_features(config), &options)?;
+            (info, code)
+        }
+        Strategy::Auto | Strategy::Interpreter => {
+            let mut compiler = interp::Compiler::new(config.wasm2_encoding);
+            let info = compile::compile(engine, binary, &mut compiler)?;
+            (info, compiler.finish())
+        }
+    };
+    Ok(ModuleArtifacts { engine: engine.clone(), info, code })
 }

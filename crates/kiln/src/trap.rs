@@ -29,6 +29,25 @@ pub enum Trap {
 }
 
 impl Trap {
+    /// Every trap, in declaration order: a trap's code (as runtime helpers
+    /// pass it) is its position here.
+    pub(crate) const ALL: [Trap; 9] = [
+        Trap::StackOverflow,
+        Trap::MemoryOutOfBounds,
+        Trap::TableOutOfBounds,
+        Trap::IndirectCallToNull,
+        Trap::BadSignature,
+        Trap::IntegerOverflow,
+        Trap::IntegerDivisionByZero,
+        Trap::BadConversionToInteger,
+        Trap::UnreachableCodeReached,
+    ];
+
+    /// The trap whose code is `code`.
+    pub(crate) fn from_code(code: u32) -> Option<Trap> {
+        Trap::ALL.get(code as usize).copied()
+    }
+
     /// The message the WebAssembly specification uses for this trap.
     pub fn message(&self) -> &'static str {
         match self {
@@ -63,6 +82,17 @@ pub struct FrameInfo {
 }
 
 impl FrameInfo {
+    /// The frame of function `func` of the module `info` describes, at wasm
+    /// bytecode `offset` if known.
+    pub(crate) fn new(info: &crate::compile::ModuleInfo, func: u32, offset: Option<usize>) -> FrameInfo {
+        FrameInfo {
+            module_name: info.name.clone(),
+            func_index: func,
+            func_name: info.func_names.get(&func).cloned(),
+            offset,
+        }
+    }
+
     /// The index of the function in its module's function index space.
     pub fn func_index(&self) -> u32 {
         self.func_index

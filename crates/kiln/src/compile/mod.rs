@@ -3,14 +3,17 @@
 //! handed to the tier's `FunctionCompiler` with its validator, so a tier
 //! can validate and translate in one pass.
 
+mod body;
 mod const_expr;
 mod error;
 mod index;
 mod limits;
-// Parts of the layout only the JIT reads, which is not wired up yet.
+// Every field of the layout has its offset, checked against the structs by
+// tests; the fuel, epoch and exit-frame ones have no reader yet.
 #[allow(dead_code)]
 mod vmoffsets;
 
+pub(crate) use body::{validate_body, BodyReader};
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
 pub(crate) use index::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
@@ -147,7 +150,7 @@ impl FunctionCompiler for ValidateOnly {
         body: &FunctionBody<'_>,
         validator: &mut FuncValidator<ValidatorResources>,
     ) -> Result<(), CompileError> {
-        validator.validate(body).map_err(CompileError::from_validator)
+        validate_body(body, validator, false)
     }
 }
 
@@ -165,6 +168,18 @@ impl ModuleInfo {
     }
 }
 
+/// The features binaries are decoded with (a superset of those validated):
+/// Wasm 3.0 decodes limits and memory offsets as 64-bit numbers and memory
+/// arguments with an optional memory index, whatever the module uses; 2.0
+/// decodes them as 32-bit numbers and without the index.
+pub(crate) fn decoding_features(config: &crate::Config) -> wasmparser::WasmFeatures {
+    let mut decoding = config.features;
+    if !config.wasm2_encoding {
+        decoding |= wasmparser::WasmFeatures::MEMORY64 | wasmparser::WasmFeatures::MULTI_MEMORY;
+    }
+    decoding
+}
+
 /// Decodes and validates a binary module, handing each function body to
 /// `tier`.
 pub(crate) fn compile(
@@ -180,15 +195,8 @@ pub(crate) fn compile(
     let mut parser = Parser::new(0);
     // Decoding depends on the features too (e.g. a memory index byte is
     // only a LEB128 with multi-memory).
-    // Wasm 3.0 decodes limits and memory offsets as 64-bit numbers and
-    // memory arguments with an optional memory index, whatever the module
-    // uses; 2.0 decodes them as 32-bit numbers and without the index.
     let config = engine.config();
-    let mut decoding = config.features;
-    if !config.wasm2_encoding {
-        decoding |= wasmparser::WasmFeatures::MEMORY64 | wasmparser::WasmFeatures::MULTI_MEMORY;
-    }
-    parser.set_features(decoding);
+    parser.set_features(decoding_features(config));
     for payload in parser.parse_all(bytes) {
         let payload = payload.map_err(CompileError::malformed)?;
         if config.wasm2_encoding {

@@ -146,12 +146,7 @@ fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBa
         let module = &store.instance(instance).module;
         let info = &module.info;
         let defined = crate::compile::DefinedFuncIndex(func.0 - info.num_imported_funcs);
-        out.push(FrameInfo {
-            module_name: info.name.clone(),
-            func_index: func.0,
-            func_name: info.func_names.get(&func.0).cloned(),
-            offset: module.code.wasm_offset(defined, pc),
-        });
+        out.push(FrameInfo::new(info, func.0, module.code.wasm_offset(defined, pc)));
     };
     push(pos.instance, pos.func, pos.pc);
     for f in frames.iter().rev() {
@@ -627,26 +622,13 @@ fn execute(
                 }
                 Op::MemoryFill { base: o } => {
                     let o = o as usize;
-                    let (dst, val, n) =
-                        (s[o & mask] as u32 as usize, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32 as usize);
-                    let data = &mut *mem_data;
-                    match data.get_mut(dst..dst + n) {
-                        Some(range) => range.fill(val),
-                        None => trap!(Trap::MemoryOutOfBounds),
-                    }
+                    let (dst, val, n) = (s[o & mask] as u32, s[(o + 1) & mask] as u8, s[(o + 2) & mask] as u32);
+                    tryt!(vm::fill(mem_data, dst, val, n));
                 }
                 Op::MemoryCopy { base: o } => {
                     let o = o as usize;
-                    let (dst, src, n) = (
-                        s[o & mask] as u32 as usize,
-                        s[(o + 1) & mask] as u32 as usize,
-                        s[(o + 2) & mask] as u32 as usize,
-                    );
-                    let data = &mut *mem_data;
-                    if src + n > data.len() || dst + n > data.len() {
-                        trap!(Trap::MemoryOutOfBounds);
-                    }
-                    data.copy_within(src..src + n, dst);
+                    let (dst, src, n) = (s[o & mask] as u32, s[(o + 1) & mask] as u32, s[(o + 2) & mask] as u32);
+                    tryt!(vm::copy_within(mem_data, dst, src, n));
                 }
                 Op::MemoryInit { seg, base: o } => {
                     let o = o as usize;
@@ -694,13 +676,9 @@ fn execute(
                     };
                 }
                 Op::TableFill { table, base: o } => {
-                    let t = store.instance_table(pos.instance, TableIndex(table));
                     let o = o as usize;
-                    let (i, v, n) = (s[o & mask] as u32 as usize, s[(o + 1) & mask], s[(o + 2) & mask] as u32 as usize);
-                    match t.elements.get_mut(i..i + n) {
-                        Some(range) => range.fill(v as usize),
-                        None => trap!(Trap::TableOutOfBounds),
-                    }
+                    let (i, v, n) = (s[o & mask] as u32, s[(o + 1) & mask] as usize, s[(o + 2) & mask] as u32);
+                    tryt!(store.instance_table(pos.instance, TableIndex(table)).fill(i, v, n));
                 }
                 Op::TableCopy { dst, src, base: o } => {
                     let o = o as usize;

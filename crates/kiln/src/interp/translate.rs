@@ -8,7 +8,7 @@
 //! (block boundaries, calls, a write to the local it refers to).
 
 use super::ir::{CompiledFunc, Op, Slot};
-use crate::compile::{CompileError, CompileErrorKind, ModuleInfo};
+use crate::compile::{BodyReader, CompileError, CompileErrorKind, ModuleInfo};
 use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -135,16 +135,10 @@ impl Translator {
         let ty = info.func_type(func_index);
         let num_params = ty.params().len() as u32;
         let num_results = ty.results().len() as u32;
-        let mut num_locals = num_params;
-        let mut locals = body.get_locals_reader().map_err(CompileError::malformed)?;
-        for _ in 0..locals.get_count() {
-            let offset = locals.original_position();
-            let (count, ty) = locals.read().map_err(CompileError::malformed)?;
-            validator.define_locals(offset, count, ty).map_err(CompileError::from_validator)?;
-            num_locals = num_locals.checked_add(count).ok_or_else(|| {
-                CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(offset as usize))
-            })?;
-        }
+        let mut reader = BodyReader::new(body, validator, wasm2_encoding)?;
+        let num_locals = num_params.checked_add(reader.num_locals()).ok_or_else(|| {
+            CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(body.range().start as usize))
+        })?;
 
         self.reset(num_locals);
         self.collect_consts(body, num_locals);
@@ -159,24 +153,10 @@ impl Translator {
             scratch: 0,
         });
 
-        let mut reader = body.get_operators_reader().map_err(CompileError::malformed)?;
-        while !reader.eof() {
-            let offset = reader.original_position();
-            let op = reader.read().map_err(CompileError::malformed)?;
-            if wasm2_encoding && memarg_of(&op).is_some_and(|m| m.align >= 32) {
-                // The alignment exponent and the flag bits share one LEB128:
-                // 2**32 and up cannot be an alignment of this encoding.
-                return Err(CompileError::new(
-                    CompileErrorKind::Malformed,
-                    "malformed memop flags",
-                    Some(offset as usize),
-                ));
-            }
-            validator.op(offset, &op).map_err(CompileError::from_validator)?;
+        while let Some((offset, op)) = reader.next()? {
             self.offset = offset as u32;
-            self.op(info, op, offset as usize)?;
+            self.op(info, op, offset)?;
         }
-        reader.finish().map_err(CompileError::malformed)?;
 
         // Scratch slots live above the deepest operand stack position.
         let scratch_base = self.stack_base + self.max_height as u32;
@@ -1189,36 +1169,6 @@ impl Translator {
         }
         self.dead = false;
         Ok(())
-    }
-}
-
-fn memarg_of(op: &Operator<'_>) -> Option<wasmparser::MemArg> {
-    use Operator as O;
-    match op {
-        O::I32Load { memarg }
-        | O::I64Load { memarg }
-        | O::F32Load { memarg }
-        | O::F64Load { memarg }
-        | O::I32Load8S { memarg }
-        | O::I32Load8U { memarg }
-        | O::I32Load16S { memarg }
-        | O::I32Load16U { memarg }
-        | O::I64Load8S { memarg }
-        | O::I64Load8U { memarg }
-        | O::I64Load16S { memarg }
-        | O::I64Load16U { memarg }
-        | O::I64Load32S { memarg }
-        | O::I64Load32U { memarg }
-        | O::I32Store { memarg }
-        | O::I64Store { memarg }
-        | O::F32Store { memarg }
-        | O::F64Store { memarg }
-        | O::I32Store8 { memarg }
-        | O::I32Store16 { memarg }
-        | O::I64Store8 { memarg }
-        | O::I64Store16 { memarg }
-        | O::I64Store32 { memarg } => Some(*memarg),
-        _ => None,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::translate::{array_signature, ir_type, translate_function, wasm_signature, MemoryMode, ModuleEnv, PTR};
 use super::traps::trap_for_code;
-use crate::compile::{CompileError, DefinedFuncIndex, ModuleInfo, VMCounts, VMOffsets};
+use crate::compile::{CompileError, DefinedFuncIndex, ModuleInfo};
 use crate::Trap;
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
@@ -18,7 +18,7 @@ use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use wasmparser::{FunctionBody, Parser, Payload, WasmFeatures};
+use wasmparser::FunctionBody;
 
 /// How to compile a module.
 #[derive(Clone, Copy, Debug)]
@@ -99,32 +99,21 @@ enum PieceTarget {
     SelfOffset(u32),
 }
 
-/// Compiles every defined function of a validated module. `wasm` is the
-/// module's binary (bodies are read from it) and `features` the features
-/// it was decoded with.
+/// Compiles every defined function of a validated module, given the bodies
+/// of its defined functions in order.
 pub(crate) fn compile_module(
     info: &ModuleInfo,
-    wasm: &[u8],
-    features: WasmFeatures,
+    bodies: &[FunctionBody<'_>],
     options: &JitOptions,
 ) -> Result<CompiledCode, CompileError> {
     let isa = host_isa(options.verify)?;
-    let bodies = function_bodies(wasm, features)?;
     let num_defined = info.funcs.len() - info.num_imported_funcs as usize;
     if bodies.len() != num_defined {
         return Err(crate::jit::unsupported("function bodies do not match the module description"));
     }
-    let offsets = VMOffsets::new(VMCounts {
-        imported_funcs: info.num_imported_funcs,
-        defined_funcs: num_defined as u32,
-        memories: info.memories.len() as u32,
-        tables: info.tables.len() as u32,
-        imported_globals: info.num_imported_globals,
-        defined_globals: (info.globals.len() - info.num_imported_globals as usize) as u32,
-    });
     let env = ModuleEnv {
         info,
-        offsets: &offsets,
+        offsets: &info.offsets,
         mode: options.mode,
         host_cc: isa.default_call_conv(),
         frontend: isa.frontend_config(),
@@ -207,19 +196,6 @@ fn host_isa(verify: bool) -> Result<OwnedTargetIsa, CompileError> {
         return Err(err("only 64-bit hosts are supported".to_string()));
     }
     Ok(isa)
-}
-
-/// The bodies of the defined functions, in order.
-fn function_bodies(wasm: &[u8], features: WasmFeatures) -> Result<Vec<FunctionBody<'_>>, CompileError> {
-    let mut parser = Parser::new(0);
-    parser.set_features(features);
-    let mut bodies = Vec::new();
-    for payload in parser.parse_all(wasm) {
-        if let Payload::CodeSectionEntry(body) = payload.map_err(CompileError::malformed)? {
-            bodies.push(body);
-        }
-    }
-    Ok(bodies)
 }
 
 /// Compiles function `func_index`'s wasm entry and array entry.

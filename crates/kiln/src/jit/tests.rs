@@ -2,7 +2,9 @@
 //! (with the IR verifier on) in both memory modes, and a few pure functions
 //! run through their array entries.
 
-use super::{compile_module, CodeMemory, JitOptions, MemoryMode};
+use super::code_memory::CodeMemory;
+use super::compiler::compile_module;
+use super::{JitOptions, MemoryMode};
 use crate::compile::{self, DefinedFuncIndex, EntityIndex, VMCounts, VMOffsets};
 use crate::{Config, Engine};
 use std::path::Path;
@@ -10,12 +12,20 @@ use wasmparser::WasmFeatures;
 
 /// The features a module was decoded with (as `compile::compile` does).
 fn decoding_features(engine: &Engine) -> WasmFeatures {
-    let config = engine.config();
-    let mut features = config.features;
-    if !config.wasm2_encoding {
-        features |= WasmFeatures::MEMORY64 | WasmFeatures::MULTI_MEMORY;
-    }
-    features
+    compile::decoding_features(engine.config())
+}
+
+/// The bodies of the defined functions of `wasm`, in order.
+fn bodies(wasm: &[u8], features: WasmFeatures) -> Vec<wasmparser::FunctionBody<'_>> {
+    let mut parser = wasmparser::Parser::new(0);
+    parser.set_features(features);
+    parser
+        .parse_all(wasm)
+        .filter_map(|p| match p.unwrap() {
+            wasmparser::Payload::CodeSectionEntry(body) => Some(body),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The binary of every `(module ...)` of a `.wast` file.
@@ -50,7 +60,7 @@ fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut V
             for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
                 let options = JitOptions { mode, verify: true };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    compile_module(&compiled, bytes, features, &options)
+                    compile_module(&compiled, &bodies(bytes, features), &options)
                 }));
                 match result {
                     Ok(Ok(code)) => {
@@ -214,7 +224,7 @@ fn jit_runs_pure_functions() {
     let info = &compiled;
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
         let options = JitOptions { mode, verify: true };
-        let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
+        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
         assert!(!code.traps.is_empty());
         assert!(code.traps.windows(2).all(|w| w[0].0 <= w[1].0));
         let memory = CodeMemory::new(&code).unwrap();
@@ -305,7 +315,7 @@ fn jit_runs_functions_with_state() {
     });
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
         let options = JitOptions { mode, verify: true };
-        let code = compile_module(info, &bytes, decoding_features(&engine), &options).unwrap();
+        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
         let memory_code = CodeMemory::new(&code).unwrap();
 
         // Guard mode needs no reservation for in-bounds accesses.
@@ -395,20 +405,9 @@ fn jit_trap_table() {
     .unwrap();
     let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
     let options = JitOptions { mode: MemoryMode::Explicit, verify: true };
-    let code = compile_module(&compiled, &bytes, decoding_features(&engine), &options).unwrap();
+    let code = compile_module(&compiled, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
     let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
-    use crate::Trap::*;
-    for trap in [
-        StackOverflow,
-        MemoryOutOfBounds,
-        TableOutOfBounds,
-        IndirectCallToNull,
-        BadSignature,
-        IntegerOverflow,
-        IntegerDivisionByZero,
-        BadConversionToInteger,
-        UnreachableCodeReached,
-    ] {
+    for trap in crate::Trap::ALL {
         assert!(kinds.contains(&trap), "no {trap:?} in {:?}", code.traps);
     }
     assert!(code.traps.iter().all(|(o, _)| (*o as usize) < code.code.len()));

@@ -4,11 +4,16 @@
 
 use super::host::host_func_context;
 use super::instance::instance_id_of_vmctx;
+use super::instance::Instance;
+use super::module::ModuleArtifacts;
 use super::store::{FuncRefPtr, InstanceId, StoreOpaque};
+use super::traphandlers;
+use super::vmcontext::VMArrayCallFn;
 use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::ValRaw;
-use crate::compile::{FuncIndex, VMCTX_STORE_OFFSET};
+use crate::compile::{DefinedFuncIndex, FuncIndex, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 use crate::engine::SigId;
+use crate::trap::{FrameInfo, WasmBacktrace};
 use crate::types::FuncType;
 
 /// Calls `func_ref` with `args` (arguments in, results out) from the host.
@@ -117,4 +122,75 @@ pub(crate) unsafe extern "C" fn array_call_shim<C: SafeArrayCall>(
     }));
     // SAFETY: see above; the call's borrow has ended.
     unsafe { &mut *store_ptr }.record_outcome(outcome)
+}
+
+/// The array-call entry of functions compiled to machine code: enters the
+/// function's compiled array entry so that a trap comes back here
+/// (`traphandlers`), sets the stack limit on the first entry into wasm, and
+/// turns a trap into the store's pending error with a backtrace.
+///
+/// # Safety
+/// The contract of `VMArrayCallFn`, for a function of a module whose code
+/// has native array entries.
+pub(crate) unsafe extern "C" fn native_array_call(
+    callee: *const VMFuncRef,
+    caller: *mut VMContext,
+    args: *mut ValRaw,
+    len: usize,
+) -> bool {
+    // SAFETY: per the contract, `callee.vmctx` is a live instance context
+    // whose header holds the store and instance pointers; the module keeps
+    // its code (and so the entry) alive while the instance lives.
+    let (store_ptr, entry) = unsafe {
+        let f = &*callee;
+        let store = *(f.vmctx.cast::<u8>().add(VMCTX_STORE_OFFSET) as *const *mut StoreOpaque);
+        let instance = &*(*(f.vmctx.cast::<u8>().add(VMCTX_INSTANCE_OFFSET) as *const *const Instance));
+        let defined = DefinedFuncIndex(f.func_index - instance.module.info.num_imported_funcs);
+        let entry: VMArrayCallFn = std::mem::transmute(instance.module.code.native_array_entry(defined));
+        (store, entry)
+    };
+    // SAFETY: the store is alive and in use by this call chain; only this
+    // field is touched, through its cell.
+    let limit = unsafe { (*store_ptr).vm_store_context.stack_limit.get() };
+    // SAFETY: as above.
+    let (old_limit, max_stack) = unsafe { (*limit, (*store_ptr).engine.config().max_wasm_stack) };
+    if old_limit == usize::MAX {
+        // The first entry into compiled code: wasm may use `max_wasm_stack`
+        // bytes below here.
+        let here = &old_limit as *const usize as usize;
+        // SAFETY: as above.
+        unsafe { *limit = here.saturating_sub(max_stack) };
+    }
+    // SAFETY: the entry follows the array-call ABI, with this call's
+    // arguments (per the contract).
+    let outcome = traphandlers::call_with_resume(&mut || unsafe { entry(callee, caller, args, len) });
+    // SAFETY: as above; the calls into wasm have returned.
+    let store = unsafe {
+        *limit = old_limit;
+        &mut *store_ptr
+    };
+    match outcome {
+        Ok(ok) => ok,
+        Err(at) => {
+            let error = crate::trap::with_backtrace(at.trap.into(), native_backtrace(store, &at.pcs));
+            store.record_outcome(Ok(Err(error)))
+        }
+    }
+}
+
+/// The wasm frames of the instructions `pcs` (innermost first): the
+/// functions of the store's modules they are in.
+fn native_backtrace(store: &StoreOpaque, pcs: &[usize]) -> WasmBacktrace {
+    let mut modules: Vec<&ModuleArtifacts> = Vec::new();
+    for instance in &store.instances {
+        if !modules.iter().any(|m| std::ptr::eq(*m, &*instance.module)) {
+            modules.push(&instance.module);
+        }
+    }
+    let frames = pcs
+        .iter()
+        .filter_map(|pc| modules.iter().find_map(|m| m.code.frame_at(*pc).map(|f| (m, f))))
+        .map(|(module, (func, offset))| FrameInfo::new(&module.info, func, offset))
+        .collect();
+    WasmBacktrace { frames, cause: None }
 }

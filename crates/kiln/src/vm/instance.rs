@@ -213,6 +213,27 @@ impl StoreOpaque {
         }
     }
 
+    /// `memory.copy`, within one memory or between two.
+    pub(crate) fn memory_copy(
+        &mut self,
+        inst: InstanceId,
+        dst_memory: MemoryIndex,
+        src_memory: MemoryIndex,
+        dst: u32,
+        src: u32,
+        len: u32,
+    ) -> Result<(), Trap> {
+        let instance = self.instance(inst);
+        if instance.memories[dst_memory.index()] == instance.memories[src_memory.index()] {
+            return super::copy_within(self.memory_bytes(inst, dst_memory), dst, src, len);
+        }
+        let (s, n) = (src as usize, len as usize);
+        let from = self.memory_bytes(inst, src_memory).get(s..s + n).ok_or(Trap::MemoryOutOfBounds)?.to_vec();
+        let (d, to) = (dst as usize, self.memory_bytes(inst, dst_memory));
+        to.get_mut(d..d + n).ok_or(Trap::MemoryOutOfBounds)?.copy_from_slice(&from);
+        Ok(())
+    }
+
     /// `table.init`.
     pub(crate) fn table_init(
         &mut self,
@@ -308,6 +329,7 @@ impl StoreOpaque {
             *instance.field::<u32>(offsets.vmctx_magic()) = VMCONTEXT_MAGIC;
             *instance.field::<*mut Instance>(offsets.vmctx_instance()) = instance_ptr;
             *instance.field::<*mut _>(offsets.vmctx_store_context()) = &mut self.vm_store_context as *mut _;
+            *instance.field::<*const _>(offsets.vmctx_builtins()) = &super::builtins::BUILTINS as *const _;
             *instance.field::<*const _>(offsets.vmctx_epoch_ptr()) = self.engine.epoch_ptr();
             *instance.field::<*const _>(offsets.vmctx_type_ids()) = info.sigs.as_ptr();
             *instance.field::<*mut StoreOpaque>(offsets.vmctx_store()) = store_ptr;

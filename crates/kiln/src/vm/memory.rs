@@ -312,6 +312,30 @@ impl MemoryRef {
     }
 }
 
+/// `memory.fill` on a memory's bytes.
+#[inline]
+pub(crate) fn fill(bytes: &mut [u8], dst: u32, val: u8, len: u32) -> Result<(), Trap> {
+    let (dst, len) = (dst as usize, len as usize);
+    match bytes.get_mut(dst..dst + len) {
+        Some(range) => {
+            range.fill(val);
+            Ok(())
+        }
+        None => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// `memory.copy` within one memory's bytes.
+#[inline]
+pub(crate) fn copy_within(bytes: &mut [u8], dst: u32, src: u32, len: u32) -> Result<(), Trap> {
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    if src + len > bytes.len() || dst + len > bytes.len() {
+        return Err(Trap::MemoryOutOfBounds);
+    }
+    bytes.copy_within(src..src + len, dst);
+    Ok(())
+}
+
 /// Reads `N` bytes at `addr + offset` of a memory's bytes, or traps when out
 /// of bounds.
 #[inline(always)]

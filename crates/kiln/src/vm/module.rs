@@ -18,6 +18,17 @@ pub(crate) trait CompiledCode: Send + Sync + 'static {
     /// The wasm bytecode offset of the instruction at `pc` of function
     /// `func`, for backtraces, if the tier knows it.
     fn wasm_offset(&self, func: DefinedFuncIndex, pc: usize) -> Option<usize>;
+    /// The machine-code array entry of a defined function, for tiers that
+    /// compile to machine code (whose `array_call` is
+    /// `vm::native_array_call`); null otherwise.
+    fn native_array_entry(&self, _func: DefinedFuncIndex) -> *const u8 {
+        std::ptr::null()
+    }
+    /// The function (index in the module) and wasm offset of machine code
+    /// at `pc`, if `pc` is in one of this module's wasm functions.
+    fn frame_at(&self, _pc: usize) -> Option<(u32, Option<usize>)> {
+        None
+    }
     /// For a tier to find its own code again (the interpreter calling an
     /// interpreted function of another instance).
     fn as_any(&self) -> &dyn Any;

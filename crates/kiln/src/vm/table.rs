@@ -40,6 +40,18 @@ impl Table {
         self.elements.len() as u32
     }
 
+    /// `table.fill`.
+    pub(crate) fn fill(&mut self, dst: u32, val: usize, len: u32) -> Result<(), crate::trap::Trap> {
+        let (dst, len) = (dst as usize, len as usize);
+        match self.elements.get_mut(dst..dst + len) {
+            Some(range) => {
+                range.fill(val);
+                Ok(())
+            }
+            None => Err(crate::trap::Trap::TableOutOfBounds),
+        }
+    }
+
     /// Grows by `delta` elements set to `init`; returns the old size, or
     /// `None` when the table may not grow that much.
     pub(crate) fn grow(&mut self, delta: u32, init: usize) -> Option<u32> {
