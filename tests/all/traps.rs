@@ -89,7 +89,14 @@ fn max_wasm_stack_bounds_recursion_depth() {
         }
         lo
     };
-    let (small_depth, large_depth) = (depth_with(&small), depth_with(&large));
+    // Compiled code runs on the native stack: the thread must have the 4 MiB
+    // the large configuration allows (the default test thread has 2 MiB).
+    let (small_depth, large_depth) = std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(move || (depth_with(&small), depth_with(&large)))
+        .unwrap()
+        .join()
+        .unwrap();
     assert!(small_depth > 10, "64 KiB of wasm stack should allow more than {small_depth} frames");
     assert!(
         large_depth > 32 * small_depth,

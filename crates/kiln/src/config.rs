@@ -7,10 +7,12 @@ use wasmparser::WasmFeatures;
 /// Which execution tier compiles and runs WebAssembly code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// The best tier available on this host. Today that is the interpreter.
+    /// The best tier available on this host: the Cranelift JIT on Linux on
+    /// x86_64 and aarch64, the interpreter elsewhere.
     #[default]
     Auto,
-    /// The Cranelift JIT (not available yet: choosing it is an error at `Engine::new`).
+    /// The Cranelift JIT: machine code, compiled in parallel when a module
+    /// is created. Refused by `Engine::new` on hosts it does not support.
     Cranelift,
     /// The portable interpreter.
     Interpreter,
@@ -87,7 +89,11 @@ impl Config {
 
     /// The most stack, in bytes, that WebAssembly code may use before it traps
     /// with "call stack exhausted". The interpreter counts its value slots
-    /// (8 bytes each) and a fixed overhead per frame against it.
+    /// (8 bytes each) and a fixed overhead per frame against it; compiled
+    /// code runs on the calling thread's native stack, so it gets at most
+    /// what that thread has left (less a reserve for the host): run wasm on
+    /// a thread with a stack at least this big. Every entry into wasm from
+    /// the host costs 16 KiB of it.
     pub fn max_wasm_stack(&mut self, size: usize) -> &mut Self {
         self.max_wasm_stack = size;
         self

@@ -14,15 +14,20 @@ pub(crate) const JIT_AVAILABLE: bool =
 /// Decodes, validates and compiles `binary` with the engine's tier.
 pub(crate) fn compile_module(engine: &Engine, binary: &[u8]) -> Result<ModuleArtifacts, CompileError> {
     let config = engine.config();
-    let (info, code) = match config.strategy {
-        Strategy::Cranelift => {
+    let jit = match config.strategy {
+        Strategy::Cranelift => true,
+        Strategy::Auto => JIT_AVAILABLE,
+        Strategy::Interpreter => false,
+    };
+    let (info, code) = match jit {
+        true => {
             let mut compiler = jit::Compiler::new(config.wasm2_encoding);
             let info = compile::compile(engine, binary, &mut compiler)?;
             let options = jit::JitOptions::new(jit::MemoryMode::Explicit);
             let code = compiler.finish(&info, binary, compile::decoding_features(config), &options)?;
             (info, code)
         }
-        Strategy::Auto | Strategy::Interpreter => {
+        false => {
             let mut compiler = interp::Compiler::new(config.wasm2_encoding);
             let info = compile::compile(engine, binary, &mut compiler)?;
             (info, compiler.finish())

@@ -10,16 +10,13 @@ use super::ir::{CompiledFunc, Op};
 use super::InterpCode;
 use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
-use crate::vm::MemoryRef;
 use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
+use crate::vm::{MemoryRef, ACTIVATION_COST_BYTES};
 use anyhow::Result;
 use std::sync::Arc;
 
 /// What a frame costs against `max_wasm_stack` besides its slots.
 const FRAME_OVERHEAD_SLOTS: usize = 4;
-/// What entering wasm from the host costs: bounds the host stack used by
-/// host → wasm → host → wasm nesting.
-const ACTIVATION_COST_BYTES: usize = 16 * 1024;
 
 /// A suspended caller.
 #[derive(Clone, Copy)]

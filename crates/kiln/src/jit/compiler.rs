@@ -186,6 +186,8 @@ fn host_isa(verify: bool) -> Result<OwnedTargetIsa, CompileError> {
     for (name, value) in [
         ("opt_level", "speed"),
         ("preserve_frame_pointers", "true"),
+        // More results than return registers go through a return area.
+        ("enable_multi_ret_implicit_sret", "true"),
         ("enable_verifier", if verify { "true" } else { "false" }),
     ] {
         flags.set(name, value).map_err(|e| err(e.to_string()))?;

@@ -41,15 +41,32 @@ unsafe fn caller<'a>(vmctx: *mut VMContext) -> (&'a mut StoreOpaque, InstanceId)
     }
 }
 
+/// Resumes at the innermost entry with `trap` (or, for `None`, with the
+/// store's pending error), with the backtrace from the frame that called.
+///
+/// # Safety
+/// Called from a helper, called by the compiled code of `vmctx`, with
+/// nothing owning resources left in its frame.
+unsafe fn raise(vmctx: *mut VMContext, trap: Option<Trap>) -> ! {
+    // SAFETY: per the contract; the compiled caller recorded its frame in
+    // the store context just before calling.
+    unsafe {
+        let (store, _) = caller(vmctx);
+        let ctx = &store.vm_store_context;
+        let (pc, fp) = (*ctx.last_wasm_exit_pc.get(), *ctx.last_wasm_exit_fp.get());
+        traphandlers::raise(trap, pc, fp)
+    }
+}
+
 /// Returns `value`, or raises its trap.
 ///
 /// # Safety
-/// Called from a helper with nothing owning resources left in its frame.
-unsafe fn or_raise<T>(result: Result<T, Trap>) -> T {
+/// As for `raise`.
+unsafe fn or_raise<T>(vmctx: *mut VMContext, result: Result<T, Trap>) -> T {
     match result {
         Ok(v) => v,
         // SAFETY: per the contract.
-        Err(trap) => unsafe { traphandlers::raise(trap) },
+        Err(trap) => unsafe { raise(vmctx, Some(trap)) },
     }
 }
 
@@ -65,7 +82,7 @@ unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, memory: u32, dst: u32, v
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = super::fill(store.memory_bytes(inst, MemoryIndex(memory)), dst, val as u8, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -74,7 +91,7 @@ unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst_mem: u32, src_mem: u
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = store.memory_copy(inst, MemoryIndex(dst_mem), MemoryIndex(src_mem), dst, src, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -83,7 +100,7 @@ unsafe extern "C" fn memory_init(vmctx: *mut VMContext, memory: u32, data: u32, 
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = store.memory_init(inst, MemoryIndex(memory), data, dst, src, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -104,7 +121,7 @@ unsafe extern "C" fn table_fill(vmctx: *mut VMContext, table: u32, dst: u32, val
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = store.instance_table(inst, TableIndex(table)).fill(dst, val, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -113,7 +130,7 @@ unsafe extern "C" fn table_copy(vmctx: *mut VMContext, dst_table: u32, src_table
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = store.table_copy(inst, TableIndex(dst_table), TableIndex(src_table), dst, src, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -122,7 +139,7 @@ unsafe extern "C" fn table_init(vmctx: *mut VMContext, table: u32, elem: u32, ds
     unsafe {
         let (store, inst) = caller(vmctx);
         let result = store.table_init(inst, TableIndex(table), elem, dst, src, len);
-        or_raise(result)
+        or_raise(vmctx, result)
     }
 }
 
@@ -132,14 +149,14 @@ unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, elem: u32) {
     store.instance_mut(inst).elems[elem as usize] = None;
 }
 
-unsafe extern "C" fn raise_trap(_vmctx: *mut VMContext, code: u32) {
+unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
     let trap = Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached);
     // SAFETY: called by compiled code inside an entry; nothing is owned here.
-    unsafe { traphandlers::raise(trap) }
+    unsafe { raise(vmctx, Some(trap)) }
 }
 
-unsafe extern "C" fn unwind(_vmctx: *mut VMContext) {
+unsafe extern "C" fn unwind(vmctx: *mut VMContext) {
     // SAFETY: called by compiled code inside an entry after a failed array
     // call; nothing is owned here.
-    unsafe { traphandlers::unwind() }
+    unsafe { raise(vmctx, None) }
 }

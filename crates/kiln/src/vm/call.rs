@@ -6,11 +6,11 @@ use super::host::host_func_context;
 use super::instance::instance_id_of_vmctx;
 use super::instance::Instance;
 use super::module::ModuleArtifacts;
-use super::store::{FuncRefPtr, InstanceId, StoreOpaque};
+use super::store::{FuncRefPtr, InstanceId, PendingError, StoreOpaque};
 use super::traphandlers;
 use super::vmcontext::VMArrayCallFn;
 use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
-use super::ValRaw;
+use super::{ValRaw, ACTIVATION_COST_BYTES};
 use crate::compile::{DefinedFuncIndex, FuncIndex, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 use crate::engine::SigId;
 use crate::trap::{FrameInfo, WasmBacktrace};
@@ -154,13 +154,23 @@ pub(crate) unsafe extern "C" fn native_array_call(
     let limit = unsafe { (*store_ptr).vm_store_context.stack_limit.get() };
     // SAFETY: as above.
     let (old_limit, max_stack) = unsafe { (*limit, (*store_ptr).engine.config().max_wasm_stack) };
-    if old_limit == usize::MAX {
+    let here = &old_limit as *const usize as usize;
+    let new_limit = if old_limit == usize::MAX {
         // The first entry into compiled code: wasm may use `max_wasm_stack`
-        // bytes below here.
-        let here = &old_limit as *const usize as usize;
+        // bytes below here, as far as this thread's stack goes.
+        here.saturating_sub(max_stack).max(traphandlers::stack_floor())
+    } else {
+        // A re-entry from the host: it costs as much as in the interpreter,
+        // which bounds the host stack that wasm -> host -> wasm uses.
+        old_limit.saturating_add(ACTIVATION_COST_BYTES)
+    };
+    if new_limit >= here {
         // SAFETY: as above.
-        unsafe { *limit = here.saturating_sub(max_stack) };
+        let store = unsafe { &mut *store_ptr };
+        return store.record_outcome(Ok(Err(crate::trap::Trap::StackOverflow.into())));
     }
+    // SAFETY: as above.
+    unsafe { *limit = new_limit };
     // SAFETY: the entry follows the array-call ABI, with this call's
     // arguments (per the contract).
     let outcome = traphandlers::call_with_resume(&mut || unsafe { entry(callee, caller, args, len) });
@@ -172,7 +182,17 @@ pub(crate) unsafe extern "C" fn native_array_call(
     match outcome {
         Ok(ok) => ok,
         Err(at) => {
-            let error = crate::trap::with_backtrace(at.trap.into(), native_backtrace(store, &at.pcs));
+            let error = match (at.trap, store.pending.take()) {
+                (Some(trap), _) => trap.into(),
+                (None, Some(PendingError::Error(e))) => e,
+                // A host panic stays pending, to go on unwinding from the
+                // host side of the outermost call (never through this frame).
+                (None, panic) => {
+                    store.pending = panic;
+                    return false;
+                }
+            };
+            let error = crate::trap::with_backtrace(error, native_backtrace(store, &at.pcs));
             store.record_outcome(Ok(Err(error)))
         }
     }

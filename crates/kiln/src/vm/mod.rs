@@ -23,6 +23,11 @@ pub(crate) use memory::{
 pub(crate) use module::{CompiledCode, ModuleArtifacts};
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
+
+/// What entering wasm from the host costs against `max_wasm_stack`, in
+/// every tier: bounds the host stack used by host -> wasm -> host -> wasm
+/// nesting.
+pub(crate) const ACTIVATION_COST_BYTES: usize = 16 * 1024;
 pub(crate) use table::Table;
 pub(crate) use traphandlers::{register_code, unregister_code};
 pub(crate) use vmcontext::{BuiltinIndex, VMArrayCallFn};

@@ -129,7 +129,9 @@ std::arch::global_asm!(
 /// Why compiled code trapped, and where.
 #[derive(Debug)]
 pub(crate) struct TrapAt {
-    pub(crate) trap: Trap,
+    /// The trap, or `None` when an array call failed with an error that is
+    /// recorded in the store.
+    pub(crate) trap: Option<Trap>,
     /// The trapping instruction, then each calling instruction out to the
     /// entry (empty when a runtime helper raised the trap). Taken while the
     /// frames are still on the stack: resuming reuses that stack.
@@ -157,8 +159,7 @@ thread_local! {
 
 /// Runs `f`, which calls into compiled code, so that a trap in that code
 /// (or a helper's `raise`) comes back here: `Ok(f's result)`, or
-/// `Err(where it trapped)`, or `Ok(false)` after `unwind` (the error is
-/// recorded in the store then).
+/// `Err(where and why it stopped)`.
 pub(crate) fn call_with_resume(f: &mut dyn FnMut() -> bool) -> Result<bool, TrapAt> {
     install_signal_handlers();
     let activation =
@@ -189,32 +190,66 @@ pub(crate) fn call_with_resume(f: &mut dyn FnMut() -> bool) -> Result<bool, Trap
     }
 }
 
-/// Resumes at the innermost entry with `trap` (from a runtime helper).
+/// Resumes at the innermost entry from a runtime helper: with `trap`, or
+/// with `None` after an array call failed (its error is in the store
+/// already). `exit_pc`/`exit_fp` are what the calling compiled frame
+/// recorded (`VMStoreContext::last_wasm_exit_*`), for the backtrace.
 ///
 /// # Safety
 /// Called from a runtime helper that compiled code called, inside
 /// `call_with_resume`, with no value owning resources live in the frames
-/// between (they are skipped).
-pub(crate) unsafe fn raise(trap: Trap) -> ! {
+/// between (they are skipped); `exit_fp` is the caller's frame pointer.
+pub(crate) unsafe fn raise(trap: Option<Trap>, exit_pc: usize, exit_fp: usize) -> ! {
     let activation = CURRENT.get();
     assert!(!activation.is_null(), "a trap raised outside compiled code");
-    // SAFETY: the activation is live while it is `CURRENT`; see above.
+    let mut pcs = Vec::new();
+    if exit_pc != 0 {
+        pcs.push(exit_pc);
+        let registry = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: the activation is live; the recorded frame is a live
+        // compiled frame of it (per the contract).
+        unsafe { caller_pcs(&registry, exit_fp, (*activation).entry_sp(), &mut pcs) };
+    }
+    // SAFETY: as above; the lock guard is gone and `pcs` moves into the
+    // activation, so the skipped frames own nothing.
     unsafe {
-        (*activation).trap.set(Some(TrapAt { trap, pcs: Vec::new() }));
+        (*activation).trap.set(Some(TrapAt { trap, pcs }));
         kiln_vm_resume(&(*activation).point)
     }
 }
 
-/// Resumes at the innermost entry after an array call failed (its error is
-/// in the store already).
-///
-/// # Safety
-/// As for `raise`.
-pub(crate) unsafe fn unwind() -> ! {
-    let activation = CURRENT.get();
-    assert!(!activation.is_null(), "an unwind outside compiled code");
-    // SAFETY: as in `raise`.
-    unsafe { kiln_vm_resume(&(*activation).point) }
+/// Stack kept free below wasm's stack limit for the trap handler, runtime
+/// helpers and host functions that wasm calls.
+const STACK_RESERVE: usize = 64 * 1024;
+
+thread_local! {
+    static STACK_FLOOR: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The lowest address wasm code on this thread may use, whatever
+/// `max_wasm_stack` says: the thread's own stack end, plus a reserve.
+pub(crate) fn stack_floor() -> usize {
+    let cached = STACK_FLOOR.get();
+    if cached != 0 {
+        return cached;
+    }
+    // SAFETY: queries this thread's attributes into zeroed, then destroyed,
+    // attribute storage.
+    let low = unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        let mut low = 0usize;
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+            let (mut addr, mut size) = (std::ptr::null_mut(), 0usize);
+            if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
+                low = addr as usize;
+            }
+            libc::pthread_attr_destroy(&mut attr);
+        }
+        low
+    };
+    let floor = low.saturating_add(STACK_RESERVE).max(1);
+    STACK_FLOOR.set(floor);
+    floor
 }
 
 /// The trap sites of every piece of compiled code in the process, by the
@@ -355,7 +390,7 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *
             // handler returns.
             unsafe {
                 caller_pcs(&registry, fp, (*activation).entry_sp(), &mut pcs);
-                (*activation).trap.set(Some(TrapAt { trap, pcs }));
+                (*activation).trap.set(Some(TrapAt { trap: Some(trap), pcs }));
                 context::resume_at(uc, &(*activation).point as *const ResumePoint as usize);
             }
             return;

@@ -47,28 +47,32 @@ impl FuncTranslator<'_, '_> {
         Ok(sig)
     }
 
+    /// A reference to defined function `index` of this module, for native
+    /// calls and its address.
+    pub(super) fn direct_func(&mut self, index: u32) -> Result<cranelift_codegen::ir::FuncRef, CompileError> {
+        if let Some(f) = self.direct_funcs.get(&index) {
+            return Ok(*f);
+        }
+        let sig = self.wasm_sig(self.env.info.funcs[index as usize])?;
+        let name = self.b.func.declare_imported_user_function(UserExternalName::new(0, index));
+        let f = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        self.direct_funcs.insert(index, f);
+        Ok(f)
+    }
+
     fn call(&mut self, index: u32) -> Result<(), CompileError> {
         let info = self.env.info;
         let type_index = info.funcs[index as usize];
         let num_params = info.types[type_index as usize].params().len();
-        let sig = self.wasm_sig(type_index)?;
         let args = self.pop_n(num_params);
         let results = if index >= info.num_imported_funcs {
             // Same module: a native call, relocated when the code is linked.
-            let callee = match self.direct_funcs.get(&index) {
-                Some(f) => *f,
-                None => {
-                    let name = self.b.func.declare_imported_user_function(UserExternalName::new(0, index));
-                    let f = self.b.import_function(ExtFuncData {
-                        name: ExternalName::user(name),
-                        signature: sig,
-                        colocated: true,
-                        patchable: false,
-                    });
-                    self.direct_funcs.insert(index, f);
-                    f
-                }
-            };
+            let callee = self.direct_func(index)?;
             let mut all = vec![self.vmctx, self.vmctx];
             all.extend_from_slice(&args);
             let call = self.b.ins().call(callee, &all);
@@ -180,6 +184,7 @@ impl FuncTranslator<'_, '_> {
             }
         };
         let len = self.b.ins().iconst(PTR, cells as i64);
+        self.record_exit();
         let call = self.b.ins().call_indirect(sig, array_call, &[func_ref, self.vmctx, buffer, len]);
         let ok = self.b.inst_results(call)[0];
 

@@ -164,6 +164,8 @@ pub(super) struct FuncTranslator<'a, 'f> {
     direct_funcs: HashMap<u32, ir::FuncRef>,
     builtin_sigs: HashMap<u32, ir::SigRef>,
     array_sig: Option<ir::SigRef>,
+    /// The function being translated (index in the module).
+    func_index: u32,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -181,10 +183,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             direct_funcs: HashMap::new(),
             builtin_sigs: HashMap::new(),
             array_sig: None,
+            func_index: 0,
         }
     }
 
     fn translate(&mut self, func_index: u32, body: &FunctionBody<'_>) -> Result<(), CompileError> {
+        self.func_index = func_index;
         let ty = self.env.info.func_type(func_index).clone();
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
@@ -321,12 +325,27 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
         };
         let offsets = self.env.offsets;
+        self.record_exit();
         let table = self.b.ins().load(PTR, readonly(), self.vmctx, offsets.vmctx_builtins() as i32);
         let fptr = self.b.ins().load(PTR, readonly(), table, builtin.offset() as i32);
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, fptr, &all);
         self.b.inst_results(call).first().copied()
+    }
+
+    /// Leaves this frame findable for a backtrace before a call out of
+    /// compiled code (a runtime helper or an array call), which may end in
+    /// a trap or error that skips it: its frame pointer, and as "pc" the
+    /// function's own address (which names the function).
+    fn record_exit(&mut self) {
+        let o = self.env.offsets;
+        let fp = self.b.ins().get_frame_pointer(PTR);
+        let this = self.direct_func(self.func_index).expect("the function's own signature was built");
+        let pc = self.b.ins().func_addr(PTR, this);
+        let ctx = self.b.ins().load(PTR, readonly(), self.vmctx, o.vmctx_store_context() as i32);
+        self.b.ins().store(MemFlagsData::trusted(), fp, ctx, o.store_context_last_wasm_exit_fp() as i32);
+        self.b.ins().store(MemFlagsData::trusted(), pc, ctx, o.store_context_last_wasm_exit_pc() as i32);
     }
 
     fn zero(&mut self, ty: Type) -> Value {
