@@ -1,12 +1,15 @@
 //! Kiln's integration tests: one test binary, a module per topic.
 
 mod api;
+mod differential;
+mod differential_check;
 mod func;
 mod layout;
 mod linker;
 mod malformed;
 mod per_request;
 mod reservation;
+mod threads;
 mod traps;
 
 use kiln::{Engine, Module, Store};

@@ -22,10 +22,9 @@ pub fn interpreter() -> Result<Engine> {
     }
 }
 
-/// Kiln's Cranelift tier (`Strategy::Cranelift`). Kiln has no JIT yet and
-/// `Engine::new` refuses that strategy; the refusal is reported as the
-/// reason the engine is absent, so the column fills in by itself once the
-/// tier exists.
+/// Kiln's Cranelift tier (`Strategy::Cranelift`). On a host the tier does
+/// not support, `Engine::new` refuses that strategy; the refusal is
+/// reported as the reason the engine is absent.
 pub fn jit() -> Result<Engine> {
     #[cfg(feature = "kiln")]
     {

@@ -95,6 +95,12 @@ impl Module {
         &self.inner.info
     }
 
+    /// A module around artifacts compiled elsewhere (tests of the tiers).
+    #[cfg(test)]
+    pub(crate) fn from_artifacts_arc(inner: Arc<ModuleArtifacts>) -> Module {
+        Module { inner }
+    }
+
     pub(crate) fn artifacts(&self) -> &Arc<ModuleArtifacts> {
         &self.inner
     }

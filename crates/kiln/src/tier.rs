@@ -13,12 +13,17 @@ pub(crate) const JIT_AVAILABLE: bool =
 
 /// Decodes, validates and compiles `binary` with the engine's tier.
 pub(crate) fn compile_module(engine: &Engine, binary: &[u8]) -> Result<ModuleArtifacts, CompileError> {
-    let config = engine.config();
-    let jit = match config.strategy {
+    let jit = match engine.config().strategy {
         Strategy::Cranelift => true,
         Strategy::Auto => JIT_AVAILABLE,
         Strategy::Interpreter => false,
     };
+    compile_with(engine, binary, jit)
+}
+
+/// Compiles `binary` with the JIT or the interpreter.
+fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtifacts, CompileError> {
+    let config = engine.config();
     let (info, code) = match jit {
         true => {
             let mut compiler = jit::Compiler::new(config.wasm2_encoding);
@@ -34,4 +39,92 @@ pub(crate) fn compile_module(engine: &Engine, binary: &[u8]) -> Result<ModuleArt
         }
     };
     Ok(ModuleArtifacts { engine: engine.clone(), info, code })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Both tiers in one store: compiled code calls interpreted functions
+    //! and the reverse, with traps crossing both ways. (An engine has one
+    //! strategy, so this builds the modules below the API.)
+
+    use super::compile_with;
+    use crate::{Engine, Extern, Instance, Module, Store, Trap};
+    use std::sync::Arc;
+
+    fn module(engine: &Engine, wat: &str, jit: bool) -> Module {
+        let binary = wat::parse_str(wat).unwrap();
+        Module::from_artifacts_arc(Arc::new(compile_with(engine, &binary, jit).unwrap()))
+    }
+
+    fn trap_of(err: anyhow::Error) -> Trap {
+        *err.downcast_ref::<Trap>().unwrap_or_else(|| panic!("not a trap: {err:?}"))
+    }
+
+    #[test]
+    fn tiers_call_each_other_and_traps_cross_both_ways() {
+        if !super::JIT_AVAILABLE {
+            return;
+        }
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let inner = module(
+            &engine,
+            r#"(module
+                 (func (export "add1") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+                 (func (export "trap") unreachable))"#,
+            false,
+        );
+        let middle = module(
+            &engine,
+            r#"(module
+                 (import "i" "add1" (func $add1 (param i32) (result i32)))
+                 (import "i" "trap" (func $itrap))
+                 (table (export "t") 2 funcref)
+                 (elem (i32.const 0) $add1)
+                 (type $i2i (func (param i32) (result i32)))
+                 (func (export "triple") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+                 (func (export "via_interp") (param i32) (result i32)
+                   (i32.mul (call $add1 (local.get 0)) (i32.const 10)))
+                 (func (export "indirect") (param i32) (result i32)
+                   (call_indirect (type $i2i) (local.get 0) (i32.const 0)))
+                 (func (export "jit_trap") (result i32) (i32.div_u (i32.const 1) (i32.const 0)))
+                 (func (export "interp_trap_via_jit") (call $itrap)))"#,
+            true,
+        );
+        let outer = module(
+            &engine,
+            r#"(module
+                 (import "m" "triple" (func $triple (param i32) (result i32)))
+                 (import "m" "via_interp" (func $via (param i32) (result i32)))
+                 (import "m" "jit_trap" (func $jtrap (result i32)))
+                 (import "m" "interp_trap_via_jit" (func $deep))
+                 (func (export "run") (param i32) (result i32) (call $via (call $triple (local.get 0))))
+                 (func (export "jit_trap") (result i32) (call $jtrap))
+                 (func (export "deep_trap") (call $deep)))"#,
+            false,
+        );
+        let i = Instance::new(&mut store, &inner, &[]).unwrap();
+        let imports: Vec<Extern> = ["add1", "trap"].iter().map(|n| i.get_export(&mut store, n).unwrap()).collect();
+        let m = Instance::new(&mut store, &middle, &imports).unwrap();
+        let names = ["triple", "via_interp", "jit_trap", "interp_trap_via_jit"];
+        let imports: Vec<Extern> = names.iter().map(|n| m.get_export(&mut store, n).unwrap()).collect();
+        let o = Instance::new(&mut store, &outer, &imports).unwrap();
+
+        // interpreter -> JIT -> interpreter.
+        let run = o.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+        assert_eq!(run.call(&mut store, 4).unwrap(), (4 * 3 + 1) * 10);
+        // JIT -> interpreter through a table.
+        let indirect = m.get_typed_func::<i32, i32>(&mut store, "indirect").unwrap();
+        assert_eq!(indirect.call(&mut store, 41).unwrap(), 42);
+        // A JIT trap seen by interpreted code, and an interpreter trap seen
+        // through JIT code by interpreted code.
+        let jit_trap = o.get_typed_func::<(), i32>(&mut store, "jit_trap").unwrap();
+        assert_eq!(trap_of(jit_trap.call(&mut store, ()).unwrap_err()), Trap::IntegerDivisionByZero);
+        let deep = o.get_typed_func::<(), ()>(&mut store, "deep_trap").unwrap();
+        let err = deep.call(&mut store, ()).unwrap_err();
+        assert!(err.to_string().contains("unreachable"), "{err}");
+        assert_eq!(trap_of(err), Trap::UnreachableCodeReached);
+        // The store is usable after all of it.
+        assert_eq!(run.call(&mut store, 1).unwrap(), 40);
+    }
 }

@@ -37,8 +37,27 @@ struct Position {
 /// The interpreter's functions of a module (asked only of modules whose
 /// code is the interpreter's).
 #[inline]
-fn interp_funcs(module: &ModuleArtifacts) -> Arc<[CompiledFunc]> {
-    module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module").funcs.clone()
+fn interp_funcs(module: &ModuleArtifacts) -> &Arc<[CompiledFunc]> {
+    &module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module").funcs
+}
+
+/// The running module or its functions: borrowed from the entry (no
+/// reference count to touch on a call from the host), or shared once a
+/// call has moved to another instance.
+enum Held<'a, T: ?Sized> {
+    Entry(&'a T),
+    Shared(Arc<T>),
+}
+
+impl<T: ?Sized> std::ops::Deref for Held<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        match self {
+            Held::Entry(v) => v,
+            Held::Shared(v) => v,
+        }
+    }
 }
 
 /// The code of function `func` (a defined function) among `funcs`.
@@ -79,7 +98,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;
     let module = store.instance(instance).module.clone();
     let funcs = interp_funcs(&module);
-    let code = code_of(&funcs, &module, func);
+    let code = code_of(funcs, &module, func);
     let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
 
     let mut stack = std::mem::take(&mut store.stack);
@@ -97,6 +116,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         *slot = arg.slot();
     }
     prologue(&mut stack[..needed], code);
+    let entry = (Held::Entry(&*module), Held::Entry(&**funcs));
 
     let mut frames = Vec::new();
     // This activation's entry cost counts against the stack of activations
@@ -104,7 +124,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     // re-raised where its array call returns, and unwinds through here: the
     // store's accounting and stack buffer are put back before it goes on.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(store, &mut stack, &mut frames, instance, func, limit, in_use + ACTIVATION_COST_BYTES)
+        run(store, &mut stack, &mut frames, instance, func, entry, limit, in_use + ACTIVATION_COST_BYTES)
     }));
     store.stack_in_use = in_use;
     let outcome = match outcome {
@@ -163,18 +183,23 @@ impl From<Trap> for Exit {
     }
 }
 
+/// The module of the running instance and its interpreter functions.
+type ModuleCode<'a> = (Held<'a, ModuleArtifacts>, Held<'a, [CompiledFunc]>);
+
+#[allow(clippy::too_many_arguments)]
 fn run(
     store: &mut StoreOpaque,
     stack: &mut Vec<u64>,
     frames: &mut Vec<Frame>,
     instance: InstanceId,
     func: FuncIndex,
+    entry: ModuleCode<'_>,
     limit: usize,
     in_use: usize,
 ) -> Result<()> {
     let mut pos = Position { instance, func, pc: 0 };
     let mut base = 0usize;
-    match execute(store, stack, frames, &mut pos, &mut base, limit, in_use) {
+    match execute(store, stack, frames, &mut pos, &mut base, entry, limit, in_use) {
         Ok(()) => Ok(()),
         Err(exit) => {
             let bt = backtrace_of(store, frames, &pos);
@@ -280,14 +305,14 @@ fn execute(
     frames: &mut Vec<Frame>,
     pos: &mut Position,
     base_out: &mut usize,
+    entry: ModuleCode<'_>,
     limit: usize,
     in_use: usize,
 ) -> Result<(), Exit> {
     let entry_depth = frames.len();
     // The current instance's module, its functions and its memory 0: looked
     // up again only when a call or return changes the instance.
-    let mut module: Arc<ModuleArtifacts> = store.instance(pos.instance).module.clone();
-    let mut funcs = interp_funcs(&module);
+    let (mut module, mut funcs) = entry;
     let mut mem = memory0(store, &module, pos.instance);
     let mut base = *base_out;
     let mut host_buf: Vec<ValRaw> = Vec::new();
@@ -414,8 +439,8 @@ fn execute(
                     }
                     let callee_module = &store.instance(instance).module;
                     if callee_module.code.as_any().is::<InterpCode>() {
-                        let callee_module = callee_module.clone();
-                        let callee_funcs = interp_funcs(&callee_module);
+                        let callee_funcs = Held::Shared(interp_funcs(callee_module).clone());
+                        let callee_module = Held::Shared(callee_module.clone());
                         enter!(callee_base, code_of(&callee_funcs, &callee_module, index));
                         mem = memory0(store, &callee_module, instance);
                         module = callee_module;
@@ -516,8 +541,9 @@ fn execute(
                     }
                     let caller = frames.pop().expect("caller frame");
                     if caller.instance != pos.instance {
-                        module = store.instance(caller.instance).module.clone();
-                        funcs = interp_funcs(&module);
+                        let caller_module = &store.instance(caller.instance).module;
+                        funcs = Held::Shared(interp_funcs(caller_module).clone());
+                        module = Held::Shared(caller_module.clone());
                         mem = memory0(store, &module, caller.instance);
                     }
                     pos.instance = caller.instance;
