@@ -76,3 +76,60 @@ fn memories_work_without_the_big_reservation() {
         assert!(err.to_string().contains("30000 pages"), "{err}");
     });
 }
+
+/// Virtual memory of this process, from `/proc/self/status`, in KiB.
+fn vm_size_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status.lines().find(|l| l.starts_with("VmSize:")).expect("a VmSize line");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("a size in kB")
+}
+
+/// Room for one full 4 GiB reservation and its guard, not for two.
+const ONE_RESERVATION_KIB: u64 = 6 << 20;
+
+#[test]
+fn one_module_runs_with_and_without_bounds_checks_in_one_process() {
+    let name = "reservation::one_module_runs_with_and_without_bounds_checks_in_one_process";
+    in_limited_child_process(name, Some(ONE_RESERVATION_KIB), || {
+        let engine = Engine::default();
+        let m = module(
+            &engine,
+            r#"(module
+              (memory 1)
+              (func (export "store") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
+              (func (export "load") (param i32) (result i64) (i64.load offset=8 (local.get 0)))
+              (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+        );
+        let mut store = Store::new(&engine, ());
+        let before = vm_size_kib();
+        // The first instance gets the full reservation: code without checks.
+        let guarded = Instance::new(&mut store, &m, &[]).unwrap();
+        let after_first = vm_size_kib();
+        assert!(after_first - before >= 4 << 20, "the first memory did not get the full reservation");
+        // The second cannot: a small reservation, code with checks.
+        let checked = Instance::new(&mut store, &m, &[]).unwrap();
+        assert!(vm_size_kib() - after_first < 1 << 20, "the second memory got a full reservation too");
+
+        let mut results = Vec::new();
+        for instance in [guarded, checked] {
+            let st = instance.get_typed_func::<(i32, i64), ()>(&mut store, "store").unwrap();
+            let ld = instance.get_typed_func::<i32, i64>(&mut store, "load").unwrap();
+            let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow").unwrap();
+            let mut seen = Vec::new();
+            for addr in [0, 8, 65_520, 65_528, 65_529, 65_536, -8, -1] {
+                seen.push(format!(
+                    "{:?}",
+                    st.call(&mut store, (addr, 0x0102_0304_0506_0708)).map_err(|e| e.to_string())
+                ));
+                seen.push(format!("{:?}", ld.call(&mut store, addr).map_err(|e| e.to_string())));
+            }
+            seen.push(format!("{:?}", grow.call(&mut store, 2)));
+            for addr in [65_528, 3 * 65_536 - 16, 3 * 65_536 - 15] {
+                seen.push(format!("{:?}", ld.call(&mut store, addr).map_err(|e| e.to_string())));
+            }
+            results.push(seen);
+        }
+        assert_eq!(results[0], results[1]);
+        assert!(results[0].iter().any(|r| r.contains("out of bounds memory access")), "{:?}", results[0]);
+    });
+}

@@ -4,7 +4,7 @@
 use crate::compile::{self, CompileError};
 use crate::config::Strategy;
 use crate::engine::Engine;
-use crate::vm::ModuleArtifacts;
+use crate::vm::{self, ModuleArtifacts};
 use crate::{interp, jit};
 
 /// Whether the Cranelift tier can run on this host.
@@ -28,8 +28,10 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
         true => {
             let mut compiler = jit::Compiler::new(config.wasm2_encoding);
             let info = compile::compile(engine, binary, &mut compiler)?;
-            let options = jit::JitOptions::new(jit::MemoryMode::Explicit);
-            let code = compiler.finish(&info, binary, compile::decoding_features(config), &options)?;
+            // Memories get the full reservation (and a guard region) when
+            // the configuration asks for it: code without bounds checks first.
+            let guard = config.memory_reservation >= vm::FULL_RESERVATION;
+            let code = compiler.finish(&info, binary, compile::decoding_features(config), guard)?;
             (info, code)
         }
         false => {

@@ -160,10 +160,10 @@ fn prologue(frame: &mut [u64], code: &CompiledFunc) {
 fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBacktrace {
     let mut out = Vec::with_capacity(frames.len() + 1);
     let mut push = |instance: InstanceId, func: FuncIndex, pc: usize| {
-        let module = &store.instance(instance).module;
-        let info = &module.info;
+        let instance = store.instance(instance);
+        let info = &instance.module.info;
         let defined = crate::compile::DefinedFuncIndex(func.0 - info.num_imported_funcs);
-        out.push(FrameInfo::new(info, func.0, module.code.wasm_offset(defined, pc)));
+        out.push(FrameInfo::new(info, func.0, instance.code().wasm_offset(defined, pc)));
     };
     push(pos.instance, pos.func, pos.pc);
     for f in frames.iter().rev() {

@@ -8,7 +8,7 @@ mod ir;
 mod translate;
 
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
-use crate::vm::{self, CompiledCode, VMArrayCallFn};
+use crate::vm::{self, CodeVariant, CompiledCode, VMArrayCallFn};
 use ir::CompiledFunc;
 use std::any::Any;
 use translate::Translator;
@@ -54,6 +54,16 @@ pub(crate) struct InterpCode {
 }
 
 impl CompiledCode for InterpCode {
+    fn for_memories(&self, _info: &ModuleInfo, _guarded: bool) -> Result<&(dyn CodeVariant + 'static), CompileError> {
+        // The interpreter checks every access: one variant serves all.
+        Ok(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl CodeVariant for InterpCode {
     fn array_call(&self, _func: DefinedFuncIndex) -> VMArrayCallFn {
         vm::array_call_shim::<exec::Entry>
     }
@@ -62,8 +72,5 @@ impl CompiledCode for InterpCode {
     }
     fn wasm_offset(&self, func: DefinedFuncIndex, pc: usize) -> Option<usize> {
         self.funcs.get(func.index())?.offsets.get(pc.checked_sub(1)?).map(|o| *o as usize)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -22,6 +22,6 @@ pub(crate) fn unsupported(message: impl Into<String>) -> CompileError {
     CompileError::new(CompileErrorKind::Unsupported, message, None)
 }
 
-pub(crate) use compiler::{FuncRanges, JitOptions};
+pub(crate) use compiler::FuncRanges;
 pub(crate) use module_code::Compiler;
 pub(crate) use translate::MemoryMode;

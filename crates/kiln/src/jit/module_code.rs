@@ -3,12 +3,13 @@
 
 use super::code_memory::CodeMemory;
 use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions};
+use super::MemoryMode;
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
 use crate::trap::Trap;
 use crate::vm::{self, VMArrayCallFn};
 use std::any::Any;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmparser::{BinaryReader, FuncValidator, FunctionBody, ValidatorResources, WasmFeatures};
 
 /// Validates bodies as `compile` reaches them and keeps where they are;
@@ -24,23 +25,30 @@ impl Compiler {
     }
 
     /// Compiles the module whose binary is `wasm` (decoded with `features`)
-    /// and maps its code.
+    /// and maps its code: without bounds checks for guarded memories when
+    /// `guard` is set (the variant with checks then follows on demand), else
+    /// with them.
     pub(crate) fn finish(
         self,
         info: &ModuleInfo,
         wasm: &[u8],
         features: WasmFeatures,
-        options: &JitOptions,
+        guard: bool,
     ) -> Result<Box<dyn vm::CompiledCode>, CompileError> {
-        let bodies: Vec<FunctionBody<'_>> = self
-            .bodies
-            .iter()
-            .map(|r| FunctionBody::new(BinaryReader::new_features(&wasm[r.clone()], r.start as u64, features)))
-            .collect();
-        let compiled = compiler::compile_module(info, &bodies, options)?;
-        let code = JitCode::new(compiled, info.num_imported_funcs)
-            .map_err(|e| crate::jit::unsupported(format!("could not load compiled code: {e:#}")))?;
-        Ok(Box::new(code))
+        let source = Source { wasm: wasm.into(), bodies: self.bodies, features };
+        let module = if guard {
+            let guarded = source.compile(info, MemoryMode::Guard)?;
+            JitModule {
+                guarded: Some(guarded),
+                explicit: OnceLock::new(),
+                source: Some(source),
+                compiling: Mutex::new(()),
+            }
+        } else {
+            let explicit = OnceLock::from(source.compile(info, MemoryMode::Explicit)?);
+            JitModule { guarded: None, explicit, source: None, compiling: Mutex::new(()) }
+        };
+        Ok(Box::new(module))
     }
 }
 
@@ -56,6 +64,67 @@ impl FunctionCompiler for Compiler {
         let range = body.range();
         self.bodies.push(range.start as usize..range.end as usize);
         Ok(())
+    }
+}
+
+/// What it takes to compile the module (again, in another memory mode).
+struct Source {
+    wasm: Box<[u8]>,
+    bodies: Vec<Range<usize>>,
+    features: WasmFeatures,
+}
+
+impl Source {
+    fn compile(&self, info: &ModuleInfo, mode: MemoryMode) -> Result<JitCode, CompileError> {
+        let bodies: Vec<FunctionBody<'_>> = self
+            .bodies
+            .iter()
+            .map(|r| {
+                FunctionBody::new(BinaryReader::new_features(&self.wasm[r.clone()], r.start as u64, self.features))
+            })
+            .collect();
+        let compiled = compiler::compile_module(info, &bodies, &JitOptions::new(mode))?;
+        JitCode::new(compiled, info.num_imported_funcs)
+            .map_err(|e| crate::jit::unsupported(format!("could not load compiled code: {e:#}")))
+    }
+}
+
+/// A module's machine code: the variant without bounds checks (for
+/// instances whose memories are all guarded), and the one with them,
+/// compiled when an instance first needs it and then kept.
+struct JitModule {
+    guarded: Option<JitCode>,
+    explicit: OnceLock<JitCode>,
+    /// Kept while the variant with bounds checks may still be needed.
+    source: Option<Source>,
+    /// Held while the variant with bounds checks is compiled, so it is
+    /// compiled once.
+    compiling: Mutex<()>,
+}
+
+impl vm::CompiledCode for JitModule {
+    fn for_memories(&self, info: &ModuleInfo, guarded: bool) -> Result<&(dyn vm::CodeVariant + 'static), CompileError> {
+        if guarded {
+            if let Some(code) = &self.guarded {
+                return Ok(code);
+            }
+        }
+        if let Some(code) = self.explicit.get() {
+            return Ok(code);
+        }
+        let _one_at_a_time = self.compiling.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(code) = self.explicit.get() {
+            return Ok(code);
+        }
+        let source = self.source.as_ref().expect("a module without the checked variant keeps its source");
+        let code = source.compile(info, MemoryMode::Explicit)?;
+        Ok(self.explicit.get_or_init(|| code))
+    }
+    fn frame_at(&self, pc: usize) -> Option<(u32, Option<usize>)> {
+        self.guarded.iter().chain(self.explicit.get()).find_map(|code| code.frame_at(pc))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -84,7 +153,7 @@ impl Drop for JitCode {
     }
 }
 
-impl vm::CompiledCode for JitCode {
+impl vm::CodeVariant for JitCode {
     fn array_call(&self, _func: DefinedFuncIndex) -> VMArrayCallFn {
         vm::native_array_call
     }
@@ -94,9 +163,11 @@ impl vm::CompiledCode for JitCode {
     fn native_array_entry(&self, func: DefinedFuncIndex) -> *const u8 {
         self.memory.array_entry(func)
     }
-    fn wasm_offset(&self, _func: DefinedFuncIndex, _pc: usize) -> Option<usize> {
-        None
-    }
+}
+
+impl JitCode {
+    /// The function (index in the module) and wasm offset of the code at
+    /// `pc`, if it is in one of this code's wasm functions.
     fn frame_at(&self, pc: usize) -> Option<(u32, Option<usize>)> {
         let offset = u32::try_from(pc.checked_sub(self.memory.range().start)?).ok()?;
         // Functions are laid out in order, so their wasm entries are sorted.
@@ -107,8 +178,5 @@ impl vm::CompiledCode for JitCode {
         let at = self.address_map.partition_point(|(code, _)| *code <= offset);
         let wasm_offset = at.checked_sub(1).map(|j| self.address_map[j].1 as usize);
         Some((self.num_imported_funcs + i as u32, wasm_offset))
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

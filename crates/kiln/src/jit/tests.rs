@@ -3,8 +3,8 @@
 //! run through their array entries.
 
 use super::code_memory::CodeMemory;
-use super::compiler::compile_module;
-use super::{JitOptions, MemoryMode};
+use super::compiler::{compile_module, JitOptions};
+use super::MemoryMode;
 use crate::compile::{self, DefinedFuncIndex, EntityIndex, VMCounts, VMOffsets};
 use crate::{Config, Engine};
 use std::path::Path;

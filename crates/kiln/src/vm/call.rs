@@ -146,7 +146,7 @@ pub(crate) unsafe extern "C" fn native_array_call(
         let store = *(f.vmctx.cast::<u8>().add(VMCTX_STORE_OFFSET) as *const *mut StoreOpaque);
         let instance = &*(*(f.vmctx.cast::<u8>().add(VMCTX_INSTANCE_OFFSET) as *const *const Instance));
         let defined = DefinedFuncIndex(f.func_index - instance.module.info.num_imported_funcs);
-        let entry: VMArrayCallFn = std::mem::transmute(instance.module.code.native_array_entry(defined));
+        let entry: VMArrayCallFn = std::mem::transmute(instance.code().native_array_entry(defined));
         (store, entry)
     };
     // SAFETY: the store is alive and in use by this call chain; only this

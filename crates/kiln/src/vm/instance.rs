@@ -3,7 +3,7 @@
 //! tables and globals that every tier shares.
 
 use super::memory::MemoryRef;
-use super::module::ModuleArtifacts;
+use super::module::{CodeVariant, ModuleArtifacts};
 use super::store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreOpaque, TableId};
 use super::vmcontext::{
     VMContext, VMFuncRef, VMFunctionImport, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition,
@@ -33,6 +33,9 @@ pub(crate) struct Instance {
     pub(crate) module: Arc<ModuleArtifacts>,
     pub(crate) id: InstanceId,
     vmctx: NonNull<VMContext>,
+    /// The variant of the module's code this instance runs (it depends on
+    /// its memories); owned by `module`.
+    code: NonNull<dyn CodeVariant>,
     pub(crate) memories: Box<[MemoryId]>,
     pub(crate) tables: Box<[TableId]>,
     pub(crate) globals: Box<[GlobalId]>,
@@ -72,6 +75,14 @@ impl Instance {
     #[inline]
     pub(crate) fn vmctx(&self) -> *mut VMContext {
         self.vmctx.as_ptr()
+    }
+
+    /// The code this instance runs.
+    #[inline]
+    pub(crate) fn code(&self) -> &dyn CodeVariant {
+        // SAFETY: the variant is owned by the module, which this instance
+        // keeps alive.
+        unsafe { self.code.as_ref() }
     }
 
     #[inline]
@@ -292,6 +303,19 @@ impl StoreOpaque {
         let offsets = &info.offsets;
         let id = InstanceId(self.instances.len() as u32);
 
+        // Defined memories first: the code the instance runs depends on
+        // whether all its memories are guarded.
+        let mut new_memories = Vec::new();
+        for ty in &info.memories[info.num_imported_memories as usize..] {
+            new_memories.push(LinearMemory::new(ty.minimum(), ty.maximum(), &self.engine.inner.memory)?);
+        }
+        let imported_guarded = imports.iter().all(|i| match i {
+            ImportItem::Memory(m) => self.memories[m.index()].guarded(),
+            _ => true,
+        });
+        let guarded = imported_guarded && new_memories.iter().all(LinearMemory::guarded);
+        let code = NonNull::from(module.code.for_memories(info, guarded)?);
+
         let layout = vmctx_layout(offsets);
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { std::alloc::alloc_zeroed(layout) };
@@ -313,6 +337,7 @@ impl StoreOpaque {
             module: module.clone(),
             id,
             vmctx,
+            code,
             memories: Box::default(),
             tables: Box::default(),
             globals: Box::default(),
@@ -351,8 +376,8 @@ impl StoreOpaque {
                 let index = DefinedFuncIndex(defined);
                 let func = FuncIndex(defined + offsets.num_imported_funcs);
                 *instance.field::<VMFuncRef>(offsets.vmctx_func_ref(index)) = VMFuncRef {
-                    array_call: module.code.array_call(index),
-                    wasm_call: module.code.wasm_call(index),
+                    array_call: instance.code().array_call(index),
+                    wasm_call: instance.code().wasm_call(index),
                     vmctx: vmctx.as_ptr(),
                     type_id: info.func_sig(func.0),
                     func_index: func.0,
@@ -389,10 +414,6 @@ impl StoreOpaque {
         }
         let elems: Vec<Option<Box<[usize]>>> =
             info.elems.iter().map(|seg| Some(seg.items.iter().map(|e| eval(e) as usize).collect())).collect();
-        let mut new_memories = Vec::new();
-        for ty in &info.memories[info.num_imported_memories as usize..] {
-            new_memories.push(LinearMemory::new(ty.minimum(), ty.maximum(), &self.engine.inner.memory)?);
-        }
         tables.extend(new_tables.into_iter().map(|t| self.push_table(t)));
         memories.extend(new_memories.into_iter().map(|m| self.push_memory(m)));
         // SAFETY: as for the header: fields of the fresh context.

@@ -20,6 +20,9 @@ pub(crate) const MAX_PAGES_32: u64 = 65536;
 /// Inaccessible bytes after the reservation, so a future JIT can fold small
 /// offsets into the access without a bounds check.
 const GUARD_SIZE: usize = 32 << 20;
+
+/// The reservation that covers every address a 32-bit memory can form.
+pub(crate) const FULL_RESERVATION: usize = 4 << 30;
 /// Reservations an engine keeps for reuse after their memory is dropped.
 const POOL_CAPACITY: usize = 64;
 
@@ -186,6 +189,14 @@ impl LinearMemory {
         &mut self.def
     }
 
+    /// Whether the memory can never be reached out of bounds without a
+    /// fault: its reservation covers the whole 32-bit range, followed by
+    /// the guard region, and it never moves. Only such memories may be used
+    /// by code compiled without bounds checks.
+    pub(crate) fn guarded(&self) -> bool {
+        self.reserved >= FULL_RESERVATION && self.mapped >= self.reserved + GUARD_SIZE
+    }
+
     /// Size in pages.
     pub(crate) fn pages(&self) -> u64 {
         (self.len / WASM_PAGE_SIZE) as u64
@@ -215,6 +226,12 @@ impl LinearMemory {
     /// The fallback path for small reservations: map a bigger region and
     /// copy. Only memories whose big reservation was refused get here.
     fn move_to_bigger_reservation(&mut self, new_len: usize) -> bool {
+        // A guarded memory covers every size it can grow to, so it never
+        // gets here; it must never move (code without bounds checks relies
+        // on it staying where its guard region is).
+        if self.guarded() {
+            return false;
+        }
         let want = (new_len * 2).min(self.max_pages as usize * WASM_PAGE_SIZE).max(new_len);
         let Some(base) = reserve(want) else { return false };
         let mut bigger = LinearMemory {

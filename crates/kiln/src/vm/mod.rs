@@ -18,9 +18,9 @@ pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_
 pub(crate) use host::HostCall;
 pub(crate) use instance::ImportItem;
 pub(crate) use memory::{
-    copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, WASM_PAGE_SIZE,
+    copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, FULL_RESERVATION, WASM_PAGE_SIZE,
 };
-pub(crate) use module::{CompiledCode, ModuleArtifacts};
+pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts};
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
 

@@ -36,9 +36,6 @@ pub(crate) enum MemoryMode {
     /// 32-bit memories live in a 4 GiB reservation followed by a guard
     /// region of `GUARD_SIZE`: accesses whose static offset fits in the guard
     /// are not checked (a fault in the guard is the trap).
-    // Not chosen by `tier.rs` yet: guard-page memories need every memory
-    // of an instance to have the full reservation (next step).
-    #[allow(dead_code)]
     Guard,
 }
 
