@@ -34,6 +34,11 @@ fn smith_config() -> wasm_smith::Config {
         sign_extension_ops_enabled: true,
         max_memories: 1,
         max_memory32_bytes: 1 << 20,
+        // Memories and tables declare a maximum, so a generated module
+        // cannot grow them (and the test) to gigabytes.
+        memory_max_size_required: true,
+        table_max_size_required: true,
+        max_table_elements: 10_000,
         max_imports: 0,
         export_everything: true,
         min_types: 1,

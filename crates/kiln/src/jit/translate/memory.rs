@@ -138,7 +138,14 @@ impl FuncTranslator<'_, '_> {
             let out = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
             self.b.ins().trapnz(out, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
-        let base = self.b.ins().load(PTR, trusted(), def, self.env.offsets.memory_base() as i32);
+        // A memory used by guard-mode code never moves, so its base is a
+        // constant Cranelift may hoist out of loops; otherwise anything that
+        // can grow memory may move it.
+        let base_flags = match self.env.mode {
+            MemoryMode::Guard => readonly(),
+            MemoryMode::Explicit => trusted(),
+        };
+        let base = self.b.ins().load(PTR, base_flags, def, self.env.offsets.memory_base() as i32);
         let addr = self.b.ins().iadd(base, index);
         Ok(if offset == 0 { addr } else { self.b.ins().iadd_imm_u(addr, offset as i64) })
     }
