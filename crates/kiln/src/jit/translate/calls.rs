@@ -2,7 +2,7 @@
 //! and the array-call fallback for callees without a wasm-ABI entry
 //! (interpreted and host functions).
 
-use super::{array_signature, block_args, ir_type, readonly, wasm_signature, FuncTranslator, PTR};
+use super::{array_signature, block_args, fixed, ir_type, readonly, wasm_signature, FuncTranslator, PTR};
 use crate::compile::{CompileError, FuncIndex, TableIndex};
 use crate::jit::traps;
 use crate::vm::BuiltinIndex;
@@ -80,10 +80,8 @@ impl FuncTranslator<'_, '_> {
         } else {
             let o = self.env.offsets;
             let import = o.vmctx_function_import(FuncIndex(index)) as i32;
-            let wasm_call =
-                self.b.ins().load(PTR, readonly(), self.vmctx, import + o.function_import_wasm_call() as i32);
-            let callee_vmctx =
-                self.b.ins().load(PTR, readonly(), self.vmctx, import + o.function_import_vmctx() as i32);
+            let wasm_call = self.b.ins().load(PTR, fixed(), self.vmctx, import + o.function_import_wasm_call() as i32);
+            let callee_vmctx = self.b.ins().load(PTR, fixed(), self.vmctx, import + o.function_import_vmctx() as i32);
             self.call_either(type_index, wasm_call, callee_vmctx, FuncRefSource::Import(index), &args)?
         };
         self.stack.extend(results);
@@ -100,8 +98,8 @@ impl FuncTranslator<'_, '_> {
         let func_ref = self.b.ins().load(PTR, MemFlagsData::trusted(), addr, 0);
         self.b.ins().trapz(func_ref, traps::INDIRECT_CALL_TO_NULL);
         let actual = self.b.ins().load(I32, MemFlagsData::trusted(), func_ref, o.func_ref_type_id() as i32);
-        let type_ids = self.b.ins().load(PTR, readonly(), self.vmctx, o.vmctx_type_ids() as i32);
-        let expected = self.b.ins().load(I32, readonly(), type_ids, (type_index * 4) as i32);
+        let type_ids = self.b.ins().load(PTR, fixed(), self.vmctx, o.vmctx_type_ids() as i32);
+        let expected = self.b.ins().load(I32, fixed(), type_ids, (type_index * 4) as i32);
         let same = self.b.ins().icmp(IntCC::Equal, actual, expected);
         self.b.ins().trapz(same, traps::BAD_SIGNATURE);
 
@@ -149,7 +147,7 @@ impl FuncTranslator<'_, '_> {
             FuncRefSource::Import(index) => {
                 let o = self.env.offsets;
                 let off = o.vmctx_function_import(FuncIndex(index)) + o.function_import_func_ref();
-                self.b.ins().load(PTR, readonly(), self.vmctx, off as i32)
+                self.b.ins().load(PTR, fixed(), self.vmctx, off as i32)
             }
         };
         let array_call = self.b.ins().load(PTR, readonly(), func_ref, self.env.offsets.func_ref_array_call() as i32);

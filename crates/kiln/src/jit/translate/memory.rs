@@ -7,7 +7,7 @@
 //! helpers) may change them, and Cranelift's alias analysis treats calls as
 //! clobbering memory, so it never reuses a load across one.
 
-use super::{readonly, trusted, FuncTranslator, MemoryMode, GUARD_SIZE, PTR};
+use super::{fixed, trusted, FuncTranslator, MemoryMode, GUARD_SIZE, PTR};
 use crate::compile::{CompileError, MemoryIndex};
 use crate::vm::BuiltinIndex;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -111,7 +111,7 @@ impl FuncTranslator<'_, '_> {
     /// The memory's `*mut VMMemoryDefinition`.
     fn memory_definition(&mut self, mem: u32) -> Value {
         let off = self.env.offsets.vmctx_memory_pointer(MemoryIndex(mem));
-        self.b.ins().load(PTR, readonly(), self.vmctx, off as i32)
+        self.b.ins().load(PTR, fixed(), self.vmctx, off as i32)
     }
 
     /// Pops the index operand and returns the native address of an access
@@ -142,7 +142,7 @@ impl FuncTranslator<'_, '_> {
         // constant Cranelift may hoist out of loops; otherwise anything that
         // can grow memory may move it.
         let base_flags = match self.env.mode {
-            MemoryMode::Guard => readonly(),
+            MemoryMode::Guard => fixed(),
             MemoryMode::Explicit => trusted(),
         };
         let base = self.b.ins().load(PTR, base_flags, def, self.env.offsets.memory_base() as i32);

@@ -103,6 +103,13 @@ pub(super) fn readonly() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly()
 }
 
+/// Like `readonly`, for fields reached from the instance's context alone
+/// (valid wherever the function runs), which Cranelift may therefore move,
+/// share and hoist out of loops.
+pub(super) fn fixed() -> MemFlagsData {
+    readonly().with_can_move()
+}
+
 /// Wraps values as block-call arguments.
 pub(super) fn block_args(values: &[Value]) -> Vec<BlockArg> {
     values.iter().map(|v| BlockArg::Value(*v)).collect()
@@ -293,7 +300,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let ty = ir_type(info.globals[index as usize].content())?;
         let addr = if index < info.num_imported_globals {
             let off = self.env.offsets.vmctx_global_import(index.into());
-            self.b.ins().load(PTR, readonly(), self.vmctx, off as i32)
+            self.b.ins().load(PTR, fixed(), self.vmctx, off as i32)
         } else {
             let def = (index - info.num_imported_globals).into();
             let off = self.env.offsets.vmctx_global_definition(def);
@@ -323,8 +330,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         };
         let offsets = self.env.offsets;
         self.record_exit();
-        let table = self.b.ins().load(PTR, readonly(), self.vmctx, offsets.vmctx_builtins() as i32);
-        let fptr = self.b.ins().load(PTR, readonly(), table, builtin.offset() as i32);
+        let table = self.b.ins().load(PTR, fixed(), self.vmctx, offsets.vmctx_builtins() as i32);
+        let fptr = self.b.ins().load(PTR, fixed(), table, builtin.offset() as i32);
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, fptr, &all);
@@ -340,7 +347,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let fp = self.b.ins().get_frame_pointer(PTR);
         let this = self.direct_func(self.func_index).expect("the function's own signature was built");
         let pc = self.b.ins().func_addr(PTR, this);
-        let ctx = self.b.ins().load(PTR, readonly(), self.vmctx, o.vmctx_store_context() as i32);
+        let ctx = self.b.ins().load(PTR, fixed(), self.vmctx, o.vmctx_store_context() as i32);
         self.b.ins().store(MemFlagsData::trusted(), fp, ctx, o.store_context_last_wasm_exit_fp() as i32);
         self.b.ins().store(MemFlagsData::trusted(), pc, ctx, o.store_context_last_wasm_exit_pc() as i32);
     }

@@ -4,7 +4,7 @@
 //! Table elements are pointer-sized in the shared value encoding, so a
 //! funcref is a `*const VMFuncRef` and an externref an index, 0 = null.
 
-use super::{readonly, trusted, FuncTranslator, PTR};
+use super::{fixed, trusted, FuncTranslator, PTR};
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, TableIndex};
 use crate::jit::traps;
 use crate::vm::BuiltinIndex;
@@ -84,7 +84,7 @@ impl FuncTranslator<'_, '_> {
     /// The table's `*mut VMTableDefinition` (fixed for the instance).
     fn table_definition(&mut self, table: TableIndex) -> Value {
         let off = self.env.offsets.vmctx_table_pointer(table);
-        self.b.ins().load(PTR, readonly(), self.vmctx, off as i32)
+        self.b.ins().load(PTR, fixed(), self.vmctx, off as i32)
     }
 
     /// Address of element `index` (an i32) of `table`, trapping with
@@ -108,7 +108,7 @@ impl FuncTranslator<'_, '_> {
         let imported = self.env.info.num_imported_funcs;
         if index < imported {
             let off = o.vmctx_function_import(FuncIndex(index)) + o.function_import_func_ref();
-            self.b.ins().load(PTR, readonly(), self.vmctx, off as i32)
+            self.b.ins().load(PTR, fixed(), self.vmctx, off as i32)
         } else {
             let off = o.vmctx_func_ref(DefinedFuncIndex(index - imported));
             self.b.ins().iadd_imm_u(self.vmctx, off as i64)
