@@ -25,6 +25,14 @@ pub(crate) struct ConstExpr {
 }
 
 impl ConstExpr {
+    /// The functions the expression takes a reference to (`ref.func`).
+    pub(crate) fn referenced_funcs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ops.iter().filter_map(|op| match op {
+            ConstOp::RefFunc(f) => Some(*f),
+            _ => None,
+        })
+    }
+
     pub(crate) fn from_ops(ops: Vec<ConstOp>) -> Self {
         ConstExpr { ops }
     }

@@ -22,7 +22,7 @@ pub(crate) use vmoffsets::{VMCounts, VMOffsets, VMCONTEXT_MAGIC, VMCTX_INSTANCE_
 use crate::engine::{Engine, SigId};
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
 use std::collections::HashMap;
-use wasmparser::{FuncValidator, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
+use wasmparser::{FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
 
 /// What kind of entity an import or export is, and its index in that index space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,22 +116,50 @@ impl ModuleInfo {
     pub(crate) fn func_sig(&self, func: u32) -> SigId {
         self.sigs[self.funcs[func as usize] as usize]
     }
+    /// Which functions can be reached other than by a direct call: exported,
+    /// the start function, or referenced by an element segment or constant
+    /// expression (`ref.func` in code must name one of those). By function
+    /// index.
+    pub(crate) fn escaping_funcs(&self) -> Vec<bool> {
+        let mut escapes = vec![false; self.funcs.len()];
+        let mut mark = |f: u32| {
+            if let Some(e) = escapes.get_mut(f as usize) {
+                *e = true;
+            }
+        };
+        for (_, index) in &self.exports {
+            if let EntityIndex::Func(f) = index {
+                mark(*f);
+            }
+        }
+        if let Some(f) = self.start {
+            mark(f);
+        }
+        let exprs = self.elems.iter().flat_map(|e| &e.items);
+        let exprs = exprs.chain(&self.global_inits).chain(self.tables.iter().filter_map(|t| t.init.as_ref()));
+        for expr in exprs {
+            expr.referenced_funcs().for_each(&mut mark);
+        }
+        escapes
+    }
+
     pub(crate) fn export(&self, name: &str) -> Option<EntityIndex> {
         self.exports.iter().find(|(n, _)| n == name).map(|(_, e)| *e)
     }
 }
 
-/// A tier's part in compiling: it gets every function body with the
-/// validator for it, in order, and must run the validator over the whole
-/// body (so validation and translation can be one pass).
+/// A tier's part in compiling: it gets every function body, in order,
+/// with what validating it takes, and must validate the whole body (read
+/// through `BodyReader`) before its module is used: at once, so validation
+/// and translation are one pass, or later, on other threads.
 pub(crate) trait FunctionCompiler {
-    /// Validates and takes in the body of defined function `index`.
+    /// Takes in the body of defined function `index`.
     fn function(
         &mut self,
         info: &ModuleInfo,
         index: FuncIndex,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
+        validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError>;
 }
 
@@ -148,9 +176,9 @@ impl FunctionCompiler for ValidateOnly {
         _info: &ModuleInfo,
         _index: FuncIndex,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
+        validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError> {
-        validate_body(body, validator, false)
+        validate_body(body, &mut validator.into_validator(Default::default()), false)
     }
 }
 
@@ -190,7 +218,6 @@ pub(crate) fn compile(
     let mut validator = Validator::new_with_features(engine.config().features);
     let mut info = ModuleInfo::default();
     let mut num_bodies = 0u32;
-    let mut allocs = wasmparser::FuncValidatorAllocations::default();
 
     let mut parser = Parser::new(0);
     // Decoding depends on the features too (e.g. a memory index byte is
@@ -228,9 +255,7 @@ pub(crate) fn compile(
         }
         if let ValidPayload::Func(to_validate, body) = valid {
             let func_index = FuncIndex(info.num_imported_funcs + num_bodies);
-            let mut func_validator = to_validate.into_validator(std::mem::take(&mut allocs));
-            tier.function(&info, func_index, &body, &mut func_validator)?;
-            allocs = func_validator.into_allocations();
+            tier.function(&info, func_index, &body, to_validate)?;
             num_bodies += 1;
         }
     }

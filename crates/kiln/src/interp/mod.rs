@@ -12,18 +12,20 @@ use crate::vm::{self, CodeVariant, CompiledCode, VMArrayCallFn};
 use ir::CompiledFunc;
 use std::any::Any;
 use translate::Translator;
-use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+use wasmparser::{FuncToValidate, FuncValidatorAllocations, FunctionBody, ValidatorResources};
 
 /// Translates function bodies as the validator reaches them.
 pub(crate) struct Compiler {
     translator: Translator,
     funcs: Vec<CompiledFunc>,
     wasm2_encoding: bool,
+    /// The validator's allocations, kept from one function to the next.
+    allocs: FuncValidatorAllocations,
 }
 
 impl Compiler {
     pub(crate) fn new(wasm2_encoding: bool) -> Compiler {
-        Compiler { translator: Translator::default(), funcs: Vec::new(), wasm2_encoding }
+        Compiler { translator: Translator::default(), funcs: Vec::new(), wasm2_encoding, allocs: Default::default() }
     }
 
     /// The module's interpreter code.
@@ -38,9 +40,11 @@ impl FunctionCompiler for Compiler {
         info: &ModuleInfo,
         index: FuncIndex,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
+        validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError> {
-        let code = self.translator.translate(info, index.0, body, validator, self.wasm2_encoding)?;
+        let mut validator = validator.into_validator(std::mem::take(&mut self.allocs));
+        let code = self.translator.translate(info, index.0, body, &mut validator, self.wasm2_encoding)?;
+        self.allocs = validator.into_allocations();
         self.funcs.push(code);
         Ok(())
     }

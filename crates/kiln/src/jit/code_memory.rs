@@ -120,10 +120,14 @@ impl CodeMemory {
         self.address(self.funcs[f.index()].wasm.start) as *const u8
     }
 
-    /// Start of the array-call entry of defined function `f`; its type is
-    /// `vm::vmcontext::VMArrayCallFn`.
+    /// Start of the array-call entry of defined function `f` (its type is
+    /// `vm::vmcontext::VMArrayCallFn`), or null when the function has none
+    /// (it cannot be called other than directly).
     pub(crate) fn array_entry(&self, f: DefinedFuncIndex) -> *const u8 {
-        self.address(self.funcs[f.index()].array.start) as *const u8
+        match &self.funcs[f.index()].array {
+            Some(range) => self.address(range.start) as *const u8,
+            None => std::ptr::null(),
+        }
     }
 
     /// The mapped code, for looking up a program counter.

@@ -18,7 +18,7 @@ use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use wasmparser::FunctionBody;
+use wasmparser::{FuncToValidate, FuncValidatorAllocations, FunctionBody, ValidatorResources};
 
 /// How to compile a module.
 #[derive(Clone, Copy, Debug)]
@@ -42,8 +42,9 @@ impl JitOptions {
 pub(crate) struct FuncRanges {
     /// The wasm-call entry: `(callee_vmctx, caller_vmctx, params...) -> results`.
     pub(crate) wasm: Range<u32>,
-    /// The array-call entry (`vm::vmcontext::VMArrayCallFn`).
-    pub(crate) array: Range<u32>,
+    /// The array-call entry (`vm::vmcontext::VMArrayCallFn`), for functions
+    /// that can be called other than directly (`ModuleInfo::escaping_funcs`).
+    pub(crate) array: Option<Range<u32>>,
 }
 
 /// What a relocation refers to.
@@ -91,7 +92,7 @@ struct Piece {
 }
 
 /// A function's wasm entry and array entry, or why it did not compile.
-type FuncResult = Result<(Piece, Piece), CompileError>;
+type FuncResult = Result<(Piece, Option<Piece>), CompileError>;
 
 enum PieceTarget {
     Func(DefinedFuncIndex),
@@ -99,11 +100,39 @@ enum PieceTarget {
     SelfOffset(u32),
 }
 
-/// Compiles every defined function of a validated module, given the bodies
-/// of its defined functions in order.
+/// What validating the bodies takes, when they have not been validated yet:
+/// each compiling thread validates a body before translating it.
+#[derive(Clone, Copy)]
+pub(crate) struct Validate<'a> {
+    /// One per defined function, in order.
+    pub(crate) funcs: &'a [FuncToValidate<ValidatorResources>],
+    pub(crate) wasm2_encoding: bool,
+}
+
+impl Validate<'_> {
+    fn body(
+        &self,
+        i: usize,
+        body: &FunctionBody<'_>,
+        allocs: &mut FuncValidatorAllocations,
+    ) -> Result<(), CompileError> {
+        let f = &self.funcs[i];
+        let to_validate =
+            FuncToValidate { resources: f.resources.clone(), index: f.index, ty: f.ty, features: f.features };
+        let mut validator = to_validate.into_validator(std::mem::take(allocs));
+        let result = crate::compile::validate_body(body, &mut validator, self.wasm2_encoding);
+        *allocs = validator.into_allocations();
+        result
+    }
+}
+
+/// Compiles every defined function of a module, given the bodies of its
+/// defined functions in order, validating each first when `validate` says
+/// how (the first invalid body in module order is the error).
 pub(crate) fn compile_module(
     info: &ModuleInfo,
     bodies: &[FunctionBody<'_>],
+    validate: Option<Validate<'_>>,
     options: &JitOptions,
 ) -> Result<CompiledCode, CompileError> {
     let isa = host_isa(options.verify)?;
@@ -119,6 +148,7 @@ pub(crate) fn compile_module(
         frontend: isa.frontend_config(),
     };
 
+    let escaping = info.escaping_funcs();
     // Workers take functions in turn from a shared counter; results are
     // put back in index order, so the output does not depend on scheduling.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bodies.len()).max(1);
@@ -129,6 +159,7 @@ pub(crate) fn compile_module(
                 s.spawn(|| {
                     let mut ctx = Context::new();
                     let mut fctx = FunctionBuilderContext::new();
+                    let mut allocs = FuncValidatorAllocations::default();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -136,7 +167,15 @@ pub(crate) fn compile_module(
                             break done;
                         }
                         let func_index = info.num_imported_funcs + i as u32;
-                        done.push((i, compile_one(&*isa, &env, func_index, &bodies[i], &mut ctx, &mut fctx)));
+                        let valid = match validate {
+                            Some(v) => v.body(i, &bodies[i], &mut allocs),
+                            None => Ok(()),
+                        };
+                        let array = escaping[func_index as usize];
+                        let result = valid.and_then(|()| {
+                            compile_one(&*isa, &env, func_index, &bodies[i], array, &mut ctx, &mut fctx)
+                        });
+                        done.push((i, result));
                     }
                 })
             })
@@ -150,7 +189,7 @@ pub(crate) fn compile_module(
     for (_, result) in results {
         let (wasm_piece, array_piece) = result?;
         let wasm_range = place(&mut out, wasm_piece, align);
-        let array_range = place(&mut out, array_piece, align);
+        let array_range = array_piece.map(|piece| place(&mut out, piece, align));
         out.funcs.push(FuncRanges { wasm: wasm_range, array: array_range });
     }
     // Relocations stay symbolic (function index, libcall) for the loader;
@@ -206,9 +245,10 @@ fn compile_one(
     env: &ModuleEnv<'_>,
     func_index: u32,
     body: &FunctionBody<'_>,
+    with_array_entry: bool,
     ctx: &mut Context,
     fctx: &mut FunctionBuilderContext,
-) -> Result<(Piece, Piece), CompileError> {
+) -> Result<(Piece, Option<Piece>), CompileError> {
     let ty = env.info.func_type(func_index);
 
     ctx.clear();
@@ -216,12 +256,16 @@ fn compile_one(
     translate_function(env, func_index, body, &mut ctx.func, fctx)
         .map_err(|e| CompileError::new(e.kind(), format!("function {func_index}: {}", e.message()), e.offset()))?;
     let wasm_piece = finish(isa, ctx, func_index, env)?;
+    if !with_array_entry {
+        // Only ever called directly by the module's own code.
+        return Ok((wasm_piece, None));
+    }
 
     ctx.clear();
     ctx.func = Function::with_name_signature(UserFuncName::user(1, func_index), array_signature(env.host_cc));
     build_array_entry(env, func_index, &mut ctx.func, fctx)?;
     let array_piece = finish(isa, ctx, func_index, env)?;
-    Ok((wasm_piece, array_piece))
+    Ok((wasm_piece, Some(array_piece)))
 }
 
 /// Runs Cranelift on `ctx.func` and collects the result.

@@ -2,6 +2,7 @@
 //! the trap handler, and behind `vm::CompiledCode`.
 
 use super::code_memory::CodeMemory;
+use super::compiler::Validate;
 use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions};
 use super::MemoryMode;
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
@@ -10,18 +11,20 @@ use crate::vm::{self, VMArrayCallFn};
 use std::any::Any;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
-use wasmparser::{BinaryReader, FuncValidator, FunctionBody, ValidatorResources, WasmFeatures};
+use wasmparser::{BinaryReader, FuncToValidate, FunctionBody, ValidatorResources, WasmFeatures};
 
 /// Validates bodies as `compile` reaches them and keeps where they are;
 /// `finish` compiles them all at once (in parallel).
 pub(crate) struct Compiler {
     bodies: Vec<Range<usize>>,
+    /// Validated by the compiling threads, each before its translation.
+    validators: Vec<FuncToValidate<ValidatorResources>>,
     wasm2_encoding: bool,
 }
 
 impl Compiler {
     pub(crate) fn new(wasm2_encoding: bool) -> Compiler {
-        Compiler { bodies: Vec::new(), wasm2_encoding }
+        Compiler { bodies: Vec::new(), validators: Vec::new(), wasm2_encoding }
     }
 
     /// Compiles the module whose binary is `wasm` (decoded with `features`)
@@ -36,8 +39,9 @@ impl Compiler {
         guard: bool,
     ) -> Result<Box<dyn vm::CompiledCode>, CompileError> {
         let source = Source { wasm: wasm.into(), bodies: self.bodies, features };
+        let validate = Validate { funcs: &self.validators, wasm2_encoding: self.wasm2_encoding };
         let module = if guard {
-            let guarded = source.compile(info, MemoryMode::Guard)?;
+            let guarded = source.compile(info, MemoryMode::Guard, Some(validate))?;
             JitModule {
                 guarded: Some(guarded),
                 explicit: OnceLock::new(),
@@ -45,7 +49,7 @@ impl Compiler {
                 compiling: Mutex::new(()),
             }
         } else {
-            let explicit = OnceLock::from(source.compile(info, MemoryMode::Explicit)?);
+            let explicit = OnceLock::from(source.compile(info, MemoryMode::Explicit, Some(validate))?);
             JitModule { guarded: None, explicit, source: None, compiling: Mutex::new(()) }
         };
         Ok(Box::new(module))
@@ -58,11 +62,11 @@ impl FunctionCompiler for Compiler {
         _info: &ModuleInfo,
         _index: FuncIndex,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
+        validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError> {
-        crate::compile::validate_body(body, validator, self.wasm2_encoding)?;
         let range = body.range();
         self.bodies.push(range.start as usize..range.end as usize);
+        self.validators.push(validator);
         Ok(())
     }
 }
@@ -75,7 +79,12 @@ struct Source {
 }
 
 impl Source {
-    fn compile(&self, info: &ModuleInfo, mode: MemoryMode) -> Result<JitCode, CompileError> {
+    fn compile(
+        &self,
+        info: &ModuleInfo,
+        mode: MemoryMode,
+        validate: Option<Validate<'_>>,
+    ) -> Result<JitCode, CompileError> {
         let bodies: Vec<FunctionBody<'_>> = self
             .bodies
             .iter()
@@ -83,7 +92,7 @@ impl Source {
                 FunctionBody::new(BinaryReader::new_features(&self.wasm[r.clone()], r.start as u64, self.features))
             })
             .collect();
-        let compiled = compiler::compile_module(info, &bodies, &JitOptions::new(mode))?;
+        let compiled = compiler::compile_module(info, &bodies, validate, &JitOptions::new(mode))?;
         JitCode::new(compiled, info.num_imported_funcs)
             .map_err(|e| crate::jit::unsupported(format!("could not load compiled code: {e:#}")))
     }
@@ -117,7 +126,7 @@ impl vm::CompiledCode for JitModule {
             return Ok(code);
         }
         let source = self.source.as_ref().expect("a module without the checked variant keeps its source");
-        let code = source.compile(info, MemoryMode::Explicit)?;
+        let code = source.compile(info, MemoryMode::Explicit, None)?;
         Ok(self.explicit.get_or_init(|| code))
     }
     fn frame_at(&self, pc: usize) -> Option<(u32, Option<usize>)> {

@@ -60,7 +60,7 @@ fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut V
             for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
                 let options = JitOptions { mode, verify: true };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    compile_module(&compiled, &bodies(bytes, features), &options)
+                    compile_module(&compiled, &bodies(bytes, features), None, &options)
                 }));
                 match result {
                     Ok(Ok(code)) => {
@@ -224,7 +224,7 @@ fn jit_runs_pure_functions() {
     let info = &compiled;
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
         let options = JitOptions { mode, verify: true };
-        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
+        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
         assert!(!code.traps.is_empty());
         assert!(code.traps.windows(2).all(|w| w[0].0 <= w[1].0));
         let memory = CodeMemory::new(&code).unwrap();
@@ -315,7 +315,7 @@ fn jit_runs_functions_with_state() {
     });
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
         let options = JitOptions { mode, verify: true };
-        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
+        let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
         let memory_code = CodeMemory::new(&code).unwrap();
 
         // Guard mode needs no reservation for in-bounds accesses.
@@ -405,7 +405,7 @@ fn jit_trap_table() {
     .unwrap();
     let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
     let options = JitOptions { mode: MemoryMode::Explicit, verify: true };
-    let code = compile_module(&compiled, &bodies(&bytes, decoding_features(&engine)), &options).unwrap();
+    let code = compile_module(&compiled, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
     let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
     for trap in crate::Trap::ALL {
         assert!(kinds.contains(&trap), "no {trap:?} in {:?}", code.traps);

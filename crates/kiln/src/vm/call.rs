@@ -146,9 +146,17 @@ pub(crate) unsafe extern "C" fn native_array_call(
         let store = *(f.vmctx.cast::<u8>().add(VMCTX_STORE_OFFSET) as *const *mut StoreOpaque);
         let instance = &*(*(f.vmctx.cast::<u8>().add(VMCTX_INSTANCE_OFFSET) as *const *const Instance));
         let defined = DefinedFuncIndex(f.func_index - instance.module.info.num_imported_funcs);
-        let entry: VMArrayCallFn = std::mem::transmute(instance.code().native_array_entry(defined));
-        (store, entry)
+        (store, instance.code().native_array_entry(defined))
     };
+    if entry.is_null() {
+        // Only functions that can escape their module have an array entry;
+        // nothing can reach this one (validation guarantees it).
+        let error = anyhow::anyhow!("internal error: a function without an array entry was called from outside");
+        // SAFETY: as above.
+        return unsafe { &mut *store_ptr }.record_outcome(Ok(Err(error)));
+    }
+    // SAFETY: a non-null native array entry has the `VMArrayCallFn` ABI.
+    let entry: VMArrayCallFn = unsafe { std::mem::transmute(entry) };
     // SAFETY: the store is alive and in use by this call chain; only this
     // field is touched, through its cell.
     let limit = unsafe { (*store_ptr).vm_store_context.stack_limit.get() };
