@@ -89,3 +89,19 @@ fn eight_threads_share_an_engine_and_module_with_the_jit() {
 fn eight_threads_share_an_engine_and_module_with_the_interpreter() {
     run_on_threads(Strategy::Interpreter);
 }
+
+#[test]
+fn compiling_on_one_thread_gives_the_same_results() {
+    for parallel in [false, true] {
+        let mut config = Config::new();
+        config.parallel_compilation(parallel);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, PROGRAM).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let fibf = instance.get_typed_func::<i32, i32>(&mut store, "fib").unwrap();
+        let sum = instance.get_typed_func::<i32, i64>(&mut store, "sum").unwrap();
+        assert_eq!(fibf.call(&mut store, 20).unwrap(), fib(20), "parallel_compilation({parallel})");
+        assert_eq!(sum.call(&mut store, 100).unwrap(), 4950, "parallel_compilation({parallel})");
+    }
+}

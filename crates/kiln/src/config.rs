@@ -26,6 +26,7 @@ pub struct Config {
     pub(crate) max_wasm_stack: usize,
     pub(crate) wasm2_encoding: bool,
     pub(crate) memory_reservation: usize,
+    pub(crate) parallel_compilation: bool,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -78,7 +79,15 @@ impl Config {
             max_wasm_stack: 512 * 1024,
             wasm2_encoding: false,
             memory_reservation: 4 << 30,
+            parallel_compilation: true,
         }
+    }
+
+    /// Whether the JIT compiles a module's functions on every core (the
+    /// default) or on the calling thread only.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
     }
 
     /// Picks the execution tier.

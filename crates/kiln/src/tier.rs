@@ -31,7 +31,8 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
             // Memories get the full reservation (and a guard region) when
             // the configuration asks for it: code without bounds checks first.
             let guard = config.memory_reservation >= vm::FULL_RESERVATION;
-            let code = compiler.finish(&info, binary, compile::decoding_features(config), guard)?;
+            let features = compile::decoding_features(config);
+            let code = compiler.finish(&info, binary, features, guard, config.parallel_compilation)?;
             (info, code)
         }
         false => {

@@ -28,12 +28,16 @@ pub(crate) struct JitOptions {
     /// Run Cranelift's IR verifier on every function (slow; for tests and
     /// debug builds).
     pub(crate) verify: bool,
+    /// Compile on every core (`Config::parallel_compilation`), or on the
+    /// calling thread only.
+    pub(crate) parallel: bool,
 }
 
 impl JitOptions {
-    /// Explicit bounds checks; the verifier on in debug builds.
+    /// Memory accesses compiled as `mode`; the verifier on in debug
+    /// builds; in parallel.
     pub(crate) fn new(mode: MemoryMode) -> JitOptions {
-        JitOptions { mode, verify: cfg!(debug_assertions) }
+        JitOptions { mode, verify: cfg!(debug_assertions), parallel: true }
     }
 }
 
@@ -151,7 +155,8 @@ pub(crate) fn compile_module(
     let escaping = info.escaping_funcs();
     // Workers take functions in turn from a shared counter; results are
     // put back in index order, so the output does not depend on scheduling.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bodies.len()).max(1);
+    let cores = if options.parallel { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { 1 };
+    let threads = cores.min(bodies.len()).max(1);
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, FuncResult)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)

@@ -37,8 +37,9 @@ impl Compiler {
         wasm: &[u8],
         features: WasmFeatures,
         guard: bool,
+        parallel: bool,
     ) -> Result<Box<dyn vm::CompiledCode>, CompileError> {
-        let source = Source { wasm: wasm.into(), bodies: self.bodies, features };
+        let source = Source { wasm: wasm.into(), bodies: self.bodies, features, parallel };
         let validate = Validate { funcs: &self.validators, wasm2_encoding: self.wasm2_encoding };
         let module = if guard {
             let guarded = source.compile(info, MemoryMode::Guard, Some(validate))?;
@@ -76,6 +77,7 @@ struct Source {
     wasm: Box<[u8]>,
     bodies: Vec<Range<usize>>,
     features: WasmFeatures,
+    parallel: bool,
 }
 
 impl Source {
@@ -92,7 +94,8 @@ impl Source {
                 FunctionBody::new(BinaryReader::new_features(&self.wasm[r.clone()], r.start as u64, self.features))
             })
             .collect();
-        let compiled = compiler::compile_module(info, &bodies, validate, &JitOptions::new(mode))?;
+        let options = JitOptions { parallel: self.parallel, ..JitOptions::new(mode) };
+        let compiled = compiler::compile_module(info, &bodies, validate, &options)?;
         JitCode::new(compiled, info.num_imported_funcs)
             .map_err(|e| crate::jit::unsupported(format!("could not load compiled code: {e:#}")))
     }
