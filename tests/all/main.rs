@@ -8,6 +8,7 @@ mod layout;
 mod linker;
 mod malformed;
 mod per_request;
+mod registry;
 mod reservation;
 mod threads;
 mod traps;

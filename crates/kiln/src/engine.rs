@@ -1,16 +1,11 @@
 //! The engine: configuration and process-wide state shared by modules and stores.
 
 use crate::config::Config;
-use crate::types::FuncType;
+use crate::type_registry::TypeRegistry;
 use anyhow::Result;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-/// A canonical id for a function type, unique within an engine: two
-/// structurally equal types have the same id, so `call_indirect` checks a
-/// signature with one integer compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct SigId(pub(crate) u32);
+pub(crate) use crate::type_registry::SigId;
 
 /// Compiles and runs WebAssembly. Create one per process and share it:
 /// `Engine` is `Send + Sync` and cheap to clone.
@@ -22,15 +17,10 @@ pub struct Engine {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) memory: crate::vm::MemoryConfig,
-    signatures: Mutex<SignatureRegistry>,
+    /// Function types in use by the engine's modules and stores.
+    types: Arc<TypeRegistry>,
     /// The epoch counter compiled code compares deadlines against.
     epoch: std::sync::atomic::AtomicU64,
-}
-
-#[derive(Default)]
-struct SignatureRegistry {
-    ids: HashMap<FuncType, SigId>,
-    types: Vec<FuncType>,
 }
 
 impl Engine {
@@ -43,7 +33,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 memory,
-                signatures: Mutex::default(),
+                types: Arc::default(),
                 epoch: Default::default(),
             }),
         })
@@ -64,15 +54,16 @@ impl Engine {
         &self.inner.epoch
     }
 
-    pub(crate) fn register_signature(&self, ty: &FuncType) -> SigId {
-        let mut reg = self.inner.signatures.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(id) = reg.ids.get(ty) {
-            return *id;
-        }
-        let id = SigId(reg.types.len() as u32);
-        reg.types.push(ty.clone());
-        reg.ids.insert(ty.clone(), id);
-        id
+    /// Where modules and host functions register their types.
+    pub(crate) fn type_registry(&self) -> &Arc<TypeRegistry> {
+        &self.inner.types
+    }
+
+    /// How many distinct function types live modules and stores of this
+    /// engine use. For tests: it goes back down as they are dropped.
+    #[doc(hidden)]
+    pub fn registered_type_count(&self) -> usize {
+        self.inner.types.len()
     }
 }
 

@@ -69,6 +69,7 @@ mod store;
 mod table;
 mod tier;
 mod trap;
+mod type_registry;
 mod types;
 mod values;
 mod vm;

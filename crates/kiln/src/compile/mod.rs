@@ -20,6 +20,7 @@ pub(crate) use index::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIn
 pub(crate) use vmoffsets::{VMCounts, VMOffsets, VMCONTEXT_MAGIC, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 
 use crate::engine::{Engine, SigId};
+use crate::type_registry::RegisteredTypes;
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
 use std::collections::HashMap;
 use wasmparser::{FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources};
@@ -87,7 +88,9 @@ pub(crate) struct DataSegment {
 pub(crate) struct ModuleInfo {
     pub(crate) name: Option<String>,
     pub(crate) types: Vec<FuncType>,
-    pub(crate) sigs: Vec<SigId>,
+    /// The engine-wide id of each type, registered for as long as this
+    /// description (and so any instance of the module) lives.
+    pub(crate) sigs: RegisteredTypes,
     pub(crate) imports: Vec<Import>,
     /// Type index of every function.
     pub(crate) funcs: Vec<u32>,
@@ -278,7 +281,7 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
                         }
                     };
                     let ty = FuncType::from_wasmparser(ty).map_err(|e| unsupported(e, reader.range().start))?;
-                    info.sigs.push(engine.register_signature(&ty));
+                    info.sigs.push(engine.type_registry(), &ty);
                     info.types.push(ty);
                 }
             }

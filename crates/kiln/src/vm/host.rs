@@ -6,6 +6,7 @@
 use super::store::{FuncRefPtr, InstanceId, StoreOpaque};
 use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::ValRaw;
+use crate::type_registry::RegisteredType;
 use crate::types::FuncType;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -25,25 +26,29 @@ pub(crate) struct HostFuncContext {
     store: *mut StoreOpaque,
     pub(crate) ty: FuncType,
     call: HostCall,
+    /// Keeps `func_ref.type_id` this type's id for as long as the store can
+    /// call the function (the store owns this context).
+    _registration: RegisteredType,
 }
 
 impl StoreOpaque {
     /// Adds a host function to the store; its reference lives as long as
     /// the store.
     pub(crate) fn push_host_func(&mut self, ty: FuncType, call: HostCall) -> FuncRefPtr {
-        let type_id = self.engine.register_signature(&ty);
+        let registration = RegisteredType::new(self.engine.type_registry(), &ty);
         let store: *mut StoreOpaque = self;
         let mut ctx = Box::new(HostFuncContext {
             func_ref: VMFuncRef {
                 array_call: host_array_call,
                 wasm_call: std::ptr::null(),
                 vmctx: std::ptr::null_mut(),
-                type_id,
+                type_id: registration.id(),
                 func_index: HOST_FUNC_INDEX,
             },
             store,
             ty,
             call,
+            _registration: registration,
         });
         let ctx_ptr: *mut HostFuncContext = &mut *ctx;
         ctx.func_ref.vmctx = ctx_ptr.cast::<VMContext>();

@@ -41,6 +41,9 @@ pub struct VMFuncRef {
     /// function its `VMHostFuncContext`.
     pub vmctx: *mut VMContext,
     /// Engine-wide id of the function's type, compared by `call_indirect`.
+    /// The owner of this `VMFuncRef` (the instance, through its module, or
+    /// the host function's context) holds the id's registration, so the id
+    /// is not given to another type while this can be called.
     pub type_id: SigId,
     /// The function's index in its module (0 for host functions): how the
     /// interpreter finds the code of an interpreted callee.
