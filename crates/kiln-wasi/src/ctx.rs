@@ -3,6 +3,7 @@
 //! randomness.
 
 use crate::clocks::{HostMonotonicClock, HostRandom, HostWallClock, MonotonicClock, RandomSource, WallClock};
+use crate::preview1::budget::DiskBudget;
 use crate::preview1::table::{preopen_entry, Descriptor, Entry, FdTable};
 use crate::preview1::types::rights;
 use crate::stdio::{EmptyInput, HostStderr, HostStdin, HostStdout, SinkOutput, StdinStream, StdoutStream};
@@ -107,6 +108,7 @@ pub struct WasiCtx {
     pub(crate) wall_clock: Box<dyn WallClock>,
     pub(crate) monotonic_clock: Box<dyn MonotonicClock>,
     pub(crate) random: Box<dyn RandomSource>,
+    pub(crate) disk: DiskBudget,
 }
 
 impl WasiCtx {
@@ -132,7 +134,9 @@ struct Preopen {
 /// Configures a [`WasiCtx`]. By default a guest gets no arguments, no
 /// environment, an empty standard input, standard output and error that
 /// discard what is written, no directories, the host's clocks and the
-/// host's secure random source.
+/// host's secure random source; at most
+/// [`DEFAULT_MAX_OPEN_FILES`](Self::DEFAULT_MAX_OPEN_FILES) open
+/// descriptors and no cap on disk usage.
 ///
 /// ```
 /// use kiln_wasi::{DirPerms, FilePerms, MemoryInputPipe, MemoryOutputPipe, WasiCtxBuilder};
@@ -163,6 +167,8 @@ pub struct WasiCtxBuilder {
     wall_clock: Box<dyn WallClock>,
     monotonic_clock: Box<dyn MonotonicClock>,
     random: Box<dyn RandomSource>,
+    max_open_files: usize,
+    max_disk_bytes: Option<u64>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -172,6 +178,12 @@ impl Default for WasiCtxBuilder {
 }
 
 impl WasiCtxBuilder {
+    /// The default of [`max_open_files`](Self::max_open_files): what a
+    /// Unix process commonly gets (the usual soft `RLIMIT_NOFILE`), so that
+    /// ordinary guests never meet the cap. It is per context: a host whose
+    /// own limit is that low, or that runs many contexts, should set less.
+    pub const DEFAULT_MAX_OPEN_FILES: usize = 1024;
+
     /// A builder with the defaults described above.
     pub fn new() -> WasiCtxBuilder {
         WasiCtxBuilder {
@@ -184,6 +196,8 @@ impl WasiCtxBuilder {
             wall_clock: Box::new(HostWallClock),
             monotonic_clock: Box::new(HostMonotonicClock::default()),
             random: Box::new(HostRandom),
+            max_open_files: Self::DEFAULT_MAX_OPEN_FILES,
+            max_disk_bytes: None,
         }
     }
 
@@ -312,6 +326,40 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Caps how many descriptors the guest may have open at once
+    /// (default [`DEFAULT_MAX_OPEN_FILES`](Self::DEFAULT_MAX_OPEN_FILES)).
+    /// Standard input, output and error and the preopened directories
+    /// count: with `n` = 8, three stdio fds and one preopen, the guest can
+    /// open four more. Opening past the cap (`path_open`) fails with
+    /// `EMFILE` before any host file is opened; closing a descriptor makes
+    /// room again. Stdio and preopens are never refused, even past `n`.
+    ///
+    /// Each open file or directory holds one host descriptor, so the cap
+    /// bounds what one context costs the host process; with many contexts
+    /// in one process, keep their caps' sum under the process's own limit
+    /// (`RLIMIT_NOFILE`).
+    pub fn max_open_files(&mut self, n: usize) -> &mut Self {
+        self.max_open_files = n;
+        self
+    }
+
+    /// Caps by how many bytes the guest may make files grow, over the whole
+    /// life of the context (default: no cap). Counted is the growth of a
+    /// file's size by `fd_write` and `fd_pwrite` (writing past the end),
+    /// `fd_allocate` and `fd_filestat_set_size` (extending); overwriting
+    /// existing bytes is free, and shrinking or removing files gives
+    /// nothing back. A call that would go past the cap fails with `ENOSPC`
+    /// and writes or allocates nothing. Standard output and error are not
+    /// counted, nor the space directories, links and empty files take.
+    ///
+    /// Without a cap, a guest with write access to a preopen can fill the
+    /// host's disk like any other program (including with one large
+    /// `fd_allocate` or `fd_filestat_set_size`).
+    pub fn max_disk_bytes(&mut self, n: u64) -> &mut Self {
+        self.max_disk_bytes = Some(n);
+        self
+    }
+
     /// Makes the context. The builder is left as [`new`](Self::new) made
     /// it, so it can configure another one.
     pub fn build(&mut self) -> WasiCtx {
@@ -328,6 +376,8 @@ impl WasiCtxBuilder {
         for p in b.preopens {
             table.push(preopen_entry(p.dir, p.guest_path, p.dir_perms, p.file_perms)).expect("the table has room");
         }
+        // Set only now, so that the embedder's own descriptors always fit.
+        table.set_max_open(b.max_open_files);
         WasiCtx {
             args: b.args,
             env: b.env,
@@ -335,6 +385,7 @@ impl WasiCtxBuilder {
             wall_clock: b.wall_clock,
             monotonic_clock: b.monotonic_clock,
             random: b.random,
+            disk: DiskBudget::new(b.max_disk_bytes),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The `fd_*` functions: operations on open descriptors.
 
+use super::budget::{growth, DiskBudget};
 use super::error::{Error, Result};
 use super::memory::{GuestMemory, IoVec};
 use super::table::{Descriptor, Entry};
@@ -161,6 +162,54 @@ fn write_file_at(
     Ok(total)
 }
 
+/// The size of `file` if it is a regular file, the only kind whose growth
+/// takes disk space (`None` for devices, pipes and sockets).
+fn regular_len(file: &cap_std::fs::File) -> Result<Option<u64>> {
+    let meta = file.metadata()?;
+    Ok(meta.is_file().then(|| meta.len()))
+}
+
+/// How many bytes `file` would grow by if `len` bytes were written or
+/// allocated at `offset` (measured only when there is a cap to measure it
+/// against, to spare an `fstat` otherwise).
+fn planned_growth(disk: &DiskBudget, file: &cap_std::fs::File, offset: u64, len: u64) -> Result<u64> {
+    if !disk.is_limited() {
+        return Ok(0);
+    }
+    Ok(regular_len(file)?.map_or(0, |old| growth(old, offset, len)))
+}
+
+/// [`write_file_at`] within the context's disk budget: the growth the
+/// whole write would cause is checked first, so that a write past the cap
+/// writes nothing, and the growth it did cause (it may be short) is
+/// charged.
+fn write_file_budgeted(
+    disk: &mut DiskBudget,
+    file: &cap_std::fs::File,
+    mem: &GuestMemory<'_>,
+    iovs: &[IoVec],
+    offset: u64,
+    append: bool,
+) -> Result<u64> {
+    // Every buffer is checked before the first byte goes out: a bad one
+    // found halfway would leave bytes written, uncharged, behind an error.
+    let mut len = 0u64;
+    for iov in iovs {
+        mem.slice(iov.ptr, iov.len)?;
+        len = len.saturating_add(u64::from(iov.len));
+    }
+    let old_len = if disk.is_limited() { regular_len(file)? } else { None };
+    let Some(old_len) = old_len else {
+        return write_file_at(file, mem, iovs, offset, append);
+    };
+    // An appending write lands at the end, wherever the guest's offset is.
+    let start = if append { old_len } else { offset };
+    disk.check(growth(old_len, start, len))?;
+    let n = write_file_at(file, mem, iovs, offset, append)?;
+    disk.charge(growth(old_len, start, n));
+    Ok(n)
+}
+
 /// Writes the guest buffers to an output stream.
 fn write_stream(out: &mut dyn crate::StdoutStream, mem: &GuestMemory<'_>, iovs: &[IoVec]) -> Result<u64> {
     let mut total = 0u64;
@@ -208,18 +257,21 @@ impl WasiCtx {
         if len == 0 || i64::try_from(end).is_err() {
             return Err(Errno::Inval.into());
         }
+        let growth = planned_growth(&self.disk, &file.file, offset, len)?;
+        self.disk.check(growth)?;
         match rustix::fs::fallocate(&file.file, rustix::fs::FallocateFlags::empty(), offset, len) {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             // Filesystems without fallocate: extending the file has the
             // same visible effect.
             Err(rustix::io::Errno::OPNOTSUPP) => {
                 if file.file.metadata()?.len() < end {
                     file.file.set_len(end)?;
                 }
-                Ok(())
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
+        self.disk.charge(growth);
+        Ok(())
     }
 
     pub(crate) fn fd_close(&mut self, fd: u32) -> Result<()> {
@@ -346,7 +398,10 @@ impl WasiCtx {
         if i64::try_from(size).is_err() {
             return Err(Errno::Fbig.into());
         }
+        let growth = planned_growth(&self.disk, &file.file, size, 0)?;
+        self.disk.check(growth)?;
         file.file.set_len(size)?;
+        self.disk.charge(growth);
         Ok(())
     }
 
@@ -439,7 +494,7 @@ impl WasiCtx {
                     return Err(Errno::Badf.into());
                 }
                 let append = f.fdflags & fdflags::APPEND != 0;
-                let n = write_file_at(&f.file, mem, &iovs, f.position, append)?;
+                let n = write_file_budgeted(&mut self.disk, &f.file, mem, &iovs, f.position, append)?;
                 if append {
                     f.position = f.file.metadata()?.len();
                 } else {
@@ -475,7 +530,7 @@ impl WasiCtx {
                     return Err(Errno::Badf.into());
                 }
                 let append = f.fdflags & fdflags::APPEND != 0;
-                Ok(u32::try_from(write_file_at(&f.file, mem, &iovs, offset, append)?)?)
+                Ok(u32::try_from(write_file_budgeted(&mut self.disk, &f.file, mem, &iovs, offset, append)?)?)
             }
             Descriptor::Stdout(_) => Err(Errno::Spipe.into()),
             _ => Err(Errno::Badf.into()),

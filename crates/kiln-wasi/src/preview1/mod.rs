@@ -1,6 +1,7 @@
 //! `wasi_snapshot_preview1`: the ABI, the descriptor table, the functions
 //! and the glue that adds them to a linker.
 
+pub(crate) mod budget;
 pub(crate) mod error;
 mod fd;
 pub(crate) mod linker;

@@ -127,6 +127,9 @@ impl WasiCtx {
         opts.rsync(flags & fdflags::RSYNC != 0);
         opts.nonblock(flags & fdflags::NONBLOCK != 0);
 
+        // Refused before the host open, not at `push`: a full table must
+        // not cost the host a descriptor even briefly.
+        self.table.check_room()?;
         let file = parent.dir.open_with(&path, &opts)?;
         let is_dir = file.metadata()?.is_dir();
         if directory && !is_dir {

@@ -71,12 +71,38 @@ impl Entry {
 }
 
 /// The fd table of one context.
-#[derive(Default)]
 pub(crate) struct FdTable {
     entries: BTreeMap<u32, Entry>,
+    /// How many entries the guest may have open at once. Each host-backed
+    /// entry holds a host descriptor, so this is what keeps a guest from
+    /// running the host process out of them.
+    max_open: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable { entries: BTreeMap::new(), max_open: usize::MAX }
+    }
 }
 
 impl FdTable {
+    /// Sets the cap on open entries. Entries already in the table stay,
+    /// even past the cap: the embedder's stdio and preopens are never
+    /// refused, they only leave the guest less room.
+    pub fn set_max_open(&mut self, max_open: usize) {
+        self.max_open = max_open;
+    }
+
+    /// Checks that one more entry fits (`EMFILE` otherwise). Called before
+    /// opening the host file that entry would hold, so that a full table
+    /// never costs the host a descriptor, even for a moment.
+    pub fn check_room(&self) -> Result<()> {
+        if self.entries.len() >= self.max_open {
+            return Err(Errno::Mfile.into());
+        }
+        Ok(())
+    }
+
     pub fn get(&self, fd: u32) -> Result<&Entry> {
         self.entries.get(&fd).ok_or_else(|| Errno::Badf.into())
     }
@@ -85,8 +111,10 @@ impl FdTable {
         self.entries.get_mut(&fd).ok_or_else(|| Errno::Badf.into())
     }
 
-    /// Puts `entry` at the lowest free fd number.
+    /// Puts `entry` at the lowest free fd number (`EMFILE` if the table is
+    /// full).
     pub fn push(&mut self, entry: Entry) -> Result<u32> {
+        self.check_room()?;
         let mut fd = 0u32;
         for &used in self.entries.keys() {
             if used != fd {

@@ -12,6 +12,7 @@ mod dirs;
 mod exit;
 mod fdops;
 mod files;
+mod limits;
 mod memory;
 mod poll;
 mod random;
