@@ -4,6 +4,7 @@ mod api;
 mod differential;
 mod differential_check;
 mod func;
+mod interrupts;
 mod layout;
 mod linker;
 mod malformed;

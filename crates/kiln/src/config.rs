@@ -27,6 +27,8 @@ pub struct Config {
     pub(crate) wasm2_encoding: bool,
     pub(crate) memory_reservation: usize,
     pub(crate) parallel_compilation: bool,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -80,7 +82,44 @@ impl Config {
             wasm2_encoding: false,
             memory_reservation: 4 << 30,
             parallel_compilation: true,
+            consume_fuel: false,
+            epoch_interruption: false,
         }
+    }
+
+    /// Makes WebAssembly code consume fuel: every instruction that does work
+    /// costs one unit (as Wasmtime counts), and code traps with "all fuel
+    /// consumed by WebAssembly" at the next function entry or loop
+    /// iteration once the store's fuel ([`Store::set_fuel`]) is used up. The
+    /// count is the same in every tier. Off by default: it costs run time.
+    ///
+    /// [`Store::set_fuel`]: crate::Store::set_fuel
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Makes WebAssembly code check, at every function entry and loop
+    /// iteration, whether the engine's epoch ([`Engine::increment_epoch`],
+    /// callable from any thread) has reached the store's deadline
+    /// ([`Store::set_epoch_deadline`]); if so the store's epoch behaviour
+    /// runs: a trap ("interrupt", the default) or a callback that may set a
+    /// new deadline ([`Store::epoch_deadline_callback`]). This is how a
+    /// host bounds a guest's wall-clock time, more cheaply than with fuel.
+    /// Off by default. The deadline starts at 0, so with this on a store
+    /// must be given a deadline before it runs code.
+    ///
+    /// [`Engine::increment_epoch`]: crate::Engine::increment_epoch
+    /// [`Store::set_epoch_deadline`]: crate::Store::set_epoch_deadline
+    /// [`Store::epoch_deadline_callback`]: crate::Store::epoch_deadline_callback
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
+    /// The interruption checks code compiled under this configuration carries.
+    pub(crate) fn interrupts(&self) -> crate::compile::Interrupts {
+        crate::compile::Interrupts { fuel: self.consume_fuel, epochs: self.epoch_interruption }
     }
 
     /// Whether the JIT compiles a module's functions on every core (the

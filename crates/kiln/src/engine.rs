@@ -49,6 +49,21 @@ impl Engine {
         Arc::ptr_eq(&a.inner, &b.inner)
     }
 
+    /// Advances the engine's epoch by one. Code running in any store of
+    /// this engine whose epoch deadline is reached is interrupted at its
+    /// next function entry or loop iteration (with
+    /// [`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    /// Cheap (one atomic add) and callable from any thread, e.g. a timer
+    /// thread that ticks every few milliseconds.
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The engine's current epoch.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Where the epoch counter is, for instances' contexts.
     pub(crate) fn epoch_ptr(&self) -> *const std::sync::atomic::AtomicU64 {
         &self.inner.epoch

@@ -240,6 +240,19 @@ impl<'a, T> Caller<'a, T> {
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.store.data
     }
+    /// The fuel left (see [`Store::get_fuel`](crate::Store::get_fuel)).
+    pub fn get_fuel(&self) -> anyhow::Result<u64> {
+        self.store.get_fuel()
+    }
+    /// Sets the fuel left (see [`Store::set_fuel`](crate::Store::set_fuel)).
+    pub fn set_fuel(&mut self, fuel: u64) -> anyhow::Result<()> {
+        self.store.set_fuel(fuel)
+    }
+    /// Sets the epoch deadline (see
+    /// [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.store.set_epoch_deadline(ticks_beyond_current)
+    }
     /// The engine.
     pub fn engine(&self) -> &crate::Engine {
         &self.store.opaque.engine

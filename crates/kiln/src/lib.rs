@@ -83,7 +83,7 @@ pub use instance::{Export, Extern, Instance};
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::Module;
-pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, UpdateDeadline};
 pub use table::Table;
 pub use trap::{FrameInfo, Trap, WasmBacktrace};
 pub use types::{

@@ -30,8 +30,10 @@ impl<T> StoreInner<T> {
     /// function of this store.
     pub(crate) fn from_opaque(opaque: &mut StoreOpaque) -> &mut StoreInner<T> {
         // SAFETY: the only closures that call this are made by
-        // `HostFunc::<T>::new` and only reach stores through
-        // `Func::from_host::<T>` on a `StoreInner<T>`; and every `StoreOpaque` of a `Store<T>` is
+        // `HostFunc::<T>::new` (and reach stores only through
+        // `Func::from_host::<T>` on a `StoreInner<T>`) and by
+        // `StoreInner::<T>::epoch_deadline_callback` (installed in that
+        // store only); and every `StoreOpaque` of a `Store<T>` is
         // the first field of its `#[repr(C)] StoreInner<T>`, so the pointer
         // to it is a pointer to the whole; the exclusive borrow of the part
         // is the caller's exclusive use of the whole store for the call.
@@ -39,7 +41,92 @@ impl<T> StoreInner<T> {
     }
 }
 
+/// What an epoch-deadline callback asks for
+/// ([`Store::epoch_deadline_callback`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpdateDeadline {
+    /// Go on running, with the deadline this many epochs from now.
+    Continue(u64),
+}
+
+/// The fuel and epoch controls, shared by `Store` and `StoreContextMut`.
+impl<T> StoreInner<T> {
+    pub(crate) fn set_fuel(&mut self, fuel: u64) -> anyhow::Result<()> {
+        self.fuel_enabled()?;
+        *self.opaque.fuel_consumed() = -(fuel.min(i64::MAX as u64) as i64);
+        Ok(())
+    }
+
+    pub(crate) fn get_fuel(&self) -> anyhow::Result<u64> {
+        self.fuel_enabled()?;
+        let consumed = self.opaque.fuel_consumed_now();
+        Ok(if consumed < 0 { consumed.unsigned_abs() } else { 0 })
+    }
+
+    fn fuel_enabled(&self) -> anyhow::Result<()> {
+        if self.opaque.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            anyhow::bail!("fuel is not enabled for this store's engine: turn it on with `Config::consume_fuel(true)`")
+        }
+    }
+
+    pub(crate) fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        let deadline = self.opaque.engine.current_epoch().saturating_add(ticks_beyond_current);
+        *self.opaque.epoch_deadline() = deadline;
+    }
+}
+
 impl<T> Store<T> {
+    /// Sets the fuel left for WebAssembly code to consume
+    /// ([`Config::consume_fuel`](crate::Config::consume_fuel)): each
+    /// instruction costs one unit, and code traps with
+    /// [`Trap::OutOfFuel`](crate::Trap::OutOfFuel) once it has used it all.
+    /// A new store has none. Fails if the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> anyhow::Result<()> {
+        self.inner.set_fuel(fuel)
+    }
+
+    /// The fuel left. Fails if the engine does not consume fuel.
+    pub fn get_fuel(&self) -> anyhow::Result<u64> {
+        self.inner.get_fuel()
+    }
+
+    /// Sets the epoch deadline to `ticks_beyond_current` epochs after the
+    /// engine's current one ([`Config::epoch_interruption`]): code running
+    /// in this store is interrupted once the engine's epoch reaches it.
+    ///
+    /// [`Config::epoch_interruption`]: crate::Config::epoch_interruption
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.inner.set_epoch_deadline(ticks_beyond_current)
+    }
+
+    /// When the epoch deadline is reached, trap with
+    /// [`Trap::Interrupt`](crate::Trap::Interrupt) (the default).
+    pub fn epoch_deadline_trap(&mut self) {
+        self.inner.opaque.epoch_callback = None;
+    }
+
+    /// When the epoch deadline is reached, call `callback` with the store:
+    /// it returns [`UpdateDeadline::Continue`] with a new deadline (in
+    /// epochs from now) to let the code go on, or an error that ends the
+    /// running call with that error. The code stops at the check that found
+    /// the deadline, so the callback may also look at or change the store.
+    pub fn epoch_deadline_callback(
+        &mut self,
+        mut callback: impl FnMut(StoreContextMut<'_, T>) -> anyhow::Result<UpdateDeadline> + Send + Sync + 'static,
+    ) where
+        T: 'static,
+    {
+        self.inner.opaque.epoch_callback = Some(Box::new(move |opaque| {
+            let inner = StoreInner::<T>::from_opaque(opaque);
+            match callback(StoreContextMut(inner))? {
+                UpdateDeadline::Continue(delta) => Ok(delta),
+            }
+        }));
+    }
+
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         Store { inner: Box::new(StoreInner { opaque: StoreOpaque::new(engine), linker_funcs: HashMap::new(), data }) }
@@ -90,6 +177,18 @@ impl<T> StoreContextMut<'_, T> {
     /// The host's data.
     pub fn data(&self) -> &T {
         &self.0.data
+    }
+    /// Sets the fuel left (see [`Store::set_fuel`]).
+    pub fn set_fuel(&mut self, fuel: u64) -> anyhow::Result<()> {
+        self.0.set_fuel(fuel)
+    }
+    /// The fuel left (see [`Store::get_fuel`]).
+    pub fn get_fuel(&self) -> anyhow::Result<u64> {
+        self.0.get_fuel()
+    }
+    /// Sets the epoch deadline (see [`Store::set_epoch_deadline`]).
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.0.set_epoch_deadline(ticks_beyond_current)
     }
     /// The host's data, mutably.
     pub fn data_mut(&mut self) -> &mut T {

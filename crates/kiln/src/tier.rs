@@ -32,7 +32,8 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
             // the configuration asks for it: code without bounds checks first.
             let guard = config.memory_reservation >= vm::FULL_RESERVATION;
             let features = compile::decoding_features(config);
-            let code = compiler.finish(&info, binary, features, guard, config.parallel_compilation)?;
+            let code =
+                compiler.finish(&info, binary, features, guard, config.parallel_compilation, config.interrupts())?;
             (info, code)
         }
         false => {

@@ -26,12 +26,17 @@ pub enum Trap {
     BadConversionToInteger,
     /// The `unreachable` instruction was executed.
     UnreachableCodeReached,
+    /// The store's fuel ran out (`Config::consume_fuel`).
+    OutOfFuel,
+    /// The engine's epoch reached the store's deadline
+    /// (`Config::epoch_interruption`).
+    Interrupt,
 }
 
 impl Trap {
     /// Every trap, in declaration order: a trap's code (as runtime helpers
     /// pass it) is its position here.
-    pub(crate) const ALL: [Trap; 9] = [
+    pub(crate) const ALL: [Trap; 11] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::TableOutOfBounds,
@@ -41,6 +46,8 @@ impl Trap {
         Trap::IntegerDivisionByZero,
         Trap::BadConversionToInteger,
         Trap::UnreachableCodeReached,
+        Trap::OutOfFuel,
+        Trap::Interrupt,
     ];
 
     /// The trap whose code is `code`.
@@ -60,6 +67,8 @@ impl Trap {
             Trap::IntegerDivisionByZero => "integer divide by zero",
             Trap::BadConversionToInteger => "invalid conversion to integer",
             Trap::UnreachableCodeReached => "unreachable",
+            Trap::OutOfFuel => "all fuel consumed by WebAssembly",
+            Trap::Interrupt => "interrupt",
         }
     }
 }

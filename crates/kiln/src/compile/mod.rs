@@ -7,6 +7,7 @@ mod body;
 mod const_expr;
 mod error;
 mod index;
+mod interrupts;
 mod limits;
 // Every field of the layout has its offset, checked against the structs by
 // tests; the fuel, epoch and exit-frame ones have no reader yet.
@@ -17,6 +18,7 @@ pub(crate) use body::{validate_body, BodyReader};
 pub(crate) use const_expr::{ConstExpr, ConstOp};
 pub use error::{CompileError, CompileErrorKind};
 pub(crate) use index::{DefinedFuncIndex, DefinedGlobalIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
+pub(crate) use interrupts::{charges_fuel, fuel_cost, Interrupts};
 pub(crate) use vmoffsets::{VMCounts, VMOffsets, VMCONTEXT_MAGIC, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 
 use crate::engine::{Engine, SigId};

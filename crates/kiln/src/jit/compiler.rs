@@ -5,6 +5,7 @@
 
 use super::translate::{array_signature, ir_type, translate_function, wasm_signature, MemoryMode, ModuleEnv, PTR};
 use super::traps::trap_for_code;
+use crate::compile::Interrupts;
 use crate::compile::{CompileError, DefinedFuncIndex, ModuleInfo};
 use crate::Trap;
 use cranelift_codegen::binemit::Reloc;
@@ -31,13 +32,15 @@ pub(crate) struct JitOptions {
     /// Compile on every core (`Config::parallel_compilation`), or on the
     /// calling thread only.
     pub(crate) parallel: bool,
+    /// The fuel and epoch checks the code carries.
+    pub(crate) interrupts: Interrupts,
 }
 
 impl JitOptions {
     /// Memory accesses compiled as `mode`; the verifier on in debug
     /// builds; in parallel.
     pub(crate) fn new(mode: MemoryMode) -> JitOptions {
-        JitOptions { mode, verify: cfg!(debug_assertions), parallel: true }
+        JitOptions { mode, verify: cfg!(debug_assertions), parallel: true, interrupts: Interrupts::default() }
     }
 }
 
@@ -150,6 +153,7 @@ pub(crate) fn compile_module(
         mode: options.mode,
         host_cc: isa.default_call_conv(),
         frontend: isa.frontend_config(),
+        interrupts: options.interrupts,
     };
 
     let escaping = info.escaping_funcs();

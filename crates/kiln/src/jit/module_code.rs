@@ -5,7 +5,7 @@ use super::code_memory::CodeMemory;
 use super::compiler::Validate;
 use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions};
 use super::MemoryMode;
-use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
+use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, Interrupts, ModuleInfo};
 use crate::trap::Trap;
 use crate::vm::{self, VMArrayCallFn};
 use std::any::Any;
@@ -38,8 +38,9 @@ impl Compiler {
         features: WasmFeatures,
         guard: bool,
         parallel: bool,
+        interrupts: Interrupts,
     ) -> Result<Box<dyn vm::CompiledCode>, CompileError> {
-        let source = Source { wasm: wasm.into(), bodies: self.bodies, features, parallel };
+        let source = Source { wasm: wasm.into(), bodies: self.bodies, features, parallel, interrupts };
         let validate = Validate { funcs: &self.validators, wasm2_encoding: self.wasm2_encoding };
         let module = if guard {
             let guarded = source.compile(info, MemoryMode::Guard, Some(validate))?;
@@ -78,6 +79,7 @@ struct Source {
     bodies: Vec<Range<usize>>,
     features: WasmFeatures,
     parallel: bool,
+    interrupts: Interrupts,
 }
 
 impl Source {
@@ -94,7 +96,7 @@ impl Source {
                 FunctionBody::new(BinaryReader::new_features(&self.wasm[r.clone()], r.start as u64, self.features))
             })
             .collect();
-        let options = JitOptions { parallel: self.parallel, ..JitOptions::new(mode) };
+        let options = JitOptions { parallel: self.parallel, interrupts: self.interrupts, ..JitOptions::new(mode) };
         let compiled = compiler::compile_module(info, &bodies, validate, &options)?;
         JitCode::new(compiled, info.num_imported_funcs)
             .map_err(|e| crate::jit::unsupported(format!("could not load compiled code: {e:#}")))

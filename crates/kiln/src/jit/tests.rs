@@ -58,7 +58,7 @@ fn compile_suite(engine: &Engine, files: &[std::path::PathBuf], failures: &mut V
                 continue;
             };
             for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
-                let options = JitOptions { mode, verify: true, parallel: true };
+                let options = JitOptions { mode, verify: true, parallel: true, interrupts: Default::default() };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     compile_module(&compiled, &bodies(bytes, features), None, &options)
                 }));
@@ -223,7 +223,7 @@ fn jit_runs_pure_functions() {
     let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
     let info = &compiled;
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
-        let options = JitOptions { mode, verify: true, parallel: true };
+        let options = JitOptions { mode, verify: true, parallel: true, interrupts: Default::default() };
         let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
         assert!(!code.traps.is_empty());
         assert!(code.traps.windows(2).all(|w| w[0].0 <= w[1].0));
@@ -314,7 +314,7 @@ fn jit_runs_functions_with_state() {
         defined_globals: 1,
     });
     for mode in [MemoryMode::Explicit, MemoryMode::Guard] {
-        let options = JitOptions { mode, verify: true, parallel: true };
+        let options = JitOptions { mode, verify: true, parallel: true, interrupts: Default::default() };
         let code = compile_module(info, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
         let memory_code = CodeMemory::new(&code).unwrap();
 
@@ -404,7 +404,8 @@ fn jit_trap_table() {
     )
     .unwrap();
     let compiled = compile::compile(&engine, &bytes, &mut compile::ValidateOnly).unwrap();
-    let options = JitOptions { mode: MemoryMode::Explicit, verify: true, parallel: true };
+    let options =
+        JitOptions { mode: MemoryMode::Explicit, verify: true, parallel: true, interrupts: Default::default() };
     let code = compile_module(&compiled, &bodies(&bytes, decoding_features(&engine)), None, &options).unwrap();
     let kinds: std::collections::HashSet<_> = code.traps.iter().map(|(_, t)| *t).collect();
     for trap in crate::Trap::ALL {

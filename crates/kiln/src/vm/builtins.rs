@@ -24,6 +24,8 @@ pub(crate) static BUILTINS: VMBuiltins = VMBuiltins {
     table_init,
     elem_drop,
     raise_trap,
+    out_of_fuel,
+    new_epoch,
     unwind,
 };
 
@@ -153,6 +155,34 @@ unsafe extern "C" fn raise_trap(vmctx: *mut VMContext, code: u32) {
     let trap = Trap::from_code(code).unwrap_or(Trap::UnreachableCodeReached);
     // SAFETY: called by compiled code inside an entry; nothing is owned here.
     unsafe { raise(vmctx, Some(trap)) }
+}
+
+unsafe extern "C" fn out_of_fuel(vmctx: *mut VMContext) {
+    // SAFETY: called by compiled code inside an entry; nothing is owned here.
+    unsafe { raise(vmctx, Some(Trap::OutOfFuel)) }
+}
+
+unsafe extern "C" fn new_epoch(vmctx: *mut VMContext) {
+    // SAFETY: compiled code passes its own context.
+    let (store, _) = unsafe { caller(vmctx) };
+    // The callback is host code: a panic must not unwind into compiled code.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.epoch_deadline_reached()));
+    let error = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => match error.downcast_ref::<Trap>().copied() {
+            Some(trap) => {
+                drop(error);
+                // SAFETY: called by compiled code inside an entry; nothing
+                // is owned here any more.
+                unsafe { raise(vmctx, Some(trap)) }
+            }
+            None => super::store::PendingError::Error(error),
+        },
+        Err(panic) => super::store::PendingError::Panic(panic),
+    };
+    store.pending = Some(error);
+    // SAFETY: as above; the error now belongs to the store.
+    unsafe { raise(vmctx, None) }
 }
 
 unsafe extern "C" fn unwind(vmctx: *mut VMContext) {

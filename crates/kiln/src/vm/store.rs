@@ -123,7 +123,15 @@ pub struct StoreOpaque {
     /// command instance runs once. Usually empty or one entry, so checking
     /// it costs calls nothing.
     pub(crate) commands: Vec<(FuncRefPtr, bool)>,
+    /// What happens when the epoch deadline is reached: `None` traps;
+    /// otherwise the callback says how many epochs to extend it by.
+    pub(crate) epoch_callback: Option<EpochCallback>,
 }
+
+/// The host's handler for a reached epoch deadline: given the store, it
+/// returns by how many epochs (from now) to extend the deadline, or an
+/// error that ends the running code.
+pub(crate) type EpochCallback = Box<dyn FnMut(&mut StoreOpaque) -> anyhow::Result<u64> + Send + Sync>;
 
 // SAFETY: every raw pointer in the store points into allocations the store
 // owns (instance contexts, boxed memories, tables, globals and host
@@ -149,7 +157,56 @@ impl StoreOpaque {
             stack_in_use: 0,
             pending: None,
             commands: Vec::new(),
+            epoch_callback: None,
         }
+    }
+
+    /// Fuel consumed so far, counting up towards zero (negative = fuel left).
+    #[inline]
+    pub(crate) fn fuel_consumed(&mut self) -> &mut i64 {
+        self.vm_store_context.fuel_consumed.get_mut()
+    }
+
+    /// Fuel consumed so far, read while no code runs.
+    pub(crate) fn fuel_consumed_now(&self) -> i64 {
+        // SAFETY: a shared borrow of the store means no code of it is
+        // running (running code holds the store exclusively).
+        unsafe { *self.vm_store_context.fuel_consumed.get() }
+    }
+
+    /// The epoch at which running code is interrupted.
+    #[inline]
+    pub(crate) fn epoch_deadline(&mut self) -> &mut u64 {
+        self.vm_store_context.epoch_deadline.get_mut()
+    }
+
+    /// The check compiled code makes at function entries and loop headers:
+    /// an error (a trap, or the epoch callback's error) stops the code.
+    pub(crate) fn check_interrupts(&mut self, interrupts: crate::compile::Interrupts) -> anyhow::Result<()> {
+        if interrupts.fuel && *self.fuel_consumed() >= 0 {
+            return Err(crate::trap::Trap::OutOfFuel.into());
+        }
+        if interrupts.epochs && self.engine.current_epoch() >= *self.epoch_deadline() {
+            self.epoch_deadline_reached()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the store's epoch behaviour: trap, or let the callback move the
+    /// deadline. The callback is taken out while it runs, since it gets the
+    /// store; it stays installed unless it installed another.
+    pub(crate) fn epoch_deadline_reached(&mut self) -> anyhow::Result<()> {
+        let Some(mut callback) = self.epoch_callback.take() else {
+            return Err(crate::trap::Trap::Interrupt.into());
+        };
+        let outcome = callback(self);
+        if self.epoch_callback.is_none() {
+            self.epoch_callback = Some(callback);
+        }
+        let delta = outcome?;
+        let deadline = self.engine.current_epoch().saturating_add(delta);
+        *self.epoch_deadline() = deadline;
+        Ok(())
     }
 
     #[inline]

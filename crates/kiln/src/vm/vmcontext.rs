@@ -231,6 +231,13 @@ builtins! {
     /// Raises the trap whose code is `code` (the position of the variant in
     /// the declaration of `Trap`); never returns.
     raise_trap(code: u32);
+    /// A check found the fuel used up: raises the out-of-fuel trap; never
+    /// returns.
+    out_of_fuel();
+    /// A check found the epoch deadline reached: runs the store's epoch
+    /// behaviour, which raises a trap or an error (never returning) or sets
+    /// a new deadline and returns.
+    new_epoch();
     /// Unwinds to the innermost entry into wasm after an array call
     /// returned `false` (its error is recorded in the store already); never
     /// returns.

@@ -100,6 +100,11 @@ impl FuncTranslator<'_, '_> {
                 self.b.ins().jump(header, &block_args(&args));
                 self.b.switch_to_block(header);
                 let header_params = self.b.block_params(header).to_vec();
+                if self.env.interrupts.any() {
+                    // Every iteration passes the header: an endless loop is
+                    // stopped here.
+                    self.interrupt_check();
+                }
                 self.stack.extend(header_params);
                 self.push_frame(FrameKind::Loop { header }, params.len(), results);
             }

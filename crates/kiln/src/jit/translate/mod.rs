@@ -14,10 +14,11 @@ mod tables;
 
 pub(crate) use calls::store_valraw;
 
-use crate::compile::{CompileError, ModuleInfo, VMOffsets};
+use crate::compile::{charges_fuel, fuel_cost, CompileError, Interrupts, ModuleInfo, VMOffsets};
 use crate::types::{FuncType, ValType};
 use crate::vm::BuiltinIndex;
 use control::Frame;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, BlockArg, Function, GlobalValueData, InstBuilder, MemFlagsData, Signature,
     Type, Value,
@@ -52,6 +53,8 @@ pub(crate) struct ModuleEnv<'a> {
     pub(crate) host_cc: CallConv,
     /// What `FunctionBuilder::finalize` needs to know about the target.
     pub(crate) frontend: TargetFrontendConfig,
+    /// The fuel and epoch checks to compile in.
+    pub(crate) interrupts: Interrupts,
 }
 
 /// Pointer type: the tier supports 64-bit hosts only.
@@ -170,6 +173,11 @@ pub(super) struct FuncTranslator<'a, 'f> {
     array_sig: Option<ir::SigRef>,
     /// The function being translated (index in the module).
     func_index: u32,
+    /// The store's fuel counter, kept in a variable and written back to
+    /// the store at every charge (`Config::consume_fuel`).
+    fuel: Option<Variable>,
+    /// Fuel owed by the operators translated since the last charge.
+    pending_fuel: u64,
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -188,6 +196,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             builtin_sigs: HashMap::new(),
             array_sig: None,
             func_index: 0,
+            fuel: None,
+            pending_fuel: 0,
         }
     }
 
@@ -221,6 +231,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         // The body is a block whose end returns.
         let results: Vec<Type> = ty.results().iter().map(ir_type).collect::<Result<_, _>>()?;
         self.push_frame(control::FrameKind::Block, 0, results);
+        if self.env.interrupts.fuel {
+            let var = self.b.declare_var(types::I64);
+            self.fuel = Some(var);
+            self.reload_fuel();
+        }
+        if self.env.interrupts.any() {
+            self.interrupt_check();
+        }
 
         let mut reader = body.get_operators_reader().map_err(CompileError::malformed)?;
         while !reader.eof() {
@@ -241,6 +259,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if !self.reachable {
             return self.skip_dead(op);
         }
+        if self.fuel.is_some() {
+            self.pending_fuel += fuel_cost(op);
+            if charges_fuel(op) {
+                self.charge_fuel();
+            }
+        }
         let handled = self.control_op(op)?
             || self.variable_op(op)?
             || self.numeric_op(op)?
@@ -248,6 +272,18 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.call_op(op)?
             || self.table_op(op)?;
         if handled {
+            if self.fuel.is_some() {
+                if matches!(op, Operator::Call { .. } | Operator::CallIndirect { .. }) {
+                    // The callee charged its own fuel, and a host function
+                    // may have set the store's.
+                    self.reload_fuel();
+                }
+                if !self.reachable {
+                    // Only an `unreachable` trap leaves fuel owed here: the
+                    // stretch it ends is never charged, as in the interpreter.
+                    self.pending_fuel = 0;
+                }
+            }
             Ok(())
         } else {
             Err(CompileError::unsupported(format!("the Cranelift tier does not support {op:?}"), offset as usize))
@@ -350,6 +386,79 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let ctx = self.b.ins().load(PTR, fixed(), self.vmctx, o.vmctx_store_context() as i32);
         self.b.ins().store(MemFlagsData::trusted(), fp, ctx, o.store_context_last_wasm_exit_fp() as i32);
         self.b.ins().store(MemFlagsData::trusted(), pc, ctx, o.store_context_last_wasm_exit_pc() as i32);
+    }
+
+    /// The store's context (`VMStoreContext`).
+    fn store_context(&mut self) -> Value {
+        let o = self.env.offsets;
+        self.b.ins().load(PTR, fixed(), self.vmctx, o.vmctx_store_context() as i32)
+    }
+
+    /// Reads the store's fuel counter into the fuel variable.
+    fn reload_fuel(&mut self) {
+        let Some(var) = self.fuel else { return };
+        let ctx = self.store_context();
+        let offset = self.env.offsets.store_context_fuel_consumed() as i32;
+        let v = self.b.ins().load(types::I64, trusted(), ctx, offset);
+        self.b.def_var(var, v);
+    }
+
+    /// Charges the fuel owed so far, to the variable and to the store (so
+    /// the store's counter is exact even if a trap follows).
+    fn charge_fuel(&mut self) {
+        let Some(var) = self.fuel else { return };
+        if self.pending_fuel == 0 {
+            return;
+        }
+        let v = self.b.use_var(var);
+        let v = self.b.ins().iadd_imm_u(v, self.pending_fuel as i64);
+        self.b.def_var(var, v);
+        let ctx = self.store_context();
+        let offset = self.env.offsets.store_context_fuel_consumed() as i32;
+        self.b.ins().store(trusted(), v, ctx, offset);
+        self.pending_fuel = 0;
+    }
+
+    /// The check at function entries and loop headers: trap when the fuel
+    /// is used up; run the store's epoch behaviour when the deadline is
+    /// reached. The slow paths are out of line.
+    pub(super) fn interrupt_check(&mut self) {
+        let o = self.env.offsets;
+        if let Some(var) = self.fuel {
+            let fuel = self.b.use_var(var);
+            let spent = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, 0);
+            let out = self.b.create_block();
+            let cont = self.b.create_block();
+            self.b.ins().brif(spent, out, &[], cont, &[]);
+            self.b.seal_block(out);
+            self.b.seal_block(cont);
+            self.b.set_cold_block(out);
+            self.b.switch_to_block(out);
+            self.call_builtin(BuiltinIndex::out_of_fuel, &[]);
+            self.b.ins().trap(crate::jit::traps::UNREACHABLE);
+            self.b.switch_to_block(cont);
+        }
+        if self.env.interrupts.epochs {
+            let epoch_ptr = self.b.ins().load(PTR, fixed(), self.vmctx, o.vmctx_epoch_ptr() as i32);
+            // Not `readonly`: other threads advance the epoch. The slow
+            // path's call keeps the load from being merged with an earlier one.
+            let epoch = self.b.ins().load(types::I64, trusted(), epoch_ptr, 0);
+            let ctx = self.store_context();
+            let deadline = self.b.ins().load(types::I64, trusted(), ctx, o.store_context_epoch_deadline() as i32);
+            let reached = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
+            let slow = self.b.create_block();
+            let cont = self.b.create_block();
+            self.b.ins().brif(reached, slow, &[], cont, &[]);
+            self.b.seal_block(slow);
+            self.b.set_cold_block(slow);
+            self.b.switch_to_block(slow);
+            self.call_builtin(BuiltinIndex::new_epoch, &[]);
+            // The epoch callback may have set the store's fuel.
+            self.reload_fuel();
+            self.b.ins().jump(cont, &[]);
+            self.b.seal_block(cont);
+            self.b.switch_to_block(cont);
+        }
     }
 
     fn zero(&mut self, ty: Type) -> Value {
