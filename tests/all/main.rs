@@ -6,6 +6,7 @@ mod differential_check;
 mod func;
 mod interrupts;
 mod layout;
+mod limits;
 mod linker;
 mod malformed;
 mod per_request;

@@ -62,6 +62,7 @@ mod global;
 mod instance;
 mod interp;
 mod jit;
+mod limits;
 mod linker;
 mod memory;
 mod module;
@@ -80,6 +81,10 @@ pub use engine::Engine;
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use global::Global;
 pub use instance::{Export, Extern, Instance};
+pub use limits::{
+    ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
+    DEFAULT_STORE_TABLE_ELEMENTS, DEFAULT_TABLE_LIMIT,
+};
 pub use linker::Linker;
 pub use memory::{Memory, MemoryAccessError};
 pub use module::Module;

@@ -40,8 +40,7 @@ impl Memory {
             bail!("64-bit and shared memories are not supported yet");
         }
         let store = &mut store.as_context_mut().0.opaque;
-        let memory = LinearMemory::new(ty.minimum(), ty.maximum(), &store.engine.inner.memory)?;
-        let index = store.push_memory(memory);
+        let index = store.new_host_memory(ty.minimum(), ty.maximum())?;
         Ok(Memory { store: store.id, index })
     }
 
@@ -117,10 +116,11 @@ impl Memory {
         if store.id != self.store {
             bail!("memory used with the wrong store");
         }
-        let mem = &mut store.memories[self.index.index()];
-        match mem.grow(delta) {
+        match store.grow_memory(self.index, delta)? {
             Some(old) => Ok(old),
-            None => bail!("failed to grow memory of {} pages by {delta} pages", mem.pages()),
+            None => {
+                bail!("failed to grow memory of {} pages by {delta} pages", store.memories[self.index.index()].pages())
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! Stores: where a tenant's runtime objects and the host's data live.
 
 use crate::engine::Engine;
+use crate::limits::ResourceLimiter;
 use crate::vm::{FuncRefPtr, StoreOpaque};
 use std::collections::HashMap;
 
@@ -22,7 +23,18 @@ pub(crate) struct StoreInner<T> {
     /// Host functions from a `Linker` already added to this store, by the
     /// address of their shared definition, so instantiating again reuses them.
     pub(crate) linker_funcs: HashMap<usize, FuncRefPtr>,
+    /// The host's limiter, given the data (`Store::limiter`).
+    limiter: Option<LimiterFn<T>>,
     pub(crate) data: T,
+}
+
+type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync>;
+
+/// The store's limiter, for `vm/`, which only has the untyped part.
+fn limiter_of<T: 'static>(opaque: &mut StoreOpaque) -> Option<&mut dyn ResourceLimiter> {
+    let inner = StoreInner::<T>::from_opaque(opaque);
+    let limiter = inner.limiter.as_mut()?;
+    Some(limiter(&mut inner.data))
 }
 
 impl<T> StoreInner<T> {
@@ -32,8 +44,8 @@ impl<T> StoreInner<T> {
         // SAFETY: the only closures that call this are made by
         // `HostFunc::<T>::new` (and reach stores only through
         // `Func::from_host::<T>` on a `StoreInner<T>`) and by
-        // `StoreInner::<T>::epoch_deadline_callback` (installed in that
-        // store only); and every `StoreOpaque` of a `Store<T>` is
+        // `Store::<T>::epoch_deadline_callback` and `limiter_of::<T>`
+        // (installed in that store only); and every `StoreOpaque` of a `Store<T>` is
         // the first field of its `#[repr(C)] StoreInner<T>`, so the pointer
         // to it is a pointer to the whole; the exclusive borrow of the part
         // is the caller's exclusive use of the whole store for the call.
@@ -129,7 +141,22 @@ impl<T> Store<T> {
 
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        Store { inner: Box::new(StoreInner { opaque: StoreOpaque::new(engine), linker_funcs: HashMap::new(), data }) }
+        let opaque = StoreOpaque::new(engine);
+        Store { inner: Box::new(StoreInner { opaque, linker_funcs: HashMap::new(), limiter: None, data }) }
+    }
+
+    /// Makes `limiter` (found in the store's data) decide whether the
+    /// store's memories and tables may be created and grow, and how many
+    /// instances, tables and memories it may hold: e.g. a
+    /// [`StoreLimits`](crate::StoreLimits) kept in the data. Without one, a
+    /// store may hold 10,000 of each and its tables 10 million elements in
+    /// all ([`DEFAULT_STORE_TABLE_ELEMENTS`](crate::DEFAULT_STORE_TABLE_ELEMENTS)).
+    pub fn limiter(&mut self, limiter: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync + 'static)
+    where
+        T: 'static,
+    {
+        self.inner.limiter = Some(Box::new(limiter));
+        self.inner.opaque.limiter = Some(limiter_of::<T>);
     }
     /// The host's data.
     pub fn data(&self) -> &T {

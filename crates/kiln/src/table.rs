@@ -3,7 +3,7 @@
 use crate::store::{AsContext, AsContextMut};
 use crate::types::TableType;
 use crate::values::Ref;
-use crate::vm::{self, StoreId, StoreOpaque, TableId};
+use crate::vm::{StoreId, StoreOpaque, TableId};
 use anyhow::{bail, Result};
 
 /// A table of references: a handle into its store.
@@ -18,7 +18,7 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let store = &mut store.as_context_mut().0.opaque;
         let init = init.to_slot(store, ty.element())?;
-        let index = store.push_table(vm::Table::new(ty, init as usize)?);
+        let index = store.new_host_table(ty, init as usize)?;
         Ok(Table { store: store.id, index })
     }
 
@@ -69,9 +69,12 @@ impl Table {
         self.check(store)?;
         let ty = store.tables[self.index.index()].ty;
         let init = init.to_slot(store, ty.element())?;
-        let table = &mut store.tables[self.index.index()];
-        let old = table.size();
-        match u32::try_from(delta).ok().and_then(|d| table.grow(d, init as usize)) {
+        let old = store.tables[self.index.index()].size();
+        let grown = match u32::try_from(delta) {
+            Ok(delta) => store.grow_table(self.index, delta, init as usize)?,
+            Err(_) => None,
+        };
+        match grown {
             Some(old) => Ok(old as u64),
             None => bail!("failed to grow table of {old} elements by {delta}"),
         }

@@ -344,6 +344,14 @@ fn execute(
                 return Err(Exit::Trap($t));
             }};
         }
+        // Leaves with an error that is not a trap (a host limiter's).
+        macro_rules! host_error {
+            ($e:expr) => {{
+                pos.pc = pc;
+                *base_out = base;
+                return Err(Exit::Host($e));
+            }};
+        }
         macro_rules! tryt {
             ($e:expr) => {
                 match $e {
@@ -636,8 +644,9 @@ fn execute(
                 Op::MemoryGrow { d, a } => {
                     let delta = s[a as usize & mask] as u32 as u64;
                     s[d as usize & mask] = match store.memory_grow(pos.instance, MemoryIndex(0), delta) {
-                        Some(old) => old,
-                        None => u32::MAX as u64,
+                        Ok(Some(old)) => old,
+                        Ok(None) => u32::MAX as u64,
+                        Err(e) => host_error!(e),
                     };
                     // The memory may have moved: view it again.
                     pos.pc = pc;
@@ -691,11 +700,11 @@ fn execute(
                     s[d as usize & mask] = store.instance_table(pos.instance, TableIndex(table)).size() as u64;
                 }
                 Op::TableGrow { table, base: o } => {
-                    let t = store.instance_table(pos.instance, TableIndex(table));
                     let (init, n) = (s[o as usize & mask], s[(o as usize + 1) & mask] as u32);
-                    s[o as usize & mask] = match t.grow(n, init as usize) {
-                        Some(old) => old as u64,
-                        None => u32::MAX as u64,
+                    s[o as usize & mask] = match store.table_grow(pos.instance, TableIndex(table), n, init as usize) {
+                        Ok(Some(old)) => old as u64,
+                        Ok(None) => u32::MAX as u64,
+                        Err(e) => host_error!(e),
                     };
                 }
                 Op::TableFill { table, base: o } => {

@@ -75,7 +75,25 @@ unsafe fn or_raise<T>(vmctx: *mut VMContext, result: Result<T, Trap>) -> T {
 unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, memory: u32, delta: u32) -> u32 {
     // SAFETY: compiled code passes its own context.
     let (store, inst) = unsafe { caller(vmctx) };
-    store.memory_grow(inst, MemoryIndex(memory), delta as u64).map_or(u32::MAX, |old| old as u32)
+    match store.memory_grow(inst, MemoryIndex(memory), delta as u64) {
+        Ok(old) => old.map_or(u32::MAX, |old| old as u32),
+        // SAFETY: called by compiled code inside an entry; the error now
+        // belongs to the store.
+        Err(error) => unsafe { raise_error(vmctx, error) },
+    }
+}
+
+/// Resumes at the innermost entry with `error` (the store limiter's).
+///
+/// # Safety
+/// As for `raise`.
+unsafe fn raise_error(vmctx: *mut VMContext, error: anyhow::Error) -> ! {
+    // SAFETY: per the contract.
+    unsafe {
+        let (store, _) = caller(vmctx);
+        store.pending = Some(super::store::PendingError::Error(error));
+        raise(vmctx, None)
+    }
 }
 
 unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, memory: u32, dst: u32, val: u32, len: u32) {
@@ -115,7 +133,11 @@ unsafe extern "C" fn data_drop(vmctx: *mut VMContext, data: u32) {
 unsafe extern "C" fn table_grow(vmctx: *mut VMContext, table: u32, delta: u32, init: usize) -> u32 {
     // SAFETY: compiled code passes its own context.
     let (store, inst) = unsafe { caller(vmctx) };
-    store.instance_table(inst, TableIndex(table)).grow(delta, init).unwrap_or(u32::MAX)
+    match store.table_grow(inst, TableIndex(table), delta, init) {
+        Ok(old) => old.unwrap_or(u32::MAX),
+        // SAFETY: as in `memory_grow`.
+        Err(error) => unsafe { raise_error(vmctx, error) },
+    }
 }
 
 unsafe extern "C" fn table_fill(vmctx: *mut VMContext, table: u32, dst: u32, val: usize, len: u32) {

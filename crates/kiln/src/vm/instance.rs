@@ -188,16 +188,24 @@ impl StoreOpaque {
         &mut self.tables[id.index()]
     }
 
-    /// The memory `index` of instance `inst`.
-    #[inline]
-    pub(crate) fn instance_memory(&mut self, inst: InstanceId, index: MemoryIndex) -> &mut LinearMemory {
+    /// `memory.grow`: the old size in pages, `None` (-1), or the store
+    /// limiter's error (a trap).
+    pub(crate) fn memory_grow(&mut self, inst: InstanceId, index: MemoryIndex, delta: u64) -> Result<Option<u64>> {
         let id = self.instance(inst).memories[index.index()];
-        &mut self.memories[id.index()]
+        self.grow_memory(id, delta)
     }
 
-    /// `memory.grow`: the old size in pages, or `None` (-1).
-    pub(crate) fn memory_grow(&mut self, inst: InstanceId, index: MemoryIndex, delta: u64) -> Option<u64> {
-        self.instance_memory(inst, index).grow(delta)
+    /// `table.grow`: the old size, `None` (-1), or the store limiter's
+    /// error (a trap).
+    pub(crate) fn table_grow(
+        &mut self,
+        inst: InstanceId,
+        index: TableIndex,
+        delta: u32,
+        init: usize,
+    ) -> Result<Option<u32>> {
+        let id = self.instance(inst).tables[index.index()];
+        self.grow_table(id, delta, init)
     }
 
     /// `memory.init`.
@@ -302,6 +310,7 @@ impl StoreOpaque {
         let info = &module.info;
         let offsets = &info.offsets;
         let id = InstanceId(self.instances.len() as u32);
+        self.check_instantiation(info)?;
 
         // Defined memories first: the code the instance runs depends on
         // whether all its memories are guarded.
@@ -319,7 +328,9 @@ impl StoreOpaque {
         let layout = vmctx_layout(offsets);
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { std::alloc::alloc_zeroed(layout) };
-        let Some(vmctx) = NonNull::new(raw.cast::<VMContext>()) else { std::alloc::handle_alloc_error(layout) };
+        let Some(vmctx) = NonNull::new(raw.cast::<VMContext>()) else {
+            anyhow::bail!("could not allocate an instance context of {} bytes", layout.size());
+        };
 
         let mut funcs = Vec::new();
         let mut memories = Vec::with_capacity(info.memories.len());
@@ -387,6 +398,7 @@ impl StoreOpaque {
         let func_bits = |f: u32| instance.func_ref(FuncIndex(f)).to_bits() as u64;
 
         // Defined globals: their initialisers may read earlier globals.
+        let globals_before = self.globals.len();
         for (i, init) in info.global_inits.iter().enumerate() {
             let index = GlobalIndex(offsets.num_imported_globals + i as u32);
             let value = init.eval(
@@ -407,13 +419,21 @@ impl StoreOpaque {
         let eval = |e: &ConstExpr| e.eval(global_bits, func_bits);
 
         // Defined memories and tables.
-        let mut new_tables = Vec::new();
-        for decl in &info.tables[info.num_imported_tables as usize..] {
-            let init = decl.init.as_ref().map(eval).unwrap_or(0);
-            new_tables.push(Table::new(decl.ty, init as usize)?);
-        }
+        let new_tables: Result<Vec<Table>> = info.tables[info.num_imported_tables as usize..]
+            .iter()
+            .map(|decl| Table::new(decl.ty, decl.init.as_ref().map(eval).unwrap_or(0) as usize))
+            .collect();
         let elems: Vec<Option<Box<[usize]>>> =
             info.elems.iter().map(|seg| Some(seg.items.iter().map(|e| eval(e) as usize).collect())).collect();
+        let new_tables = match new_tables {
+            Ok(tables) => tables,
+            Err(e) => {
+                // Forget the globals just pushed: they live in the context
+                // that is freed with `instance`.
+                self.globals.truncate(globals_before);
+                return Err(e);
+            }
+        };
         tables.extend(new_tables.into_iter().map(|t| self.push_table(t)));
         memories.extend(new_memories.into_iter().map(|m| self.push_memory(m)));
         // SAFETY: as for the header: fields of the fresh context.

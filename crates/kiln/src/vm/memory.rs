@@ -202,6 +202,12 @@ impl LinearMemory {
         (self.len / WASM_PAGE_SIZE) as u64
     }
 
+    /// The most pages the memory may have (its type's maximum, capped at
+    /// what 32-bit addressing allows).
+    pub(crate) fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
     /// The maximum the memory's type declares, if any.
     pub(crate) fn declared_max(&self) -> Option<u64> {
         self.declared_max

@@ -6,6 +6,7 @@ mod builtins;
 mod call;
 mod host;
 mod instance;
+mod limits;
 mod memory;
 mod module;
 mod store;
@@ -17,6 +18,7 @@ pub(crate) use call::{array_call_shim, native_array_call};
 pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_id, invoke, SafeArrayCall};
 pub(crate) use host::HostCall;
 pub(crate) use instance::ImportItem;
+pub(crate) use limits::LimiterLookup;
 pub(crate) use memory::{
     copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, FULL_RESERVATION, WASM_PAGE_SIZE,
 };

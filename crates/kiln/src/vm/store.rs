@@ -126,6 +126,10 @@ pub struct StoreOpaque {
     /// What happens when the epoch deadline is reached: `None` traps;
     /// otherwise the callback says how many epochs to extend it by.
     pub(crate) epoch_callback: Option<EpochCallback>,
+    /// The host's `ResourceLimiter`, found in the typed store around this.
+    pub(crate) limiter: Option<super::LimiterLookup>,
+    /// Elements of all the store's tables together (for the default limit).
+    pub(crate) table_elements: u64,
 }
 
 /// The host's handler for a reached epoch deadline: given the store, it
@@ -158,6 +162,8 @@ impl StoreOpaque {
             pending: None,
             commands: Vec::new(),
             epoch_callback: None,
+            limiter: None,
+            table_elements: 0,
         }
     }
 
@@ -225,6 +231,7 @@ impl StoreOpaque {
     }
 
     pub(crate) fn push_table(&mut self, table: Table) -> TableId {
+        self.table_elements += table.size() as u64;
         self.tables.push(Box::new(table));
         TableId((self.tables.len() - 1) as u32)
     }
