@@ -4,6 +4,7 @@ mod api;
 mod differential;
 mod differential_check;
 mod func;
+mod host_stack;
 mod interrupts;
 mod layout;
 mod limits;

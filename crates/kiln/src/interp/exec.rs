@@ -92,7 +92,9 @@ impl vm::SafeArrayCall for Entry {
 fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, args: &mut [ValRaw]) -> Result<()> {
     let max_bytes = store.engine.config().max_wasm_stack;
     let in_use = store.stack_in_use;
-    if in_use + ACTIVATION_COST_BYTES > max_bytes {
+    // The interpreter keeps wasm frames off the native stack, but each
+    // entry from the host (host -> wasm -> host -> ...) nests native frames.
+    if in_use + ACTIVATION_COST_BYTES > max_bytes || vm::native_stack_exhausted() {
         return Err(Trap::StackOverflow.into());
     }
     let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;

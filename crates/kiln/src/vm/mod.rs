@@ -31,5 +31,5 @@ pub use store::{StoreOpaque, ValRaw};
 /// nesting.
 pub(crate) const ACTIVATION_COST_BYTES: usize = 16 * 1024;
 pub(crate) use table::Table;
-pub(crate) use traphandlers::{register_code, unregister_code};
+pub(crate) use traphandlers::{native_stack_exhausted, register_code, unregister_code};
 pub(crate) use vmcontext::{BuiltinIndex, VMArrayCallFn};

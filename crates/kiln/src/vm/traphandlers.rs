@@ -252,6 +252,15 @@ pub(crate) fn stack_floor() -> usize {
     floor
 }
 
+/// Whether this thread's native stack is nearly used up here: a new entry
+/// into wasm (host -> wasm -> host -> wasm ...) must then trap rather than
+/// go deeper, whatever `max_wasm_stack` allows.
+#[inline(never)]
+pub(crate) fn native_stack_exhausted() -> bool {
+    let here = 0u8;
+    (std::ptr::addr_of!(here) as usize) < stack_floor()
+}
+
 /// The trap sites of every piece of compiled code in the process, by the
 /// end address of its range: `(start, sorted (offset, trap))`.
 type Registry = BTreeMap<usize, (usize, Arc<[(u32, Trap)]>)>;
