@@ -43,8 +43,12 @@ fn deep_host_reentry_traps_instead_of_overflowing_the_native_stack() {
         }
         for tier in tiers {
             // A small thread stack, as servers give their workers.
-            let (err, depth) =
-                std::thread::Builder::new().stack_size(512 << 10).spawn(move || nest_until_exhausted(tier)).unwrap().join().unwrap();
+            let (err, depth) = std::thread::Builder::new()
+                .stack_size(512 << 10)
+                .spawn(move || nest_until_exhausted(tier))
+                .unwrap()
+                .join()
+                .unwrap();
             assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow), "{tier:?}: {err:?}");
             assert!(depth > 10, "{tier:?}: only {depth} levels before the trap");
         }

@@ -368,3 +368,38 @@ fn traps_during_instantiation_are_errors() {
     let i = Instance::new(&mut store, &m, &[]).unwrap();
     assert_eq!(i.get_typed_func::<(), i32>(&mut store, "ok").unwrap().call(&mut store, ()).unwrap(), 1);
 }
+
+#[test]
+fn backtraces_of_deep_stacks_with_huge_names_stay_small() {
+    // A 100 KB function name and a stack of hundreds of thousands of frames:
+    // the backtrace keeps short names and the frames at both ends.
+    let name = "n".repeat(100_000);
+    let wat = format!(r#"(module (func ${name} (export "down") (call ${name})))"#);
+    let mut tiers = vec![kiln::Strategy::Interpreter];
+    if Engine::new(kiln::Config::new().strategy(kiln::Strategy::Cranelift)).is_ok() {
+        tiers.push(kiln::Strategy::Cranelift);
+    }
+    for tier in tiers {
+        let wat = wat.clone();
+        let check = move || {
+            let mut config = kiln::Config::new();
+            config.strategy(tier).max_wasm_stack(64 << 20);
+            let engine = Engine::new(&config).unwrap();
+            let m = module(&engine, &wat);
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &m, &[]).unwrap();
+            let down = instance.get_typed_func::<(), ()>(&mut store, "down").unwrap();
+            let err = down.call(&mut store, ()).unwrap_err();
+            assert_stack_overflow(&err);
+            let bt = err.downcast_ref::<WasmBacktrace>().expect("a backtrace");
+            assert!(bt.frames().len() <= 20_000, "{tier:?}: {} frames kept", bt.frames().len());
+            assert!(bt.frames_omitted() > 0, "{tier:?}: the stack was deep enough to omit frames");
+            assert!(bt.frames().iter().all(|f| f.func_name().unwrap().len() <= 1100), "{tier:?}");
+            let shown = format!("{err:?}");
+            assert!(shown.len() < 30 << 20, "{tier:?}: {} bytes", shown.len());
+            assert!(shown.contains("frames omitted"), "{tier:?}");
+        };
+        // Compiled code needs the native stack it may use.
+        std::thread::Builder::new().stack_size(256 << 20).spawn(check).unwrap().join().unwrap();
+    }
+}

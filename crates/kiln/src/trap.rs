@@ -1,7 +1,9 @@
 //! Traps: the ways WebAssembly execution stops abnormally, and the wasm
 //! backtrace attached to them.
 
+use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why WebAssembly execution trapped. The `Display` text is the wording of
 /// the WebAssembly specification.
@@ -84,9 +86,9 @@ impl std::error::Error for Trap {}
 /// One wasm frame of a [`WasmBacktrace`].
 #[derive(Clone, Debug)]
 pub struct FrameInfo {
-    pub(crate) module_name: Option<String>,
+    pub(crate) module_name: Option<Arc<str>>,
     pub(crate) func_index: u32,
-    pub(crate) func_name: Option<String>,
+    pub(crate) func_name: Option<Arc<str>>,
     pub(crate) offset: Option<usize>,
 }
 
@@ -125,14 +127,62 @@ impl FrameInfo {
 #[derive(Clone, Debug, Default)]
 pub struct WasmBacktrace {
     pub(crate) frames: Vec<FrameInfo>,
+    /// Frames left out between the innermost and outermost ones kept.
+    pub(crate) omitted: usize,
     /// The message of the error this backtrace is attached to, shown first.
     pub(crate) cause: Option<String>,
 }
 
 impl WasmBacktrace {
-    /// The frames, innermost first.
+    /// The frames, innermost first. A very deep stack keeps its innermost
+    /// and outermost frames ([`frames_omitted`](Self::frames_omitted) says
+    /// how many are left out between them), so a backtrace's memory stays
+    /// bounded whatever the guest does.
     pub fn frames(&self) -> &[FrameInfo] {
         &self.frames
+    }
+
+    /// How many frames between the innermost and outermost were not kept.
+    pub fn frames_omitted(&self) -> usize {
+        self.omitted
+    }
+}
+
+/// Frames kept at each end of a backtrace.
+const KEPT_AT_EACH_END: usize = 10_000;
+
+/// Collects the frames of a backtrace, innermost first, keeping at most
+/// `KEPT_AT_EACH_END` at each end and counting the rest.
+#[derive(Debug)]
+pub(crate) struct FrameCollector<T> {
+    head: Vec<T>,
+    tail: VecDeque<T>,
+    omitted: usize,
+}
+
+impl<T> FrameCollector<T> {
+    pub(crate) fn new() -> Self {
+        FrameCollector { head: Vec::new(), tail: VecDeque::new(), omitted: 0 }
+    }
+
+    /// Adds the next frame out.
+    pub(crate) fn push(&mut self, frame: T) {
+        if self.head.len() < KEPT_AT_EACH_END {
+            self.head.push(frame);
+            return;
+        }
+        if self.tail.len() == KEPT_AT_EACH_END {
+            self.tail.pop_front();
+            self.omitted += 1;
+        }
+        self.tail.push_back(frame);
+    }
+
+    /// The frames kept, innermost first, and how many were left out.
+    pub(crate) fn finish(self) -> (Vec<T>, usize) {
+        let mut frames = self.head;
+        frames.extend(self.tail);
+        (frames, self.omitted)
     }
 }
 
@@ -143,6 +193,13 @@ impl fmt::Display for WasmBacktrace {
         }
         writeln!(f, "wasm backtrace:")?;
         for (i, frame) in self.frames.iter().enumerate() {
+            let mut i = i;
+            if self.omitted > 0 && i >= KEPT_AT_EACH_END {
+                if i == KEPT_AT_EACH_END {
+                    writeln!(f, "  ... {} frames omitted ...", self.omitted)?;
+                }
+                i += self.omitted;
+            }
             write!(f, "  {i:>3}: ")?;
             if let Some(offset) = frame.offset {
                 write!(f, "{offset:#8x} - ")?;

@@ -88,7 +88,7 @@ pub(crate) struct DataSegment {
 /// Index spaces (functions, tables, memories, globals) list imports first.
 #[derive(Debug, Default)]
 pub(crate) struct ModuleInfo {
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<std::sync::Arc<str>>,
     pub(crate) types: Vec<FuncType>,
     /// The engine-wide id of each type, registered for as long as this
     /// description (and so any instance of the module) lives.
@@ -109,7 +109,7 @@ pub(crate) struct ModuleInfo {
     pub(crate) start: Option<u32>,
     pub(crate) elems: Vec<ElemSegment>,
     pub(crate) datas: Vec<DataSegment>,
-    pub(crate) func_names: HashMap<u32, String>,
+    pub(crate) func_names: HashMap<u32, std::sync::Arc<str>>,
     /// Where everything is in an instance's `VMContext`.
     pub(crate) offsets: VMOffsets,
 }
@@ -427,14 +427,31 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: &Payload<'_>) -
     Ok(())
 }
 
+/// The longest name kept from the name section, in bytes: names are for
+/// people reading backtraces, and a hostile module's 100 KB names must not
+/// be copied into every frame of a deep one.
+const MAX_NAME_BYTES: usize = 1024;
+
+/// `name`, cut to `MAX_NAME_BYTES` (at a character boundary, marked `…`).
+fn bounded_name(name: &str) -> std::sync::Arc<str> {
+    if name.len() <= MAX_NAME_BYTES {
+        return name.into();
+    }
+    let mut end = MAX_NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end]).into()
+}
+
 fn read_names(info: &mut ModuleInfo, names: wasmparser::NameSectionReader<'_>) -> wasmparser::Result<()> {
     for name in names {
         match name? {
-            wasmparser::Name::Module { name, .. } => info.name = Some(name.to_string()),
+            wasmparser::Name::Module { name, .. } => info.name = Some(bounded_name(name)),
             wasmparser::Name::Function(map) => {
                 for naming in map {
                     let naming = naming?;
-                    info.func_names.insert(naming.index, naming.name.to_string());
+                    info.func_names.insert(naming.index, bounded_name(naming.name));
                 }
             }
             _ => {}

@@ -160,7 +160,7 @@ fn prologue(frame: &mut [u64], code: &CompiledFunc) {
 }
 
 fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBacktrace {
-    let mut out = Vec::with_capacity(frames.len() + 1);
+    let mut out = crate::trap::FrameCollector::new();
     let mut push = |instance: InstanceId, func: FuncIndex, pc: usize| {
         let instance = store.instance(instance);
         let info = &instance.module.info;
@@ -171,7 +171,8 @@ fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBa
     for f in frames.iter().rev() {
         push(f.instance, f.func, f.pc);
     }
-    WasmBacktrace { frames: out, cause: None }
+    let (frames, omitted) = out.finish();
+    WasmBacktrace { frames, omitted, cause: None }
 }
 
 enum Exit {

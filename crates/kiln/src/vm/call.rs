@@ -13,7 +13,7 @@ use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::{ValRaw, ACTIVATION_COST_BYTES};
 use crate::compile::{DefinedFuncIndex, FuncIndex, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 use crate::engine::SigId;
-use crate::trap::{FrameInfo, WasmBacktrace};
+use crate::trap::{FrameCollector, FrameInfo, WasmBacktrace};
 use crate::types::FuncType;
 
 /// Calls `func_ref` with `args` (arguments in, results out) from the host.
@@ -200,7 +200,7 @@ pub(crate) unsafe extern "C" fn native_array_call(
                     return false;
                 }
             };
-            let error = crate::trap::with_backtrace(error, native_backtrace(store, &at.pcs));
+            let error = crate::trap::with_backtrace(error, native_backtrace(store, at.pcs));
             store.record_outcome(Ok(Err(error)))
         }
     }
@@ -208,7 +208,8 @@ pub(crate) unsafe extern "C" fn native_array_call(
 
 /// The wasm frames of the instructions `pcs` (innermost first): the
 /// functions of the store's modules they are in.
-fn native_backtrace(store: &StoreOpaque, pcs: &[usize]) -> WasmBacktrace {
+fn native_backtrace(store: &StoreOpaque, pcs: FrameCollector<usize>) -> WasmBacktrace {
+    let (pcs, omitted) = pcs.finish();
     let mut modules: Vec<&ModuleArtifacts> = Vec::new();
     for instance in &store.instances {
         if !modules.iter().any(|m| std::ptr::eq(*m, &*instance.module)) {
@@ -220,5 +221,5 @@ fn native_backtrace(store: &StoreOpaque, pcs: &[usize]) -> WasmBacktrace {
         .filter_map(|pc| modules.iter().find_map(|m| m.code.frame_at(*pc).map(|f| (m, f))))
         .map(|(module, (func, offset))| FrameInfo::new(&module.info, func, offset))
         .collect();
-    WasmBacktrace { frames, cause: None }
+    WasmBacktrace { frames, omitted, cause: None }
 }

@@ -12,6 +12,7 @@
 //! interrupted context to continue in `resume`. Activations nest (host →
 //! wasm → host → wasm): each thread keeps a stack of them.
 
+use crate::trap::FrameCollector;
 use crate::trap::Trap;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -134,8 +135,9 @@ pub(crate) struct TrapAt {
     pub(crate) trap: Option<Trap>,
     /// The trapping instruction, then each calling instruction out to the
     /// entry (empty when a runtime helper raised the trap). Taken while the
-    /// frames are still on the stack: resuming reuses that stack.
-    pub(crate) pcs: Vec<usize>,
+    /// frames are still on the stack: resuming reuses that stack. Bounded:
+    /// the innermost and outermost are kept, the others counted.
+    pub(crate) pcs: FrameCollector<usize>,
 }
 
 /// One entry into compiled code on this thread.
@@ -202,7 +204,7 @@ pub(crate) fn call_with_resume(f: &mut dyn FnMut() -> bool) -> Result<bool, Trap
 pub(crate) unsafe fn raise(trap: Option<Trap>, exit_pc: usize, exit_fp: usize) -> ! {
     let activation = CURRENT.get();
     assert!(!activation.is_null(), "a trap raised outside compiled code");
-    let mut pcs = Vec::new();
+    let mut pcs = FrameCollector::new();
     if exit_pc != 0 {
         pcs.push(exit_pc);
         let registry = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
@@ -296,7 +298,7 @@ fn is_compiled_code(registry: &Registry, pc: usize) -> bool {
 /// # Safety
 /// `fp` is the frame pointer of a compiled frame of the activation whose
 /// entry is at `entry_sp`, and its frames are live.
-unsafe fn caller_pcs(registry: &Registry, mut fp: usize, entry_sp: usize, pcs: &mut Vec<usize>) {
+unsafe fn caller_pcs(registry: &Registry, mut fp: usize, entry_sp: usize, pcs: &mut FrameCollector<usize>) {
     // Compiled frames keep the caller's frame pointer at `fp` and the
     // return address right above it; the walk stops at the first frame
     // that is not compiled code (the entry's own).
@@ -392,7 +394,8 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *
         if let Some(trap) = trap_at(&registry, pc) {
             // The fault is a trap of wasm code (never inside the allocator),
             // so collecting the frames may allocate.
-            let mut pcs = vec![pc];
+            let mut pcs = FrameCollector::new();
+            pcs.push(pc);
             // SAFETY: the activation is live (its entry is on this stack,
             // above the trapping frame), and so are the frames between; the
             // context is rewritten to run `kiln_vm_resume(point)` when the
