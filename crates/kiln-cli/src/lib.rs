@@ -1,5 +1,7 @@
 //! The `kiln` command-line tool's library: the pieces its subcommands are
 //! made of, usable from tests.
 
+pub mod limits;
+pub mod output;
 pub mod run;
 pub mod wast;

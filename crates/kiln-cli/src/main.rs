@@ -1,7 +1,9 @@
 //! `kiln`: run WebAssembly from the command line.
 
 use anyhow::{bail, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kiln_cli::limits::{self, Limits, Spelling};
+use kiln_cli::output::{self, StdoutClosed, STDOUT_CLOSED_STATUS};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,15 +24,20 @@ enum StrategyArg {
 #[derive(Subcommand)]
 enum Command {
     /// Run a WebAssembly module: a WASI command (its `_start`), or one
-    /// export with `--invoke`. Exits with the guest's exit status; a trap
+    /// export with `--invoke`. Exits with the guest's exit status (0 to 125;
+    /// any other is an error, status 1); a trap, including one from a limit,
     /// prints the message and wasm backtrace and exits with 134.
     Run {
         /// Which tier runs the code.
         #[arg(long, value_enum, default_value = "auto")]
         strategy: StrategyArg,
-        /// WebAssembly proposal switches, as in Wasmtime: `-W multi-value=n`.
-        #[arg(short = 'W', value_name = "NAME[=y|n]")]
+        /// WebAssembly proposal switches, as in Wasmtime: `-W multi-value=n`;
+        /// and Wasmtime's spelling of the limits: `-W fuel=N`,
+        /// `-W timeout=DURATION`, `-W max-wasm-stack=BYTES`.
+        #[arg(short = 'W', value_name = "NAME[=y|n]|KEY=VALUE")]
         wasm: Vec<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Give the guest a host directory, under its own name or as GUEST.
         #[arg(long = "dir", value_name = "HOST[::GUEST]")]
         dirs: Vec<String>,
@@ -69,74 +76,166 @@ enum Command {
     },
 }
 
+/// The limits of `kiln run`. Each is also a `-W KEY=VALUE` option, as in
+/// Wasmtime (`limits::OPTIONS`); `kiln_cli::limits` parses both spellings.
+#[derive(Args)]
+struct LimitArgs {
+    /// Trap once the guest has consumed N units of fuel (one per
+    /// instruction that does work, as Wasmtime counts). Also `-W fuel=N`.
+    #[arg(long, value_name = "N")]
+    fuel: Option<String>,
+    /// Trap once the guest has run this long: `500ms`, `2s`, `1m` (a plain
+    /// number is seconds). Also `-W timeout=DURATION`.
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Trap when wasm code uses more stack than this many bytes (`64K`,
+    /// `8M` also work). Also `-W max-wasm-stack=BYTES`.
+    #[arg(long, value_name = "BYTES")]
+    max_wasm_stack: Option<String>,
+}
+
+impl LimitArgs {
+    /// Adds the limits given as flags to `limits`.
+    fn apply(&self, limits: &mut Limits) -> Result<()> {
+        let flags = [("fuel", &self.fuel), ("timeout", &self.timeout), ("max-wasm-stack", &self.max_wasm_stack)];
+        for (key, value) in flags {
+            if let Some(value) = value {
+                limits.set(key, value, Spelling::Flag)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
+        // Nothing to say: the reader of stdout has gone (see output.rs).
+        Err(e) if e.is::<StdoutClosed>() => ExitCode::from(STDOUT_CLOSED_STATUS),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::eprintln(format_args!("error: {e:#}"));
             ExitCode::from(1)
         }
     }
 }
 
-fn config(strategy: StrategyArg, wasm: &[String]) -> Result<kiln::Config> {
+fn config(strategy: StrategyArg) -> kiln::Config {
     let mut config = kiln::Config::new();
     config.strategy(match strategy {
         StrategyArg::Auto => kiln::Strategy::Auto,
         StrategyArg::Interpreter => kiln::Strategy::Interpreter,
         StrategyArg::Cranelift => kiln::Strategy::Cranelift,
     });
-    for flag in wasm.iter().flat_map(|w| w.split(',')) {
-        let (name, value) = flag.split_once('=').unwrap_or((flag, "y"));
-        let enable = match value {
+    config
+}
+
+/// Applies the `-W` items (comma-separated lists too): WebAssembly proposal
+/// switches (`multi-value=n`) to `config`, limits (`fuel=N`) to `limits`,
+/// which only `kiln run` has.
+fn apply_w(config: &mut kiln::Config, wasm: &[String], mut limits: Option<&mut Limits>) -> Result<()> {
+    for item in wasm.iter().flat_map(|w| w.split(',')) {
+        let (name, value) = match item.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (item, None),
+        };
+        if let Some((_, form)) = limits::OPTIONS.iter().find(|(key, _)| *key == name) {
+            let Some(limits) = limits.as_deref_mut() else {
+                bail!("-W {name} is an option of `kiln run`, not of `kiln wast`");
+            };
+            let Some(value) = value else { bail!("-W {name} needs a value: -W {name}={form}") };
+            limits.set(name, value, Spelling::W)?;
+            continue;
+        }
+        // Not a limit, so a proposal. Its name is checked before its value,
+        // so that a misspelt option (`-W timout=1s`) is reported as the
+        // unknown name it is rather than as a bad y/n.
+        if let Err(e) = kiln::Config::new().wasm_feature(name, true) {
+            let options: Vec<String> = limits::OPTIONS.iter().map(|(key, form)| format!("{key}={form}")).collect();
+            return Err(e.context(format!(
+                "unknown -W option `{name}`: neither an option of `kiln run` ({}) nor a WebAssembly proposal",
+                options.join(", ")
+            )));
+        }
+        let enable = match value.unwrap_or("y") {
             "y" | "yes" | "true" => true,
             "n" | "no" | "false" => false,
             other => bail!("invalid value `{other}` for -W {name}: expected y or n"),
         };
         config.wasm_feature(name, enable)?;
     }
-    Ok(config)
+    Ok(())
+}
+
+/// Refuses `--fuel` and `--timeout` where the interpreter would run the
+/// guest: it does not charge fuel or check epochs yet (the JIT does), and a
+/// guest the user asked to bound must not run unbounded. Remove once the
+/// interpreter has them.
+fn check_tier(strategy: StrategyArg, limits: &Limits) -> Result<()> {
+    // `Strategy::Auto`'s choice, as `kiln::tier` makes it.
+    let jit_host = cfg!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
+    let interpreter = match strategy {
+        StrategyArg::Interpreter => true,
+        StrategyArg::Cranelift => false,
+        StrategyArg::Auto => !jit_host,
+    };
+    let limit = limits.fuel.as_ref().map(|l| &l.written).or(limits.timeout.as_ref().map(|l| &l.written));
+    match limit {
+        Some(written) if interpreter => {
+            bail!("`{written}` is not supported by the interpreter yet (the Cranelift tier supports it)")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { strategy, wasm, dirs, envs, invoke, preloads, file, args } => {
-            let config = config(strategy, &wasm)?;
+        Command::Run { strategy, wasm, limits: limit_args, dirs, envs, invoke, preloads, file, args } => {
+            let mut config = config(strategy);
+            // Flags first, so that a limit also given with -W is reported
+            // in the order written.
+            let mut limits = Limits::default();
+            limit_args.apply(&mut limits)?;
+            apply_w(&mut config, &wasm, Some(&mut limits))?;
+            check_tier(strategy, &limits)?;
+            limits.configure(&mut config);
             let engine = kiln::Engine::new(&config)?;
-            let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads };
+            let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, limits };
             match kiln_cli::run::run(&engine, &opts)? {
                 kiln_cli::run::Outcome::Exit(code) => {
                     use std::io::Write;
+                    // Lines we printed are flushed as they end and the
+                    // guest's writes as it makes them; a failure here has
+                    // nothing left to lose.
                     let _ = std::io::stdout().flush();
-                    // The guest's status as the process's, as the shell would
-                    // see a native program's (truncated to 8 bits by the OS).
+                    // The guest's status (0..=125) as the process's.
                     std::process::exit(code)
                 }
                 kiln_cli::run::Outcome::Trapped => std::process::exit(kiln_cli::run::TRAP_EXIT_STATUS),
             }
         }
         Command::Wast { strategy, wasm, spec_version, files } => {
-            let mut config = config(strategy, &wasm)?;
+            let mut config = config(strategy);
+            apply_w(&mut config, &wasm, None)?;
             config.wasm2_encoding(spec_version == "2.0");
             let mut failed = 0;
             let mut passed = 0;
             for file in &files {
                 let report = kiln_cli::wast::run_file(file, &config)?;
                 for f in &report.failures {
-                    println!("{}:{}: {}", file.display(), f.line, f.message);
+                    output::println(format_args!("{}:{}: {}", file.display(), f.line, f.message))?;
                 }
                 passed += report.passed;
                 failed += report.failures.len();
                 if !report.wording.is_empty() {
-                    println!(
+                    output::println(format_args!(
                         "{}: {} passing directives had differently worded errors (information only)",
                         file.display(),
                         report.wording.len()
-                    );
+                    ))?;
                 }
             }
-            println!("{passed} passed, {failed} failed");
+            output::println(format_args!("{passed} passed, {failed} failed"))?;
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }

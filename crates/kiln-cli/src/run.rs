@@ -1,5 +1,7 @@
 //! `kiln run`: run a WASI command (or call an export) from the shell.
 
+use crate::limits::Limits;
+use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
 use kiln::{Engine, Linker, Module, Store, Trap, Val, ValType};
 use kiln_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
@@ -20,11 +22,15 @@ pub struct RunOptions {
     pub invoke: Option<String>,
     /// `--preload NAME=PATH`.
     pub preloads: Vec<String>,
+    /// `--fuel`, `--timeout`, `--max-wasm-stack` (or their `-W` forms). The
+    /// engine must have been configured with [`Limits::configure`].
+    pub limits: Limits,
 }
 
 /// How a run ended, for the process's exit status.
 pub enum Outcome {
-    /// The guest finished; its exit status (0 unless it called `proc_exit`).
+    /// The guest finished; its exit status (0 unless it called `proc_exit`),
+    /// always in 0..=125: other statuses are an error from [`run`].
     Exit(i32),
     /// The guest trapped (message and backtrace already printed).
     Trapped,
@@ -34,13 +40,51 @@ pub enum Outcome {
 /// runners that check for it agree.
 pub const TRAP_EXIT_STATUS: i32 = 134;
 
+/// The highest exit status a guest can pass on. WASI gives `proc_exit`
+/// statuses from 126 on no meaning, a shell gives 126 and up its own (cannot
+/// execute, not found, killed by a signal) and the OS keeps only 8 bits, so
+/// as in Wasmtime such a status is an error, not a status to pass on
+/// truncated (256 would have read as success).
+pub const MAX_GUEST_STATUS: i32 = 125;
+
+/// Stack for the host's own work on the thread that runs a guest with
+/// `--max-wasm-stack`, on top of the guest's: as much as a main thread
+/// usually has.
+const HOST_STACK: usize = 8 << 20;
+
 struct Host {
     wasi: WasiCtx,
 }
 
 /// Runs the module as the options say.
 pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
+    let Some(stack) = &opts.limits.max_wasm_stack else { return run_here(engine, opts) };
+    // Compiled code runs on the calling thread's stack and gets at most what
+    // is left of it: a `--max-wasm-stack` larger than the main thread's
+    // stack would trap early. So the guest gets a thread with room for it.
+    let size = stack.value.checked_add(HOST_STACK).ok_or_else(|| anyhow!("{} is too large", stack.written))?;
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("kiln-run".into())
+            .stack_size(size)
+            .spawn_scoped(scope, || run_here(engine, opts))
+            .with_context(|| format!("failed to start a thread with a {size}-byte stack for {}", stack.written))?;
+        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Runs the module on this thread.
+fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     let module = Module::from_file(engine, &opts.file)?;
+    let preloads = opts
+        .preloads
+        .iter()
+        .map(|preload| {
+            let (name, path) =
+                preload.split_once('=').ok_or_else(|| anyhow!("--preload expects NAME=PATH, got `{preload}`"))?;
+            Ok((name, path, Module::from_file(engine, path)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     // argv[0] is the file as given; with --invoke the arguments are the
@@ -68,29 +112,34 @@ pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             .with_context(|| format!("failed to open directory `{host}` for --dir"))?;
     }
     let mut store = Store::new(engine, Host { wasi: builder.build() });
+    opts.limits.limit_store(&mut store)?;
     let mut linker: Linker<Host> = Linker::new(engine);
     kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
 
-    for preload in &opts.preloads {
-        let (name, path) =
-            preload.split_once('=').ok_or_else(|| anyhow!("--preload expects NAME=PATH, got `{preload}`"))?;
-        let m = Module::from_file(engine, path)?;
-        linker.module(&mut store, name, &m).with_context(|| format!("failed to preload `{name}` from {path}"))?;
-    }
+    // The clock starts once everything is compiled: --timeout bounds the
+    // guest's running time (preloads' start functions included), not
+    // compilation. It stops when this function returns.
+    let _timer = opts.limits.start_timer(engine, TRAP_EXIT_STATUS)?;
 
-    // Every import must resolve before any code runs.
-    for import in module.imports() {
-        if linker.get(&mut store, import.module(), import.name()).is_none() {
-            bail!(
-                "unknown import: `{}::{}` of type {} is not provided by WASI or a --preload",
-                import.module(),
-                import.name(),
-                import.ty()
-            );
-        }
-    }
-
+    // Everything that runs guest code is in here, so that its traps and
+    // exits are handled alike, preloads' start functions included.
     let outcome = (|| -> Result<Vec<Val>> {
+        for (name, path, m) in &preloads {
+            linker.module(&mut store, name, m).with_context(|| format!("failed to preload `{name}` from {path}"))?;
+        }
+
+        // Every import must resolve before any code of the module runs.
+        for import in module.imports() {
+            if linker.get(&mut store, import.module(), import.name()).is_none() {
+                bail!(
+                    "unknown import: `{}::{}` of type {} is not provided by WASI or a --preload",
+                    import.module(),
+                    import.name(),
+                    import.ty()
+                );
+            }
+        }
+
         let instance = linker.instantiate(&mut store, &module)?;
         match &opts.invoke {
             Some(name) => {
@@ -124,21 +173,40 @@ pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     match outcome {
         Ok(results) => {
             for r in results {
-                println!("{}", format_val(&r));
+                output::println(format_args!("{}", format_val(&r)))?;
             }
             Ok(Outcome::Exit(0))
         }
         Err(e) => {
             if let Some(exit) = e.downcast_ref::<I32Exit>() {
-                return Ok(Outcome::Exit(exit.0));
+                return guest_status(exit.0);
             }
-            if e.downcast_ref::<Trap>().is_some() {
-                eprintln!("Error: failed to run main module `{}`\n\nCaused by:\n    {e:#}", opts.file.display());
+            if let Some(&trap) = e.downcast_ref::<Trap>() {
+                output::eprintln(format_args!(
+                    "Error: failed to run main module `{}`\n\nCaused by:\n    {e:#}",
+                    opts.file.display()
+                ));
+                if let Some(why) = opts.limits.explain(trap) {
+                    output::eprintln(format_args!("error: {why}"));
+                }
                 return Ok(Outcome::Trapped);
             }
             Err(e)
         }
     }
+}
+
+/// The guest's `proc_exit` status as the process's, if a process can
+/// report it (see [`MAX_GUEST_STATUS`]).
+fn guest_status(status: i32) -> Result<Outcome> {
+    if (0..=MAX_GUEST_STATUS).contains(&status) {
+        return Ok(Outcome::Exit(status));
+    }
+    // WASI's status is unsigned: show what the guest passed.
+    bail!(
+        "the guest exited with status {}, which a process cannot report (valid statuses are 0 to {MAX_GUEST_STATUS})",
+        status as u32
+    )
 }
 
 fn parse_arg(ty: &ValType, text: &str) -> Result<Val> {
