@@ -186,3 +186,47 @@ fn max_wasm_stack_bounds_recursion_in_both_tiers() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "1000000\n");
     }
 }
+
+/// Grows memory 0 a page at a time until `memory.grow` fails; `pages`
+/// returns the size reached, `_start` then traps.
+const MEMORY_BOMB: &str = r#"(module
+  (memory 1)
+  (func $grow (export "pages") (result i32)
+    (block $done
+      (loop $more
+        (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br $more)))
+    (memory.size))
+  (func (export "_start") (drop (call $grow)) unreachable))"#;
+
+#[test]
+fn max_memory_size_holds_a_memory_bomb() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = write(dir.path(), "bomb.wat", MEMORY_BOMB);
+    for spelling in [&["--max-memory-size", "1M"][..], &["-W", "max-memory-size=1M"][..]] {
+        let mut args = vec!["run"];
+        args.extend_from_slice(spelling);
+        args.extend_from_slice(&["--invoke", "pages", &bomb]);
+        let out = kiln(&args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "16\n", "1 MiB is 16 pages");
+    }
+    // A guest that gives up with a trap is told which flag refused it.
+    let (out, _) = kiln_within(&["run", "--max-memory-size", "1M", &bomb], dir.path(), BOUND);
+    assert_trapped(&out, "unreachable", "refused by --max-memory-size 1M");
+}
+
+#[test]
+fn max_table_elements_caps_table_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = r#"(module (table 1 funcref)
+      (func (export "grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#;
+    let file = write(dir.path(), "table.wat", wat);
+    let out = kiln(&["run", "--max-table-elements", "100", "--invoke", "grow", &file, "99"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n", "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let out = kiln(&["run", "--max-table-elements", "100", "--invoke", "grow", &file, "100"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "-1\n", "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let out = kiln(&["run", "--max-table-elements", "lots", "--invoke", "grow", &file, "1"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-table-elements"));
+}

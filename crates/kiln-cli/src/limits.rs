@@ -5,7 +5,7 @@
 //! so that the message when a guest hits it names the flag as written.
 
 use anyhow::{anyhow, bail, Result};
-use kiln::{Config, Engine, Store, Trap};
+use kiln::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -13,7 +13,13 @@ use std::time::Duration;
 /// form of their values, in the order help and errors list them. A new
 /// limit (`max-memory-size`, `max-table-elements`) gets a row here, a field
 /// in [`Limits`] and an arm in [`Limits::set`].
-pub const OPTIONS: &[(&str, &str)] = &[("fuel", "N"), ("timeout", "DURATION"), ("max-wasm-stack", "BYTES")];
+pub const OPTIONS: &[(&str, &str)] = &[
+    ("fuel", "N"),
+    ("timeout", "DURATION"),
+    ("max-wasm-stack", "BYTES"),
+    ("max-memory-size", "BYTES"),
+    ("max-table-elements", "N"),
+];
 
 /// How a limit was given on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +50,46 @@ pub struct Limits {
     pub timeout: Option<Limit<Duration>>,
     /// Bytes of stack wasm code may use (`Config::max_wasm_stack`).
     pub max_wasm_stack: Option<Limit<usize>>,
+    /// Bytes any one linear memory may have (`StoreLimits::memory_size`).
+    pub max_memory_size: Option<Limit<usize>>,
+    /// Elements any one table may have (`StoreLimits::table_elements`).
+    pub max_table_elements: Option<Limit<usize>>,
+}
+
+/// The store's limiter under `kiln run`: the memory and table caps, noting
+/// whether it refused a growth, so that a guest that fails afterwards is
+/// told why.
+#[derive(Debug, Default)]
+pub struct GuestLimiter {
+    limits: StoreLimits,
+    /// The flag (as written) that refused a growth, if one did.
+    refused: Option<String>,
+    memory_flag: Option<String>,
+    table_flag: Option<String>,
+}
+
+impl ResourceLimiter for GuestLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if !allowed {
+            self.refused = self.memory_flag.clone();
+        }
+        Ok(allowed)
+    }
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool> {
+        let allowed = self.limits.table_growing(current, desired, maximum)?;
+        if !allowed {
+            self.refused = self.table_flag.clone();
+        }
+        Ok(allowed)
+    }
+}
+
+impl GuestLimiter {
+    /// The line saying that a growth was refused, if one was.
+    pub fn explain(&self) -> Option<String> {
+        self.refused.as_ref().map(|flag| format!("a memory or table growth of the guest was refused by {flag}"))
+    }
 }
 
 /// How long the `--timeout` thread waits, after it has interrupted the
@@ -77,6 +123,14 @@ impl Limits {
             "max-wasm-stack" => {
                 let bytes = parse_bytes(value).ok_or_else(|| bad("a size in bytes, optionally with K, M or G"))?;
                 put(&mut self.max_wasm_stack, bytes, written)?;
+            }
+            "max-memory-size" => {
+                let bytes = parse_bytes(value).ok_or_else(|| bad("a size in bytes, optionally with K, M or G"))?;
+                put(&mut self.max_memory_size, bytes, written)?;
+            }
+            "max-table-elements" => {
+                let n = value.parse::<usize>().map_err(|_| bad("a whole number of table elements"))?;
+                put(&mut self.max_table_elements, n, written)?;
             }
             _ => return Ok(false),
         }
@@ -114,6 +168,27 @@ impl Limits {
             store.set_epoch_deadline(1);
         }
         Ok(())
+    }
+
+    /// The store limiter for `--max-memory-size` and `--max-table-elements`,
+    /// if either was given.
+    pub fn guest_limiter(&self) -> Option<GuestLimiter> {
+        if self.max_memory_size.is_none() && self.max_table_elements.is_none() {
+            return None;
+        }
+        let mut builder = StoreLimitsBuilder::new();
+        if let Some(l) = &self.max_memory_size {
+            builder = builder.memory_size(l.value);
+        }
+        if let Some(l) = &self.max_table_elements {
+            builder = builder.table_elements(l.value);
+        }
+        Some(GuestLimiter {
+            limits: builder.build(),
+            refused: None,
+            memory_flag: self.max_memory_size.as_ref().map(|l| l.written.clone()),
+            table_flag: self.max_table_elements.as_ref().map(|l| l.written.clone()),
+        })
     }
 
     /// Starts the `--timeout` clock, if there is a timeout: a thread that

@@ -92,12 +92,27 @@ struct LimitArgs {
     /// `8M` also work). Also `-W max-wasm-stack=BYTES`.
     #[arg(long, value_name = "BYTES")]
     max_wasm_stack: Option<String>,
+    /// Cap every linear memory of the guest at this many bytes (`64K`,
+    /// `8M`, `1G` also work): growing past it fails as the guest's
+    /// `memory.grow` (-1). Also `-W max-memory-size=BYTES`.
+    #[arg(long, value_name = "BYTES")]
+    max_memory_size: Option<String>,
+    /// Cap every table of the guest at N elements. Also
+    /// `-W max-table-elements=N`.
+    #[arg(long, value_name = "N")]
+    max_table_elements: Option<String>,
 }
 
 impl LimitArgs {
     /// Adds the limits given as flags to `limits`.
     fn apply(&self, limits: &mut Limits) -> Result<()> {
-        let flags = [("fuel", &self.fuel), ("timeout", &self.timeout), ("max-wasm-stack", &self.max_wasm_stack)];
+        let flags = [
+            ("fuel", &self.fuel),
+            ("timeout", &self.timeout),
+            ("max-wasm-stack", &self.max_wasm_stack),
+            ("max-memory-size", &self.max_memory_size),
+            ("max-table-elements", &self.max_table_elements),
+        ];
         for (key, value) in flags {
             if let Some(value) = value {
                 limits.set(key, value, Spelling::Flag)?;

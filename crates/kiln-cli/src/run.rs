@@ -1,6 +1,6 @@
 //! `kiln run`: run a WASI command (or call an export) from the shell.
 
-use crate::limits::Limits;
+use crate::limits::{GuestLimiter, Limits};
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
 use kiln::{Engine, Linker, Module, Store, Trap, Val, ValType};
@@ -54,6 +54,8 @@ const HOST_STACK: usize = 8 << 20;
 
 struct Host {
     wasi: WasiCtx,
+    /// `--max-memory-size` / `--max-table-elements`, if given.
+    limiter: Option<GuestLimiter>,
 }
 
 /// Runs the module as the options say.
@@ -111,7 +113,12 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             .preopened_dir(Path::new(host), guest, DirPerms::all(), FilePerms::all())
             .with_context(|| format!("failed to open directory `{host}` for --dir"))?;
     }
-    let mut store = Store::new(engine, Host { wasi: builder.build() });
+    let limiter = opts.limits.guest_limiter();
+    let limited = limiter.is_some();
+    let mut store = Store::new(engine, Host { wasi: builder.build(), limiter });
+    if limited {
+        store.limiter(|h| h.limiter.as_mut().expect("set with the flags"));
+    }
     opts.limits.limit_store(&mut store)?;
     let mut linker: Linker<Host> = Linker::new(engine);
     kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
@@ -187,6 +194,9 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
                     opts.file.display()
                 ));
                 if let Some(why) = opts.limits.explain(trap) {
+                    output::eprintln(format_args!("error: {why}"));
+                }
+                if let Some(why) = store.data().limiter.as_ref().and_then(GuestLimiter::explain) {
                     output::eprintln(format_args!("error: {why}"));
                 }
                 return Ok(Outcome::Trapped);
