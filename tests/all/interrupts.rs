@@ -57,7 +57,7 @@ fn tiers() -> Vec<Strategy> {
     if Engine::new(Config::new().strategy(Strategy::Cranelift)).is_ok() {
         tiers.push(Strategy::Cranelift);
     }
-    //TMP tiers.push(Strategy::Interpreter);
+    tiers.push(Strategy::Interpreter);
     tiers
 }
 

@@ -146,20 +146,22 @@ fn bad_limits_are_errors_that_name_the_option() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("-W fuel is an option of `kiln run`"));
 }
 
-/// The interpreter does not charge fuel or check epochs yet: asked to
-/// bound a guest it cannot bound, kiln refuses before running it.
+/// Both tiers stop a guest at `--fuel` and `--timeout`.
 #[test]
-fn the_interpreter_refuses_fuel_and_timeout_for_now() {
+fn fuel_and_timeout_stop_the_guest_in_both_tiers() {
     let dir = tempfile::tempdir().unwrap();
     let spin = write(dir.path(), "spin.wat", SPIN);
-    for flags in [&["--fuel", "10"][..], &["-W", "timeout=1s"]] {
-        let mut argv = vec!["run", "--strategy", "interpreter"];
-        argv.extend_from_slice(flags);
-        argv.push(&spin);
-        let (out, _) = kiln_within(&argv, dir.path(), BOUND);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains("not supported by the interpreter"), "{stderr}");
+    for strategy in ["interpreter", "cranelift"] {
+        for (flags, trap, named) in [
+            (&["--fuel", "10"][..], "all fuel consumed", "--fuel 10"),
+            (&["-W", "timeout=100ms"][..], "interrupt", "-W timeout=100ms"),
+        ] {
+            let mut argv = vec!["run", "--strategy", strategy];
+            argv.extend_from_slice(flags);
+            argv.push(&spin);
+            let (out, _) = kiln_within(&argv, dir.path(), BOUND);
+            assert_trapped(&out, trap, named);
+        }
     }
 }
 

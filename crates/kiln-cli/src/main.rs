@@ -22,6 +22,8 @@ enum StrategyArg {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run a WebAssembly module: a WASI command (its `_start`), or one
     /// export with `--invoke`. Exits with the guest's exit status (0 to 125;
@@ -181,27 +183,6 @@ fn apply_w(config: &mut kiln::Config, wasm: &[String], mut limits: Option<&mut L
     Ok(())
 }
 
-/// Refuses `--fuel` and `--timeout` where the interpreter would run the
-/// guest: it does not charge fuel or check epochs yet (the JIT does), and a
-/// guest the user asked to bound must not run unbounded. Remove once the
-/// interpreter has them.
-fn check_tier(strategy: StrategyArg, limits: &Limits) -> Result<()> {
-    // `Strategy::Auto`'s choice, as `kiln::tier` makes it.
-    let jit_host = cfg!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
-    let interpreter = match strategy {
-        StrategyArg::Interpreter => true,
-        StrategyArg::Cranelift => false,
-        StrategyArg::Auto => !jit_host,
-    };
-    let limit = limits.fuel.as_ref().map(|l| &l.written).or(limits.timeout.as_ref().map(|l| &l.written));
-    match limit {
-        Some(written) if interpreter => {
-            bail!("`{written}` is not supported by the interpreter yet (the Cranelift tier supports it)")
-        }
-        _ => Ok(()),
-    }
-}
-
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
@@ -212,7 +193,6 @@ fn run() -> Result<ExitCode> {
             let mut limits = Limits::default();
             limit_args.apply(&mut limits)?;
             apply_w(&mut config, &wasm, Some(&mut limits))?;
-            check_tier(strategy, &limits)?;
             limits.configure(&mut config);
             let engine = kiln::Engine::new(&config)?;
             let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, limits };

@@ -37,7 +37,7 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
             (info, code)
         }
         false => {
-            let mut compiler = interp::Compiler::new(config.wasm2_encoding);
+            let mut compiler = interp::Compiler::new(config.wasm2_encoding, config.interrupts());
             let info = compile::compile(engine, binary, &mut compiler)?;
             (info, compiler.finish())
         }

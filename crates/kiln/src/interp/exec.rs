@@ -319,6 +319,7 @@ fn execute(
     let mut mem = memory0(store, &module, pos.instance);
     let mut base = *base_out;
     let mut host_buf: Vec<ValRaw> = Vec::new();
+    let interrupts = store.engine.config().interrupts();
 
     'frame: loop {
         let code = code_of(&funcs, &module, pos.func);
@@ -732,6 +733,22 @@ fn execute(
                     s[d as usize & mask] = store.instance(pos.instance).func_ref(FuncIndex(func)).to_bits() as u64;
                 }
                 Op::RefIsNull { d, a } => s[d as usize & mask] = (s[a as usize & mask] == 0) as u64,
+
+                Op::ConsumeFuel { n } => *store.fuel_consumed() += n as i64,
+                Op::Check {} => {
+                    if store.interrupt_due(interrupts) {
+                        if let Err(e) = store.check_interrupts(interrupts) {
+                            match e.downcast::<Trap>() {
+                                Ok(t) => trap!(t),
+                                Err(e) => host_error!(e),
+                            }
+                        }
+                        // The epoch callback had the store: look at the
+                        // memory again.
+                        pos.pc = pc;
+                        continue 'frame;
+                    }
+                }
 
                 Op::I32Eqz { d, a } => un!(d, a, |x| (x as u32 == 0) as u64),
                 Op::I64Eqz { d, a } => un!(d, a, |x| (x == 0) as u64),

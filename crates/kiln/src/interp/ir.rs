@@ -171,6 +171,13 @@ define_ops! {
         TableInit { table: u32, seg: u32, base: Slot },
         ElemDrop { seg: u32 },
         RefFunc { d: Slot, func: u32 },
+
+        // Stopping the guest (`compile::interrupts`).
+        // Adds `n` to the store's fuel consumed.
+        ConsumeFuel { n: u32 },
+        // At function entries and loop starts: out of fuel traps, a reached
+        // epoch deadline runs the store's epoch behaviour.
+        Check {},
     }
 }
 

@@ -24,8 +24,10 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
-    pub(crate) fn new(wasm2_encoding: bool) -> Compiler {
-        Compiler { translator: Translator::default(), funcs: Vec::new(), wasm2_encoding, allocs: Default::default() }
+    pub(crate) fn new(wasm2_encoding: bool, interrupts: crate::compile::Interrupts) -> Compiler {
+        let mut translator = Translator::default();
+        translator.interrupts = interrupts;
+        Compiler { translator, funcs: Vec::new(), wasm2_encoding, allocs: Default::default() }
     }
 
     /// The module's interpreter code.

@@ -8,7 +8,7 @@
 //! (block boundaries, calls, a write to the local it refers to).
 
 use super::ir::{CompiledFunc, Op, Slot};
-use crate::compile::{BodyReader, CompileError, CompileErrorKind, ModuleInfo};
+use crate::compile::{charges_fuel, fuel_cost, BodyReader, CompileError, CompileErrorKind, Interrupts, ModuleInfo};
 use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -90,6 +90,10 @@ pub(crate) struct Translator {
     dead: bool,
     dead_depth: u32,
     offset: u32,
+    /// The fuel and epoch checks to translate in (the engine's).
+    pub(crate) interrupts: Interrupts,
+    /// Fuel owed by the operators translated since the last charge.
+    pending_fuel: u64,
 }
 
 type Result<T> = std::result::Result<T, CompileError>;
@@ -153,9 +157,23 @@ impl Translator {
             scratch: 0,
         });
 
+        if self.interrupts.any() {
+            self.emit(Op::Check {});
+        }
         while let Some((offset, op)) = reader.next()? {
             self.offset = offset as u32;
+            if self.interrupts.fuel && !self.dead {
+                self.pending_fuel += fuel_cost(&op);
+                if charges_fuel(&op) {
+                    self.charge_fuel();
+                }
+            }
             self.op(info, op, offset)?;
+            if self.dead {
+                // Only an `unreachable` trap leaves fuel owed here: the
+                // stretch it ends is never charged, as in the JIT.
+                self.pending_fuel = 0;
+            }
         }
 
         // Scratch slots live above the deepest operand stack position.
@@ -197,6 +215,49 @@ impl Translator {
         self.last_producer = None;
         self.dead = false;
         self.dead_depth = 0;
+        self.pending_fuel = 0;
+    }
+
+    /// Charges the fuel owed so far. When the last op is an i32 test that
+    /// the branch to come may fuse with (compare-and-branch), the charge
+    /// goes before it: a test cannot trap, so the count stays the same.
+    fn charge_fuel(&mut self) {
+        if self.pending_fuel == 0 {
+            return;
+        }
+        let op = Op::ConsumeFuel { n: u32::try_from(self.pending_fuel).unwrap_or(u32::MAX) };
+        self.pending_fuel = 0;
+        let fusable = |op: &Op| {
+            matches!(
+                op,
+                Op::I32Eq { .. }
+                    | Op::I32Ne { .. }
+                    | Op::I32LtS { .. }
+                    | Op::I32LtU { .. }
+                    | Op::I32GtS { .. }
+                    | Op::I32GtU { .. }
+                    | Op::I32LeS { .. }
+                    | Op::I32LeU { .. }
+                    | Op::I32GeS { .. }
+                    | Op::I32GeU { .. }
+                    | Op::I32Eqz { .. }
+            )
+        };
+        match self.last_producer {
+            Some(at) if fusable(&self.ops[at]) => {
+                self.ops.insert(at, op);
+                self.offsets.insert(at, self.offsets[at]);
+                for (fixup, _) in &mut self.scratch_fixups {
+                    if *fixup as usize >= at {
+                        *fixup += 1;
+                    }
+                }
+                self.last_producer = Some(at + 1);
+            }
+            _ => {
+                self.emit(op);
+            }
+        }
     }
 
     /// Gives the function's most common constants slots of their own. A
@@ -683,6 +744,11 @@ impl Translator {
                 self.push_ctrl(CtrlKind::Loop, p, r);
                 let start = self.bind_label();
                 self.ctrls.last_mut().expect("loop frame").start = start;
+                if self.interrupts.any() {
+                    // Every iteration passes the loop's start: an endless
+                    // loop is stopped here.
+                    self.emit(Op::Check {});
+                }
             }
             O::If { blockty } => {
                 let (p, r) = self.block_arity(info, blockty);

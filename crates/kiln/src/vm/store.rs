@@ -186,6 +186,14 @@ impl StoreOpaque {
         self.vm_store_context.epoch_deadline.get_mut()
     }
 
+    /// Whether a check must stop or interrupt the code: the fuel is used
+    /// up, or the epoch deadline is reached.
+    #[inline]
+    pub(crate) fn interrupt_due(&mut self, interrupts: crate::compile::Interrupts) -> bool {
+        (interrupts.fuel && *self.fuel_consumed() >= 0)
+            || (interrupts.epochs && self.engine.current_epoch() >= *self.epoch_deadline())
+    }
+
     /// The check compiled code makes at function entries and loop headers:
     /// an error (a trap, or the epoch callback's error) stops the code.
     pub(crate) fn check_interrupts(&mut self, interrupts: crate::compile::Interrupts) -> anyhow::Result<()> {
