@@ -251,7 +251,7 @@ pub fn tables(results: &Results) -> String {
 
     let _ = writeln!(out, "\nEngines:");
     for (id, version, _) in &results.engines {
-        let _ = writeln!(out, "  {:<12} {}", id.name(), version);
+        let _ = writeln!(out, "  {:<17} {}", id.name(), version);
     }
     out
 }
@@ -383,6 +383,42 @@ fn program_tables(out: &mut String, results: &Results, programs: &[ProgramResult
         let mut row = vec!["geomean".to_string()];
         for p in &peers {
             row.push(geomean(all.get(p).map(|v| &v[..]).unwrap_or(&[])).map(fmt_ratio).unwrap_or("-".into()));
+        }
+        t.rows.push(row);
+        t.render(out);
+    }
+
+    // what fuel and epoch interruption cost: each variant against its base engine
+    let variants: Vec<(EngineId, EngineId)> =
+        ids.iter().filter_map(|&v| v.base().filter(|b| ids.contains(b)).map(|b| (v, b))).collect();
+    if !variants.is_empty() {
+        let mut t = Table {
+            title: section.title(
+                "Interruption cost: run time of each -fuel / -epoch engine ÷ the same engine without it (1.00× = free).",
+            ),
+            header: std::iter::once("program".to_string())
+                .chain(variants.iter().map(|(v, b)| format!("{v} ÷ {b}")))
+                .collect(),
+            rows: Vec::new(),
+        };
+        let mut all: BTreeMap<EngineId, Vec<f64>> = BTreeMap::new();
+        for r in programs {
+            let medians = phase_medians(r, run_phase);
+            let mut row = vec![r.name.to_string()];
+            for (v, b) in &variants {
+                row.push(match (medians.get(v), medians.get(b)) {
+                    (Some(on), Some(off)) => {
+                        all.entry(*v).or_default().push(on / off);
+                        fmt_ratio(on / off)
+                    }
+                    _ => status_text(r.cells.get(v)).or(status_text(r.cells.get(b))).unwrap_or("-").to_string(),
+                });
+            }
+            t.rows.push(row);
+        }
+        let mut row = vec!["geomean".to_string()];
+        for (v, _) in &variants {
+            row.push(geomean(all.get(v).map(|x| &x[..]).unwrap_or(&[])).map(fmt_ratio).unwrap_or("-".into()));
         }
         t.rows.push(row);
         t.render(out);
@@ -561,8 +597,14 @@ pub fn workspace_git() -> Value {
 fn color(id: EngineId) -> &'static str {
     match id {
         EngineId::KilnInterp => "#d95f02",
+        EngineId::KilnInterpFuel => "#f4a261",
+        EngineId::KilnInterpEpoch => "#a34400",
         EngineId::KilnJit => "#e7298a",
+        EngineId::KilnJitFuel => "#f59ac8",
+        EngineId::KilnJitEpoch => "#a3155e",
         EngineId::Wasmtime => "#1b9e77",
+        EngineId::WasmtimeFuel => "#7fd4b8",
+        EngineId::WasmtimeEpoch => "#0e5e46",
         EngineId::Wasmi => "#7570b3",
         EngineId::Native => "#666666",
     }

@@ -4,40 +4,36 @@
 
 use anyhow::Result;
 
-use super::Engine;
+use super::{Engine, Interruption};
 
-/// Kiln's interpreter tier (`Strategy::Interpreter`).
-pub fn interpreter() -> Result<Engine> {
+#[cfg(not(feature = "kiln"))]
+const NO_KILN_FEATURE: &str = "not available: kiln-bench was built without its `kiln` feature (--no-default-features)";
+
+/// Kiln's interpreter tier (`Strategy::Interpreter`), with `interruption`.
+pub fn interpreter(interruption: Interruption) -> Result<Engine> {
     #[cfg(feature = "kiln")]
     {
-        Ok(Engine::Wasm(Box::new(imp::Kiln::new(imp::Tier::Interpreter)?)))
+        imp::Kiln::create(imp::Tier::Interpreter, interruption)
     }
     #[cfg(not(feature = "kiln"))]
     {
-        Ok(Engine::Absent(
-            "not available: kiln-bench was built without its `kiln` feature \
-             (--no-default-features)"
-                .to_string(),
-        ))
+        let _ = interruption;
+        Ok(Engine::Absent(NO_KILN_FEATURE.to_string()))
     }
 }
 
-/// Kiln's Cranelift tier (`Strategy::Cranelift`). On a host the tier does
-/// not support, `Engine::new` refuses that strategy; the refusal is
-/// reported as the reason the engine is absent.
-pub fn jit() -> Result<Engine> {
+/// Kiln's Cranelift tier (`Strategy::Cranelift`), with `interruption`. On a
+/// host the tier does not support, `Engine::new` refuses that strategy; the
+/// refusal is reported as the reason the engine is absent.
+pub fn jit(interruption: Interruption) -> Result<Engine> {
     #[cfg(feature = "kiln")]
     {
-        match imp::Kiln::new(imp::Tier::Cranelift) {
-            Ok(kiln) => Ok(Engine::Wasm(Box::new(kiln))),
-            Err(e) => Ok(Engine::Absent(format!("Engine::new refused Strategy::Cranelift: {e:#}"))),
-        }
+        imp::Kiln::create(imp::Tier::Cranelift, interruption)
     }
     #[cfg(not(feature = "kiln"))]
     {
-        Ok(Engine::Absent(
-            "not available: kiln-bench was built without its `kiln` feature (--no-default-features)".to_string(),
-        ))
+        let _ = interruption;
+        Ok(Engine::Absent(NO_KILN_FEATURE.to_string()))
     }
 }
 
@@ -47,10 +43,13 @@ mod imp {
     use std::time::{Duration, Instant};
 
     use anyhow::Result;
-    use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy};
+    use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy, Trap};
     use kiln_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
-    use crate::engines::{check, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
+    use crate::engines::{
+        check, Engine as BenchEngine, Interruption, Sample, WasiRun, WasmEngine, EPOCH_DEADLINE, FUEL,
+        WASI_PIPE_CAPACITY,
+    };
     use crate::micro::{self, Micro};
 
     pub enum Tier {
@@ -61,22 +60,77 @@ mod imp {
     pub struct Kiln {
         engine: Engine,
         tier: &'static str,
+        interruption: Interruption,
     }
 
+    /// Loops `n` times: what [`Kiln::interrupts`] runs.
+    const PROBE_WAT: &str = r#"(module (func (export "run") (param i32) (result i64)
+        (loop $l (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (i64.const 0)))"#;
+
     impl Kiln {
-        pub fn new(tier: Tier) -> Result<Self> {
+        /// The engine, or absent with the reason: `Engine::new` refused the
+        /// tier, or the tier does not interrupt code as configured yet.
+        pub fn create(tier: Tier, interruption: Interruption) -> Result<BenchEngine> {
             let mut config = Config::new();
-            let tier = match tier {
-                Tier::Interpreter => {
-                    config.strategy(Strategy::Interpreter);
-                    "interpreter"
+            let (strategy, tier) = match tier {
+                Tier::Interpreter => (Strategy::Interpreter, "interpreter"),
+                Tier::Cranelift => (Strategy::Cranelift, "cranelift"),
+            };
+            config.strategy(strategy);
+            config.consume_fuel(interruption == Interruption::Fuel);
+            config.epoch_interruption(interruption == Interruption::Epoch);
+            let engine = match Engine::new(&config) {
+                Ok(engine) => engine,
+                Err(e) => return Ok(BenchEngine::Absent(format!("Engine::new refused Strategy::{strategy:?}: {e:#}"))),
+            };
+            let kiln = Kiln { engine, tier, interruption };
+            if !kiln.interrupts()? {
+                return Ok(BenchEngine::Absent(format!(
+                    "Kiln's {tier} tier ignores {}(true) (yet): a loop that should have trapped ran to completion",
+                    if interruption == Interruption::Fuel { "consume_fuel" } else { "epoch_interruption" }
+                )));
+            }
+            Ok(BenchEngine::Wasm(Box::new(kiln)))
+        }
+
+        /// A new store, with fuel or a deadline that programs never reach.
+        fn store<T>(&self, data: T) -> Result<Store<T>> {
+            let mut store = Store::new(&self.engine, data);
+            match self.interruption {
+                Interruption::None => {}
+                Interruption::Fuel => store.set_fuel(FUEL)?,
+                Interruption::Epoch => store.set_epoch_deadline(EPOCH_DEADLINE),
+            }
+            Ok(store)
+        }
+
+        /// Whether the engine really interrupts as configured (true for
+        /// [`Interruption::None`]): a million-iteration loop in a store
+        /// with 1000 units of fuel, or whose deadline is now, must trap
+        /// instead of returning, so that a tier that ignores the setting is
+        /// never measured as if it paid for it.
+        fn interrupts(&self) -> Result<bool> {
+            let mut store = Store::new(&self.engine, ());
+            let expected = match self.interruption {
+                Interruption::None => return Ok(true),
+                Interruption::Fuel => {
+                    store.set_fuel(1000)?;
+                    Trap::OutOfFuel
                 }
-                Tier::Cranelift => {
-                    config.strategy(Strategy::Cranelift);
-                    "cranelift"
+                Interruption::Epoch => {
+                    store.set_epoch_deadline(0);
+                    Trap::Interrupt
                 }
             };
-            Ok(Kiln { engine: Engine::new(&config)?, tier })
+            let module = Module::new(&self.engine, PROBE_WAT)?;
+            let instance = Instance::new(&mut store, &module, &[])?;
+            let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
+            match run.call(&mut store, (1_000_000,)) {
+                Ok(_) => Ok(false),
+                Err(e) if e.downcast_ref::<Trap>() == Some(&expected) => Ok(true),
+                Err(e) => Err(e.context("the interruption probe")),
+            }
         }
     }
 
@@ -86,14 +140,19 @@ mod imp {
 
     impl WasmEngine for Kiln {
         fn version(&self) -> String {
-            format!("kiln {} ({})", env!("CARGO_PKG_VERSION"), self.tier)
+            let interruption = match self.interruption {
+                Interruption::None => "",
+                Interruption::Fuel => ", consume_fuel",
+                Interruption::Epoch => ", epoch_interruption",
+            };
+            format!("kiln {} ({}{interruption})", env!("CARGO_PKG_VERSION"), self.tier)
         }
 
         fn run_once(&self, wasm: &[u8], n: i32) -> Result<Sample> {
             let t0 = Instant::now();
             let module = Module::new(&self.engine, wasm)?;
             let t1 = Instant::now();
-            let mut store = Store::new(&self.engine, ());
+            let mut store = self.store(())?;
             let instance = Instance::new(&mut store, &module, &[])?;
             let t2 = Instant::now();
             let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
@@ -117,7 +176,7 @@ mod imp {
                 .stderr(stderr.clone())
                 .preopened_dir(dir, crate::wasi::GUEST_DIR, DirPerms::all(), FilePerms::all())?
                 .build();
-            let mut store = Store::new(&self.engine, WasiState { wasi });
+            let mut store = self.store(WasiState { wasi })?;
             let instance = linker.instantiate(&mut store, &module)?;
             let t2 = Instant::now();
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -149,7 +208,7 @@ mod imp {
                     let mut sum = 0i64;
                     let t0 = Instant::now();
                     for i in 0..iterations as i32 {
-                        let mut store = Store::new(&self.engine, ());
+                        let mut store = self.store(())?;
                         let instance = Instance::new(&mut store, &module, &[])?;
                         let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                         sum += run.call(&mut store, (i,))? - micro::instantiate_checksum(i);
@@ -161,7 +220,7 @@ mod imp {
                 Micro::HostRoundTrip => {
                     let mut linker = Linker::<()>::new(&self.engine);
                     linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
-                    let mut store = Store::new(&self.engine, ());
+                    let mut store = self.store(())?;
                     let instance = linker.instantiate(&mut store, &module)?;
                     let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                     let n = iterations as i32;
@@ -172,7 +231,7 @@ mod imp {
                     Ok(elapsed)
                 }
                 Micro::EmptyTypedCall => {
-                    let mut store = Store::new(&self.engine, ());
+                    let mut store = self.store(())?;
                     let instance = Instance::new(&mut store, &module, &[])?;
                     let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
                     let t0 = Instant::now();

@@ -20,25 +20,44 @@ pub mod wasmi;
 pub mod wasmtime;
 
 /// Every engine the harness knows, in the order of the table's columns.
+/// The `-fuel` and `-epoch` variants are the engine above them with
+/// [`Interruption::Fuel`] or [`Interruption::Epoch`] turned on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EngineId {
     KilnInterp,
+    KilnInterpFuel,
+    KilnInterpEpoch,
     KilnJit,
+    KilnJitFuel,
+    KilnJitEpoch,
     Wasmtime,
+    WasmtimeFuel,
+    WasmtimeEpoch,
     Wasmi,
     Native,
 }
 
 impl EngineId {
-    pub const ALL: [EngineId; 5] =
+    /// The engines compared when `--engines` is not given: each engine's
+    /// default configuration. The fuel and epoch variants are left out: the
+    /// interpreter's two would each take about as long as kiln-interp, most
+    /// of a default run, so they would about double it. `--engines` selects
+    /// them.
+    pub const DEFAULT: [EngineId; 5] =
         [EngineId::KilnInterp, EngineId::KilnJit, EngineId::Wasmtime, EngineId::Wasmi, EngineId::Native];
 
     pub fn name(self) -> &'static str {
         match self {
             EngineId::KilnInterp => "kiln-interp",
+            EngineId::KilnInterpFuel => "kiln-interp-fuel",
+            EngineId::KilnInterpEpoch => "kiln-interp-epoch",
             EngineId::KilnJit => "kiln-jit",
+            EngineId::KilnJitFuel => "kiln-jit-fuel",
+            EngineId::KilnJitEpoch => "kiln-jit-epoch",
             EngineId::Wasmtime => "wasmtime",
+            EngineId::WasmtimeFuel => "wasmtime-fuel",
+            EngineId::WasmtimeEpoch => "wasmtime-epoch",
             EngineId::Wasmi => "wasmi",
             EngineId::Native => "native",
         }
@@ -47,7 +66,49 @@ impl EngineId {
     pub fn is_wasm(self) -> bool {
         self != EngineId::Native
     }
+
+    /// What this engine's stores interrupt wasm with.
+    pub fn interruption(self) -> Interruption {
+        match self {
+            EngineId::KilnInterpFuel | EngineId::KilnJitFuel | EngineId::WasmtimeFuel => Interruption::Fuel,
+            EngineId::KilnInterpEpoch | EngineId::KilnJitEpoch | EngineId::WasmtimeEpoch => Interruption::Epoch,
+            _ => Interruption::None,
+        }
+    }
+
+    /// For a fuel or epoch variant, the same engine without it.
+    pub fn base(self) -> Option<EngineId> {
+        match self {
+            EngineId::KilnInterpFuel | EngineId::KilnInterpEpoch => Some(EngineId::KilnInterp),
+            EngineId::KilnJitFuel | EngineId::KilnJitEpoch => Some(EngineId::KilnJit),
+            EngineId::WasmtimeFuel | EngineId::WasmtimeEpoch => Some(EngineId::Wasmtime),
+            _ => None,
+        }
+    }
 }
+
+/// How an engine can interrupt running wasm (Kiln and Wasmtime have the
+/// same API). The harness only measures what the checks cost: a store gets
+/// [`FUEL`] or a deadline [`EPOCH_DEADLINE`] epochs ahead, and the epoch is
+/// never incremented, so every program runs to completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interruption {
+    /// Neither: the engine's default.
+    None,
+    /// `Config::consume_fuel(true)`, and `Store::set_fuel(FUEL)`.
+    Fuel,
+    /// `Config::epoch_interruption(true)`, and
+    /// `Store::set_epoch_deadline(EPOCH_DEADLINE)`.
+    Epoch,
+}
+
+/// The fuel each store gets. Kiln keeps at most `i64::MAX` and Wasmtime
+/// takes `u64::MAX`: either is more than any program here consumes.
+pub const FUEL: u64 = u64::MAX;
+
+/// Epochs from now to each store's deadline: far away, and small enough
+/// that Wasmtime's `current + delta` cannot overflow.
+pub const EPOCH_DEADLINE: u64 = u64::MAX / 2;
 
 impl fmt::Display for EngineId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -116,9 +177,13 @@ pub enum Engine {
 impl Engine {
     pub fn create(id: EngineId) -> Engine {
         let made: Result<Engine> = match id {
-            EngineId::KilnInterp => kiln::interpreter(),
-            EngineId::KilnJit => kiln::jit(),
-            EngineId::Wasmtime => wasmtime::Wasmtime::new().map(|e| Engine::Wasm(Box::new(e))),
+            EngineId::KilnInterp | EngineId::KilnInterpFuel | EngineId::KilnInterpEpoch => {
+                kiln::interpreter(id.interruption())
+            }
+            EngineId::KilnJit | EngineId::KilnJitFuel | EngineId::KilnJitEpoch => kiln::jit(id.interruption()),
+            EngineId::Wasmtime | EngineId::WasmtimeFuel | EngineId::WasmtimeEpoch => {
+                wasmtime::Wasmtime::new(id.interruption()).map(|e| Engine::Wasm(Box::new(e)))
+            }
             EngineId::Wasmi => Ok(Engine::Wasm(Box::new(wasmi::Wasmi::new()))),
             EngineId::Native => native::NativeEngine::new().map(Engine::Native),
         };

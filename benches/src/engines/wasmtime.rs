@@ -1,5 +1,6 @@
 //! Wasmtime with its Cranelift JIT, default configuration (signal-based
-//! bounds checks, parallel compilation), as an embedder would use it.
+//! bounds checks, parallel compilation), as an embedder would use it; the
+//! `-fuel` and `-epoch` variants add `consume_fuel` or `epoch_interruption`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -10,30 +11,49 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-use super::{check, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
+use super::{check, Interruption, Sample, WasiRun, WasmEngine, EPOCH_DEADLINE, FUEL, WASI_PIPE_CAPACITY};
 use crate::micro::{self, Micro};
 
 pub struct Wasmtime {
     engine: Engine,
+    interruption: Interruption,
 }
 
 impl Wasmtime {
-    pub fn new() -> Result<Self> {
-        let config = Config::new();
-        Ok(Wasmtime { engine: Engine::new(&config)? })
+    pub fn new(interruption: Interruption) -> Result<Self> {
+        let mut config = Config::new();
+        config.consume_fuel(interruption == Interruption::Fuel);
+        config.epoch_interruption(interruption == Interruption::Epoch);
+        Ok(Wasmtime { engine: Engine::new(&config)?, interruption })
+    }
+
+    /// A new store, with fuel or a deadline that programs never reach.
+    fn store<T>(&self, data: T) -> Result<Store<T>> {
+        let mut store = Store::new(&self.engine, data);
+        match self.interruption {
+            Interruption::None => {}
+            Interruption::Fuel => store.set_fuel(FUEL)?,
+            Interruption::Epoch => store.set_epoch_deadline(EPOCH_DEADLINE),
+        }
+        Ok(store)
     }
 }
 
 impl WasmEngine for Wasmtime {
     fn version(&self) -> String {
-        "wasmtime 48 (cranelift, default config)".to_string()
+        let interruption = match self.interruption {
+            Interruption::None => "",
+            Interruption::Fuel => " + consume_fuel",
+            Interruption::Epoch => " + epoch_interruption",
+        };
+        format!("wasmtime 48 (cranelift, default config{interruption})")
     }
 
     fn run_once(&self, wasm: &[u8], n: i32) -> Result<Sample> {
         let t0 = Instant::now();
         let module = Module::new(&self.engine, wasm)?;
         let t1 = Instant::now();
-        let mut store = Store::new(&self.engine, ());
+        let mut store = self.store(())?;
         let instance = Instance::new(&mut store, &module, &[])?;
         let t2 = Instant::now();
         let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
@@ -58,7 +78,7 @@ impl WasmEngine for Wasmtime {
             .stderr(stderr.clone())
             .preopened_dir(dir, crate::wasi::GUEST_DIR, FsPerms::ReadWrite)?
             .build_p1();
-        let mut store = Store::new(&self.engine, wasi);
+        let mut store = self.store(wasi)?;
         let instance = linker.instantiate(&mut store, &module)?;
         let t2 = Instant::now();
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -90,7 +110,7 @@ impl WasmEngine for Wasmtime {
                 let mut sum = 0i64;
                 let t0 = Instant::now();
                 for i in 0..iterations as i32 {
-                    let mut store = Store::new(&self.engine, ());
+                    let mut store = self.store(())?;
                     let instance = Instance::new(&mut store, &module, &[])?;
                     let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                     sum += run.call(&mut store, (i,))? - micro::instantiate_checksum(i);
@@ -102,7 +122,7 @@ impl WasmEngine for Wasmtime {
             Micro::HostRoundTrip => {
                 let mut linker = Linker::<()>::new(&self.engine);
                 linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
-                let mut store = Store::new(&self.engine, ());
+                let mut store = self.store(())?;
                 let instance = linker.instantiate(&mut store, &module)?;
                 let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                 let n = iterations as i32;
@@ -113,7 +133,7 @@ impl WasmEngine for Wasmtime {
                 Ok(elapsed)
             }
             Micro::EmptyTypedCall => {
-                let mut store = Store::new(&self.engine, ());
+                let mut store = self.store(())?;
                 let instance = Instance::new(&mut store, &module, &[])?;
                 let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
                 let t0 = Instant::now();
