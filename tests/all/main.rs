@@ -1,6 +1,7 @@
 //! Kiln's integration tests: one test binary, a module per topic.
 
 mod api;
+mod compile_time;
 mod differential;
 mod differential_check;
 mod func;

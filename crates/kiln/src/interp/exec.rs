@@ -491,6 +491,7 @@ fn execute(
             pc += 1;
             match op {
                 Op::Copy { d, a } => s[d as usize & mask] = s[a as usize & mask],
+                Op::CopySpan { d, a, n } => s.copy_within(a as usize..(a + n) as usize, d as usize),
                 Op::Const32 { d, v } => s[d as usize & mask] = v as u64,
                 Op::Const64 { d, v } => s[d as usize & mask] = v,
                 Op::I32AddImm { d, a, imm } => {

@@ -3,7 +3,7 @@
 //! A function runs in a frame of 64-bit slots: first its parameters and
 //! locals, then one slot per position of the wasm operand stack (the
 //! translator knows the stack height at every instruction, so each stack
-//! position has a fixed "home" slot), then scratch slots. Instructions name
+//! position has a fixed "home" slot). Instructions name
 //! their operands and destination by slot, so `local.get`, constants and
 //! stack shuffling mostly disappear at translation time.
 //!
@@ -103,6 +103,9 @@ define_ops! {
     other: {
         // Moves and constants.
         Copy { d: Slot, a: Slot },
+        // `s[d..d + n] = s[a..a + n]` (the spans may overlap): a branch
+        // carrying many values.
+        CopySpan { d: Slot, a: Slot, n: u32 },
         Const32 { d: Slot, v: u32 },
         Const64 { d: Slot, v: u64 },
         I32AddImm { d: Slot, a: Slot, imm: i32 },
@@ -214,7 +217,7 @@ pub(crate) struct CompiledFunc {
     pub(crate) num_results: u32,
     /// Values of the constant slots, which follow the locals.
     pub(crate) consts: Box<[u64]>,
-    /// Slots the frame needs (locals, constants, operand stack, scratch),
+    /// Slots the frame needs (locals, constants, operand stack),
     /// rounded up to a power of two; every slot index of `ops` is below it.
     pub(crate) frame_size: u32,
 }

@@ -16,6 +16,13 @@ use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorReso
 /// are materialized where they are used.
 const MAX_CONST_SLOTS: usize = 64;
 
+/// A branch carrying at most this many values moves them one op per value,
+/// straight from where they are; one carrying more first puts them in their
+/// home slots (once, so later branches find them there) and moves them with
+/// one `CopySpan`. Otherwise a `br_if` or `br_table` target carrying 1,000
+/// values would cost 1,000 ops for every 2 bytes of input.
+const MAX_INLINE_MOVES: usize = 8;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Operand {
     Temp,
@@ -44,9 +51,9 @@ struct Ctrl {
     /// Forward branches to patch with the end label.
     patches: Vec<u32>,
     /// The conditional jump of an `if` to patch with the else (or end) label.
+    /// The else arm finds the `if`'s parameters in their home slots: only
+    /// the then arm could have changed them, and it did not run.
     else_patch: Option<u32>,
-    /// Scratch slot index where an `if` saved its parameters for the else arm.
-    scratch: u32,
 }
 
 impl Ctrl {
@@ -60,12 +67,13 @@ impl Ctrl {
     }
 }
 
-/// A scratch slot is numbered from zero while translating; its final index
-/// (after the operand stack) is known only at the end.
+/// A `local.get` (or `local.tee`) that pushed `Operand::Local` at `pos`;
+/// `prev` links to the previous one of the same local (index + 1 in
+/// `Translator::ref_links`, 0 for none).
 #[derive(Clone, Copy)]
-enum ScratchField {
-    Dst,
-    Src,
+struct RefLink {
+    pos: u32,
+    prev: u32,
 }
 
 /// Reusable translation state (allocations are kept between functions).
@@ -75,7 +83,20 @@ pub(crate) struct Translator {
     ctrls: Vec<Ctrl>,
     ops: Vec<Op>,
     offsets: Vec<u32>,
-    scratch_fixups: Vec<(u32, ScratchField)>,
+    /// Every push of an `Operand::Local` since the stack last held none
+    /// (entries go stale as operands are popped or materialized, and are
+    /// checked against the stack when used), chained per local through
+    /// `ref_heads`. Finding the operands that refer to a local (or to any
+    /// local) then costs what was pushed, not the stack's height: scanning
+    /// the whole stack at each `local.set` or block made long `local.tee`
+    /// chains and deep stacks quadratic.
+    ref_links: Vec<RefLink>,
+    /// Per local: the `ref_epoch` its chain head was written in, and the
+    /// head (index + 1 in `ref_links`, 0 for none). Heads of another epoch
+    /// are empty, so clearing every chain is bumping the epoch (not
+    /// touching a head per local: a function may have 50,000).
+    ref_heads: Vec<(u32, u32)>,
+    ref_epoch: u32,
     num_locals: u32,
     /// Constants that live in slots of their own, filled at function entry
     /// (right after the locals), so reading one costs no instruction.
@@ -84,7 +105,6 @@ pub(crate) struct Translator {
     /// First slot of the operand stack: after the locals and constants.
     stack_base: u32,
     max_height: usize,
-    num_scratch: u32,
     /// Index of the last op if it only wrote the home slot of the top operand.
     last_producer: Option<usize>,
     dead: bool,
@@ -154,7 +174,6 @@ impl Translator {
             start: 0,
             patches: Vec::new(),
             else_patch: None,
-            scratch: 0,
         });
 
         if self.interrupts.any() {
@@ -176,17 +195,7 @@ impl Translator {
             }
         }
 
-        // Scratch slots live above the deepest operand stack position.
-        let scratch_base = self.stack_base + self.max_height as u32;
-        for &(at, field) in &self.scratch_fixups {
-            if let Op::Copy { d, a } = &mut self.ops[at as usize] {
-                match field {
-                    ScratchField::Dst => *d += scratch_base,
-                    ScratchField::Src => *a += scratch_base,
-                }
-            }
-        }
-        let frame_size = scratch_base as u64 + self.num_scratch as u64;
+        let frame_size = self.stack_base as u64 + self.max_height as u64;
         let frame_size = u32::try_from(frame_size)
             .map_err(|_| CompileError::new(CompileErrorKind::Unsupported, "function frame too large", None))?;
         Ok(CompiledFunc {
@@ -205,13 +214,12 @@ impl Translator {
         self.ctrls.clear();
         self.ops.clear();
         self.offsets.clear();
-        self.scratch_fixups.clear();
+        self.clear_refs();
         self.num_locals = num_locals;
         self.consts.clear();
         self.const_slots.clear();
         self.stack_base = num_locals;
         self.max_height = 0;
-        self.num_scratch = 0;
         self.last_producer = None;
         self.dead = false;
         self.dead_depth = 0;
@@ -349,12 +357,71 @@ impl Translator {
         }
     }
 
+    /// Materializes every operand that refers to a local.
     fn materialize_locals(&mut self) {
-        for pos in 0..self.stack.len() {
-            if let Operand::Local(_) = self.stack[pos] {
+        for i in 0..self.ref_links.len() {
+            let pos = self.ref_links[i].pos as usize;
+            if let Some(Operand::Local(_)) = self.stack.get(pos) {
                 self.materialize(pos);
             }
         }
+        self.clear_refs();
+    }
+
+    // ---- operands that refer to locals ----
+
+    /// Forgets every `RefLink`: the stack holds no `Operand::Local`.
+    fn clear_refs(&mut self) {
+        self.ref_links.clear();
+        self.ref_epoch = self.ref_epoch.wrapping_add(1);
+        if self.ref_epoch == 0 {
+            // Wrapped: a head may carry any epoch; start afresh.
+            self.ref_heads.clear();
+            self.ref_epoch = 1;
+        }
+    }
+
+    /// The head of local `l`'s chain of `RefLink`s (0 for none).
+    fn ref_head(&self, l: u32) -> u32 {
+        match self.ref_heads.get(l as usize) {
+            Some(&(epoch, head)) if epoch == self.ref_epoch => head,
+            _ => 0,
+        }
+    }
+
+    fn set_ref_head(&mut self, l: u32, head: u32) {
+        let l = l as usize;
+        if l >= self.ref_heads.len() {
+            // Grows to the highest local read, kept for later functions.
+            self.ref_heads.resize(l + 1, (0, 0));
+        }
+        self.ref_heads[l] = (self.ref_epoch, head);
+    }
+
+    /// Pushes an operand that reads local `l` where it is.
+    fn push_local(&mut self, l: u32) {
+        let pos = self.stack.len() as u32;
+        self.push(Operand::Local(l));
+        let prev = self.ref_head(l);
+        self.ref_links.push(RefLink { pos, prev });
+        self.set_ref_head(l, self.ref_links.len() as u32);
+    }
+
+    /// Materializes the operands below the top one that still refer to
+    /// local `l` (about to be written).
+    fn materialize_refs_to(&mut self, l: u32) {
+        let top = self.stack.len() - 1;
+        let mut link = self.ref_head(l);
+        while link != 0 {
+            let RefLink { pos, prev } = self.ref_links[link as usize - 1];
+            let pos = pos as usize;
+            if pos < top && self.stack[pos] == Operand::Local(l) {
+                self.materialize(pos);
+            }
+            link = prev;
+        }
+        // None is left below the top; a `local.tee` pushes a new one.
+        self.set_ref_head(l, 0);
     }
 
     /// The slot holding the operand at `pos` (constants are materialized).
@@ -480,11 +547,7 @@ impl Translator {
 
     fn local_set(&mut self, l: u32, tee: bool) {
         // Operands that still refer to the local's old value must be copied out first.
-        for pos in 0..self.stack.len() - 1 {
-            if self.stack[pos] == Operand::Local(l) {
-                self.materialize(pos);
-            }
-        }
+        self.materialize_refs_to(l);
         let pos = self.stack.len() - 1;
         match self.stack[pos] {
             Operand::Local(src) if src == l => {}
@@ -514,7 +577,7 @@ impl Translator {
         self.stack.pop();
         self.last_producer = None;
         if tee {
-            self.push(Operand::Local(l));
+            self.push_local(l);
         }
     }
 
@@ -533,23 +596,26 @@ impl Translator {
 
     fn push_ctrl(&mut self, kind: CtrlKind, params: u32, results: u32) {
         let height = self.stack.len() - params as usize;
-        self.ctrls.push(Ctrl {
-            kind,
-            height,
-            params,
-            results,
-            start: 0,
-            patches: Vec::new(),
-            else_patch: None,
-            scratch: 0,
-        });
+        self.ctrls.push(Ctrl { kind, height, params, results, start: 0, patches: Vec::new(), else_patch: None });
     }
 
     /// Copies the top `n` operands into the home slots of positions
     /// `target..target + n` (a branch's destination), leaving the
-    /// translator's stack unchanged.
+    /// translator's stack unchanged when `n <= MAX_INLINE_MOVES`. More
+    /// values are first materialized (in the translator's stack too): the
+    /// caller does that before any conditional jump, or it is at a block's
+    /// end, where they go to their home slots anyway, or the code after it
+    /// is unreachable.
     fn move_to(&mut self, target: usize, n: usize) {
         let len = self.stack.len();
+        if n > MAX_INLINE_MOVES {
+            self.materialize_top(n);
+            let (d, a) = (self.home(target), self.home(len - n));
+            if d != a {
+                self.emit(Op::CopySpan { d, a, n: n as u32 });
+            }
+            return;
+        }
         for i in 0..n {
             let src_pos = len - n + i;
             let dst = self.home(target + i);
@@ -568,12 +634,6 @@ impl Translator {
                 }
             }
         }
-    }
-
-    /// Do the top `n` operands already sit where a branch to `target` wants them?
-    fn in_place(&self, target: usize, n: usize) -> bool {
-        let len = self.stack.len();
-        n == 0 || (target == len - n && self.stack[len - n..].iter().all(|o| *o == Operand::Temp))
     }
 
     fn emit_return(&mut self) {
@@ -600,9 +660,12 @@ impl Translator {
     fn branch(&mut self, depth: u32) {
         let idx = self.ctrls.len() - 1 - depth as usize;
         if idx == 0 {
-            let saved = self.stack.clone();
+            // Only the results can change (materialized on this path only).
+            let at = self.stack.len() - self.ctrls[0].results as usize;
+            let saved = self.stack[at..].to_vec();
             self.emit_return();
-            self.stack = saved;
+            self.stack.truncate(at);
+            self.stack.extend_from_slice(&saved);
             return;
         }
         let (height, arity, kind, start) = {
@@ -621,26 +684,34 @@ impl Translator {
     /// Emits a jump taken when `cond` is false (for `if`), fusing a
     /// preceding i32 comparison into it when possible.
     fn jump_if_false(&mut self) -> u32 {
-        if let Some(op) = self.take_fused_compare(true) {
-            return self.emit(op);
-        }
-        if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top(|op| matches!(op, Op::I32Eqz { .. })) {
-            return self.emit(Op::BrIfNez { c: a, target: 0 });
-        }
-        let c = self.pop_slot();
-        self.emit(Op::BrIfEqz { c, target: 0 })
+        let op = self.cond_jump(true);
+        self.emit(op)
     }
 
     /// Emits a jump taken when `cond` is true.
     fn jump_if_true(&mut self) -> u32 {
-        if let Some(op) = self.take_fused_compare(false) {
-            return self.emit(op);
+        let op = self.cond_jump(false);
+        self.emit(op)
+    }
+
+    /// Pops the condition and returns the jump taken when it is true (or
+    /// false, `when_false`), not emitted yet, so that copies may go before
+    /// it without losing the fusion with the comparison that computed it.
+    /// Such copies only write home slots below the condition's position,
+    /// never what the jump reads (locals, constants, slots at or above it).
+    fn cond_jump(&mut self, when_false: bool) -> Op {
+        if let Some(op) = self.take_fused_compare(when_false) {
+            return op;
         }
         if let Some(Op::I32Eqz { a, .. }) = self.take_last_producer_of_top(|op| matches!(op, Op::I32Eqz { .. })) {
-            return self.emit(Op::BrIfEqz { c: a, target: 0 });
+            return if when_false { Op::BrIfNez { c: a, target: 0 } } else { Op::BrIfEqz { c: a, target: 0 } };
         }
         let c = self.pop_slot();
-        self.emit(Op::BrIfNez { c, target: 0 })
+        if when_false {
+            Op::BrIfEqz { c, target: 0 }
+        } else {
+            Op::BrIfNez { c, target: 0 }
+        }
     }
 
     /// If the top operand was just computed by an i32 comparison (and
@@ -752,35 +823,13 @@ impl Translator {
             }
             O::If { blockty } => {
                 let (p, r) = self.block_arity(info, blockty);
+                let jump = self.cond_jump(true);
                 // Copies must happen before the conditional jump, on both paths.
-                let cond = self.stack.len() - 1;
-                let below = &self.stack[..cond];
-                let needs_copies = below.iter().any(|o| matches!(o, Operand::Local(_)))
-                    || below[cond - p as usize..].iter().any(|o| *o != Operand::Temp);
-                if needs_copies {
-                    for pos in 0..cond {
-                        if let Operand::Local(_) = self.stack[pos] {
-                            self.materialize(pos);
-                        }
-                    }
-                    for pos in cond - p as usize..cond {
-                        self.materialize(pos);
-                    }
-                }
-                // The then-arm may overwrite the parameters' slots: the
-                // else-arm gets a copy, saved before the branch.
-                let scratch = self.num_scratch;
-                for i in 0..p as usize {
-                    let a = self.home(cond - p as usize + i);
-                    let at = self.emit(Op::Copy { d: scratch + i as u32, a });
-                    self.scratch_fixups.push((at, ScratchField::Dst));
-                }
-                self.num_scratch += p;
-                let jump = self.jump_if_false();
+                self.materialize_locals();
+                self.materialize_top(p as usize);
+                let jump = self.emit(jump);
                 self.push_ctrl(CtrlKind::If, p, r);
-                let ctrl = self.ctrls.last_mut().expect("if frame");
-                ctrl.else_patch = Some(jump);
-                ctrl.scratch = scratch;
+                self.ctrls.last_mut().expect("if frame").else_patch = Some(jump);
             }
             O::Else => return self.op_else(),
             O::End => return self.op_end(),
@@ -840,7 +889,7 @@ impl Translator {
                 self.push_temp();
                 self.emit(Op::Select { d, a, b });
             }
-            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalGet { local_index } => self.push_local(local_index),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
@@ -1132,10 +1181,23 @@ impl Translator {
 
     fn op_br_if(&mut self, depth: u32) {
         let idx = self.ctrls.len() - 1 - depth as usize;
-        let (height, arity, kind, start) = {
-            let c = &self.ctrls[idx];
-            (c.height, c.label_arity() as usize, c.kind, c.start)
-        };
+        let (height, arity) = (self.ctrls[idx].height, self.ctrls[idx].label_arity() as usize);
+        if arity > MAX_INLINE_MOVES {
+            // The values go to their home slots on both paths, before the
+            // jump: then the branch is a jump, a span copy or a return.
+            let simple = idx != 0 && height == self.stack.len() - 1 - arity;
+            let jump = self.cond_jump(!simple);
+            self.materialize_top(arity);
+            let at = self.emit(jump);
+            if simple {
+                self.patch_branch(idx, at);
+            } else {
+                self.branch(depth);
+                let label = self.bind_label();
+                self.patch(at, label);
+            }
+            return;
+        }
         // The condition is popped first; the carried values are below it.
         let simple = idx != 0 && {
             let len = self.stack.len() - 1;
@@ -1143,11 +1205,7 @@ impl Translator {
         };
         if simple {
             let at = self.jump_if_true();
-            if kind == CtrlKind::Loop {
-                self.patch(at, start);
-            } else {
-                self.ctrls[idx].patches.push(at);
-            }
+            self.patch_branch(idx, at);
             return;
         }
         let skip = self.jump_if_false();
@@ -1156,26 +1214,47 @@ impl Translator {
         self.patch(skip, label);
     }
 
+    /// Makes the jump at `at` go to the label of control frame `idx`.
+    fn patch_branch(&mut self, idx: usize, at: u32) {
+        let c = &mut self.ctrls[idx];
+        if c.kind == CtrlKind::Loop {
+            let start = c.start;
+            self.patch(at, start);
+        } else {
+            c.patches.push(at);
+        }
+    }
+
     fn op_br_table(&mut self, depths: &[u32]) {
         let idx = self.pop_slot();
+        // Every target takes as many values (validated).
+        let arity = self.ctrls[self.ctrls.len() - 1 - depths[0] as usize].label_arity() as usize;
+        if arity > MAX_INLINE_MOVES {
+            // Each stub moves them as one span (see `move_to`), so they
+            // must sit in their home slots before the table, for all stubs.
+            self.materialize_top(arity);
+        }
+        let len = self.stack.len();
+        let all_temps = self.stack[len - arity..].iter().all(|o| *o == Operand::Temp);
         let table = self.emit(Op::BrTable { idx, len: depths.len() as u32 - 1 });
         for _ in depths {
             self.emit(Op::Br { target: 0 });
         }
+        // One stub per target frame, however many entries name it: a stub
+        // per entry would cost `arity` ops per byte of the table.
+        let mut stubs: HashMap<usize, u32> = HashMap::new();
         for (i, &depth) in depths.iter().enumerate() {
             let entry = table + 1 + i as u32;
             let cidx = self.ctrls.len() - 1 - depth as usize;
-            let c = &self.ctrls[cidx];
-            let (height, arity, kind, start) = (c.height, c.label_arity() as usize, c.kind, c.start);
-            if cidx != 0 && self.in_place(height, arity) {
-                if kind == CtrlKind::Loop {
-                    self.patch(entry, start);
-                } else {
-                    self.ctrls[cidx].patches.push(entry);
-                }
+            let height = self.ctrls[cidx].height;
+            if cidx != 0 && (arity == 0 || (all_temps && height == len - arity)) {
+                self.patch_branch(cidx, entry);
+            } else if let Some(&stub) = stubs.get(&cidx) {
+                self.patch(entry, stub);
             } else {
                 // A stub moves the carried values (or returns) first.
                 let stub = self.bind_label();
+                stubs.insert(cidx, stub);
                 self.patch(entry, stub);
                 self.branch(depth);
             }
@@ -1194,15 +1273,14 @@ impl Translator {
         let label = self.bind_label();
         let ctrl = &mut self.ctrls[idx];
         ctrl.kind = CtrlKind::Else;
-        let (height, params, scratch) = (ctrl.height, ctrl.params, ctrl.scratch);
+        let (height, params) = (ctrl.height, ctrl.params);
         if let Some(jump) = ctrl.else_patch.take() {
             self.patch(jump, label);
         }
+        // The parameters are where the `if` left them (see `else_patch`).
         self.stack.truncate(height);
-        for i in 0..params {
-            let d = self.push_temp();
-            let at = self.emit(Op::Copy { d, a: scratch + i });
-            self.scratch_fixups.push((at, ScratchField::Src));
+        for _ in 0..params {
+            self.push_temp();
         }
         self.dead = false;
         Ok(())
