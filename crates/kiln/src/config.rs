@@ -13,6 +13,10 @@ pub enum Strategy {
     Auto,
     /// The Cranelift JIT: machine code, compiled in parallel when a module
     /// is created. Refused by `Engine::new` on hosts it does not support.
+    /// A module with a function Cranelift cannot compile in time and memory
+    /// proportional to its size (thousands of nested blocks, blocks or calls
+    /// carrying more than 64 values, tens of thousands of locals: hostile
+    /// input rather than compiler output) is run by the interpreter instead.
     Cranelift,
     /// The portable interpreter.
     Interpreter,

@@ -28,6 +28,13 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
         true => {
             let mut compiler = jit::Compiler::new(config.wasm2_encoding);
             let info = compile::compile(engine, binary, &mut compiler)?;
+            if compiler.over_budget().is_some() {
+                // A function Cranelift would take time or memory out of
+                // proportion to compile (hostile input, in practice): the
+                // interpreter runs this module.
+                drop(info);
+                return compile_with(engine, binary, false);
+            }
             // Memories get the full reservation (and a guard region) when
             // the configuration asks for it: code without bounds checks first.
             let guard = config.memory_reservation >= vm::FULL_RESERVATION;

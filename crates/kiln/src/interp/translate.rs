@@ -255,11 +255,6 @@ impl Translator {
             Some(at) if fusable(&self.ops[at]) => {
                 self.ops.insert(at, op);
                 self.offsets.insert(at, self.offsets[at]);
-                for (fixup, _) in &mut self.scratch_fixups {
-                    if *fixup as usize >= at {
-                        *fixup += 1;
-                    }
-                }
                 self.last_producer = Some(at + 1);
             }
             _ => {

@@ -5,6 +5,7 @@
 //! Compiled code depends only on the run-time layout (`compile::VMOffsets`
 //! and the structs of `vm/vmcontext.rs`), so it is store-independent.
 
+mod budget;
 mod code_memory;
 mod compiler;
 mod libcalls;

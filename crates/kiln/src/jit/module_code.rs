@@ -20,11 +20,20 @@ pub(crate) struct Compiler {
     /// Validated by the compiling threads, each before its translation.
     validators: Vec<FuncToValidate<ValidatorResources>>,
     wasm2_encoding: bool,
+    /// Why the module is past the JIT's budget (`budget.rs`), if it is.
+    over_budget: Option<String>,
 }
 
 impl Compiler {
     pub(crate) fn new(wasm2_encoding: bool) -> Compiler {
-        Compiler { bodies: Vec::new(), validators: Vec::new(), wasm2_encoding }
+        Compiler { bodies: Vec::new(), validators: Vec::new(), wasm2_encoding, over_budget: None }
+    }
+
+    /// Why the module should be run by the interpreter rather than
+    /// compiled, if it should: a function past what Cranelift compiles in
+    /// time and memory proportional to its size.
+    pub(crate) fn over_budget(&self) -> Option<&str> {
+        self.over_budget.as_deref()
     }
 
     /// Compiles the module whose binary is `wasm` (decoded with `features`)
@@ -61,11 +70,14 @@ impl Compiler {
 impl FunctionCompiler for Compiler {
     fn function(
         &mut self,
-        _info: &ModuleInfo,
-        _index: FuncIndex,
+        info: &ModuleInfo,
+        index: FuncIndex,
         body: &FunctionBody<'_>,
         validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError> {
+        if self.over_budget.is_none() {
+            self.over_budget = super::budget::over_budget(info, index.0, body);
+        }
         let range = body.range();
         self.bodies.push(range.start as usize..range.end as usize);
         self.validators.push(validator);
