@@ -35,7 +35,7 @@ pub(crate) fn over_budget(info: &ModuleInfo, func: u32, body: &FunctionBody<'_>)
         locals = locals.saturating_add(group.ok()?.0 as u64);
     }
     let range = body.range();
-    let body_len = (range.end - range.start) as u64;
+    let body_len = range.end - range.start;
     if locals > FREE_LOCALS && locals > 8 * body_len {
         return Some(format!("function {func} declares {locals} locals in a body of {body_len} bytes"));
     }
