@@ -177,6 +177,8 @@ impl Translator {
         });
 
         if self.interrupts.any() {
+            // A trap here is reported at the start of the body.
+            self.offset = body.range().start as u32;
             self.emit(Op::Check {});
         }
         while let Some((offset, op)) = reader.next()? {
