@@ -14,8 +14,9 @@
 use arbitrary::Unstructured;
 use kiln::{Config, Engine, Extern, Instance, Module, Ref, Store, Strategy, Trap, Val, ValType};
 
-/// The wasm-smith configuration: what both tiers implement, small sizes.
-fn smith_config() -> wasm_smith::Config {
+/// The wasm-smith configuration: what both tiers implement, small sizes
+/// (also the oracle check's, `oracle_check.rs`).
+pub fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
         simd_enabled: false,
         relaxed_simd_enabled: false,
@@ -70,13 +71,36 @@ pub struct Tiers {
 impl Tiers {
     /// Both tiers.
     pub fn new() -> Tiers {
-        Tiers {
+        let tiers = Tiers {
             interp: engine(Strategy::Interpreter, false),
             jit: engine(Strategy::Cranelift, false),
             interp_fuel: engine(Strategy::Interpreter, true),
             jit_fuel: engine(Strategy::Cranelift, true),
+        };
+        for (engine, what) in [(&tiers.interp, "interpreter"), (&tiers.jit, "JIT")] {
+            assert_calls_work(engine, what);
         }
+        tiers
     }
+}
+
+/// Fails loudly when calls into wasm cannot work on this thread, rather
+/// than let every call trap with "call stack exhausted", which the check
+/// licenses and so would compare nothing. That happens under
+/// AddressSanitizer with its fake stacks (`detect_stack_use_after_return`,
+/// on by default): Kiln takes the address of a local variable for the
+/// stack pointer, and a fake frame lives in the heap.
+fn assert_calls_work(engine: &Engine, what: &str) {
+    let module = Module::new(engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).expect("compiles");
+    let mut store = Store::new(engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let f = instance.get_typed_func::<(), i32>(&mut store, "f").expect("exported");
+    let result = f.call(&mut store, ()).map_err(|e| format!("{e:#}"));
+    assert_eq!(
+        result,
+        Ok(7),
+        "calling wasm fails in the {what} (under ASan, run with ASAN_OPTIONS=detect_stack_use_after_return=0)"
+    );
 }
 
 impl Default for Tiers {

@@ -1,6 +1,8 @@
 //! Kiln's integration tests: one test binary, a module per topic.
 
 mod api;
+mod compile_check;
+mod compile_fuzz;
 mod compile_time;
 mod differential;
 mod differential_check;
@@ -11,6 +13,8 @@ mod layout;
 mod limits;
 mod linker;
 mod malformed;
+mod oracle;
+mod oracle_check;
 mod per_request;
 mod registry;
 mod reservation;

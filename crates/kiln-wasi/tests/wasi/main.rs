@@ -18,5 +18,7 @@ mod poll;
 mod random;
 mod readonly;
 mod sandbox;
+mod sandbox_fuzz;
+mod sandbox_fuzz_check;
 mod stdio;
 mod symlinks;
