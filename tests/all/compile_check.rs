@@ -114,9 +114,6 @@ pub struct Checked {
     pub unsupported: u64,
     /// Errors that are not a `CompileError` (from the text parser).
     pub other_errors: u64,
-    /// Of the malformed inputs, those the interpreter calls invalid (see
-    /// `invalid_body_before_malformed_end`).
-    pub malformed_after_invalid: u64,
     /// Modules instantiated (in every tier).
     pub instantiated: u64,
     /// Exports called (in every tier), and of those, the calls that trapped.
@@ -134,7 +131,6 @@ impl Checked {
         self.invalid += other.invalid;
         self.unsupported += other.unsupported;
         self.other_errors += other.other_errors;
-        self.malformed_after_invalid += other.malformed_after_invalid;
         self.instantiated += other.instantiated;
         self.calls += other.calls;
         self.traps += other.traps;
@@ -287,26 +283,6 @@ fn agree(a: &Outcome, b: &Outcome) -> Option<bool> {
     })
 }
 
-/// The one known disagreement between the tiers, licensed here until it is
-/// fixed (`compile_fuzz::an_invalid_body_before_a_truncation_is_malformed_in_every_tier`,
-/// ignored, is the regression test): the interpreter validates each body
-/// as the parser reaches it and reports the first invalid one at once; the
-/// JIT validates bodies after the parser has read the whole module, so a
-/// malformation after the invalid body (a truncated later body) wins
-/// there. The specification decodes the whole binary before validating
-/// it, so the JIT's "malformed" is right. Exactly that shape is licensed:
-/// interpreter invalid, JIT malformed, at a later offset.
-fn invalid_body_before_malformed_end(interp: Option<&CompileError>, jit: Option<&CompileError>) -> bool {
-    match (interp, jit) {
-        (Some(i), Some(j)) => {
-            i.kind() == CompileErrorKind::Invalid
-                && j.kind() == CompileErrorKind::Malformed
-                && matches!((i.offset(), j.offset()), (Some(a), Some(b)) if b > a)
-        }
-        _ => false,
-    }
-}
-
 /// Runs `f`, turning a panic into an error naming `what`.
 fn no_panic<R>(what: &str, f: impl FnOnce() -> R) -> Result<R, String> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
@@ -396,12 +372,6 @@ pub fn check(tiers: &Tiers, bytes: &[u8], time_bound: Duration) -> Result<Checke
     for (name, result, error, _) in &compiled[1..] {
         if result == first {
             continue;
-        }
-        if invalid_body_before_malformed_end(first_error.as_ref(), error.as_ref()) {
-            // Counted as refused by the phase the specification gives.
-            checked.malformed_after_invalid = 1;
-            checked.malformed = 1;
-            return Ok(checked);
         }
         let shown = |e: &Option<CompileError>| e.as_ref().map(|e| format!(" ({e})")).unwrap_or_default();
         return Err(describe(format!(

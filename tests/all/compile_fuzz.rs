@@ -39,12 +39,6 @@ fn arbitrary_bytes_compile_or_fail_alike_in_every_tier() {
         }
     }
     println!("{inputs} inputs, {} tiers: {total:?}", tiers.count());
-    if total.malformed_after_invalid > 0 {
-        println!(
-            "note: {} inputs hit the known phase difference (see the ignored test below)",
-            total.malformed_after_invalid
-        );
-    }
     // Guard against a check that checks nothing: inputs must reach every
     // phase, and some modules must run. (Not `unsupported`: what Kiln
     // refuses as unsupported, such as a frame too large for the
@@ -62,11 +56,9 @@ fn arbitrary_bytes_compile_or_fail_alike_in_every_tier() {
 /// whose binary ends inside a later body. The specification decodes the
 /// whole binary before validating it, so the module is malformed; the JIT
 /// says so, the interpreter (which validates each body as the parser
-/// reaches it) says invalid. Ignored until the interpreter's path defers
-/// body errors to the end of the module as the JIT's does; the compile
-/// check licenses exactly this difference meanwhile.
+/// reaches it) said invalid until it deferred body errors to the end of
+/// the module as the JIT does.
 #[test]
-#[ignore = "known: the interpreter reports the invalid body, not the malformed end"]
 fn an_invalid_body_before_a_truncation_is_malformed_in_every_tier() {
     use kiln::{CompileError, CompileErrorKind, Config, Engine, Module, Strategy};
     let bytes: &[u8] = &[

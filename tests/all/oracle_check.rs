@@ -371,7 +371,8 @@ impl Default for Engines {
 /// on by default): Kiln takes the address of a local variable for the
 /// stack pointer, and a fake frame lives in the heap.
 fn assert_calls_work(engine: &kiln::Engine, what: &str) {
-    let module = kiln::Module::new(engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).expect("compiles");
+    let module =
+        kiln::Module::new(engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).expect("compiles");
     let mut store = kiln::Store::new(engine, ());
     let instance = kiln::Instance::new(&mut store, &module, &[]).expect("instantiates");
     let f = instance.get_typed_func::<(), i32>(&mut store, "f").expect("exported");

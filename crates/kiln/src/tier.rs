@@ -46,7 +46,7 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
         false => {
             let mut compiler = interp::Compiler::new(config.wasm2_encoding, config.interrupts());
             let info = compile::compile(engine, binary, &mut compiler)?;
-            (info, compiler.finish())
+            (info, compiler.finish()?)
         }
     };
     Ok(ModuleArtifacts { engine: engine.clone(), info, code })

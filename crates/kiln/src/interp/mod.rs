@@ -21,18 +21,25 @@ pub(crate) struct Compiler {
     wasm2_encoding: bool,
     /// The validator's allocations, kept from one function to the next.
     allocs: FuncValidatorAllocations,
+    /// The first body's error: reported once the whole module has been
+    /// decoded, since a malformed module is malformed whatever its bodies
+    /// hold (the spec decodes before it validates; the JIT does the same).
+    first_error: Option<CompileError>,
 }
 
 impl Compiler {
     pub(crate) fn new(wasm2_encoding: bool, interrupts: crate::compile::Interrupts) -> Compiler {
         let mut translator = Translator::default();
         translator.interrupts = interrupts;
-        Compiler { translator, funcs: Vec::new(), wasm2_encoding, allocs: Default::default() }
+        Compiler { translator, funcs: Vec::new(), wasm2_encoding, allocs: Default::default(), first_error: None }
     }
 
-    /// The module's interpreter code.
-    pub(crate) fn finish(self) -> Box<dyn CompiledCode> {
-        Box::new(InterpCode { funcs: self.funcs.into() })
+    /// The module's interpreter code, or the first body's error.
+    pub(crate) fn finish(self) -> Result<Box<dyn CompiledCode>, CompileError> {
+        match self.first_error {
+            Some(e) => Err(e),
+            None => Ok(Box::new(InterpCode { funcs: self.funcs.into() })),
+        }
     }
 }
 
@@ -44,10 +51,15 @@ impl FunctionCompiler for Compiler {
         body: &FunctionBody<'_>,
         validator: FuncToValidate<ValidatorResources>,
     ) -> Result<(), CompileError> {
+        if self.first_error.is_some() {
+            return Ok(());
+        }
         let mut validator = validator.into_validator(std::mem::take(&mut self.allocs));
-        let code = self.translator.translate(info, index.0, body, &mut validator, self.wasm2_encoding)?;
+        match self.translator.translate(info, index.0, body, &mut validator, self.wasm2_encoding) {
+            Ok(code) => self.funcs.push(code),
+            Err(e) => self.first_error = Some(e),
+        }
         self.allocs = validator.into_allocations();
-        self.funcs.push(code);
         Ok(())
     }
 }
