@@ -13,18 +13,8 @@ const MODULES: u64 = 2_000;
 fn generated_modules_behave_the_same_in_both_tiers() {
     let inputs: u64 = std::env::var("KILN_DIFFERENTIAL_INPUTS").ok().and_then(|n| n.parse().ok()).unwrap_or(MODULES);
     let tiers = Tiers::new();
-    // xorshift64*: the same inputs on every run and machine.
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
     let mut total = Compared::default();
-    for i in 0..inputs {
-        let len = 1024 + (next() % 8192) as usize;
-        let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+    for (i, data) in crate::seeded_inputs(0x9e37_79b9_7f4a_7c15u64, inputs).enumerate() {
         match check(&tiers, &data) {
             Ok(c) => {
                 total.modules += c.modules;

@@ -39,6 +39,22 @@ pub(crate) fn engine_and_store() -> (Engine, Store<()>) {
     (engine, store)
 }
 
+/// `count` pseudo-random inputs of 1 to 9 KiB from `seed` (xorshift64*):
+/// the same inputs on every run and machine, for the seeded fuzz checks.
+pub(crate) fn seeded_inputs(seed: u64, count: u64) -> impl Iterator<Item = Vec<u8>> {
+    let mut state = seed;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    (0..count).map(move |_| {
+        let len = 1024 + (next() % 8192) as usize;
+        (0..len).map(|_| next() as u8).collect()
+    })
+}
+
 const CHILD_ENV: &str = "KILN_TEST_IN_CHILD";
 
 /// Runs `body` in a child process of this test binary that runs only the

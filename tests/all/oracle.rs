@@ -12,18 +12,8 @@ const MODULES: u64 = 5_000;
 fn generated_modules_behave_in_the_interpreter_as_in_wasmi() {
     let inputs: u64 = std::env::var("KILN_ORACLE_INPUTS").ok().and_then(|n| n.parse().ok()).unwrap_or(MODULES);
     let engines = Engines::new();
-    // xorshift64*: the same inputs on every run and machine.
-    let mut state = 0x6f72_6163_6c65_2121u64;
-    let mut next = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
     let mut total = Compared::default();
-    for i in 0..inputs {
-        let len = 1024 + (next() % 8192) as usize;
-        let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+    for (i, data) in crate::seeded_inputs(0x6f72_6163_6c65_2121u64, inputs).enumerate() {
         match check(&engines, &data) {
             Ok(c) => {
                 total.modules += c.modules;
