@@ -162,7 +162,7 @@ pub(crate) unsafe extern "C" fn native_array_call(
     let limit = unsafe { (*store_ptr).vm_store_context.stack_limit.get() };
     // SAFETY: as above.
     let (old_limit, max_stack) = unsafe { (*limit, (*store_ptr).engine.config().max_wasm_stack) };
-    let here = &old_limit as *const usize as usize;
+    let here = traphandlers::stack_pointer();
     let new_limit = if old_limit == usize::MAX {
         // The first entry into compiled code: wasm may use `max_wasm_stack`
         // bytes below here, as far as this thread's stack goes.

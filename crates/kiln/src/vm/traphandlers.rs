@@ -259,8 +259,32 @@ pub(crate) fn stack_floor() -> usize {
 /// go deeper, whatever `max_wasm_stack` allows.
 #[inline(never)]
 pub(crate) fn native_stack_exhausted() -> bool {
-    let here = 0u8;
-    (std::ptr::addr_of!(here) as usize) < stack_floor()
+    stack_pointer() < stack_floor()
+}
+
+/// This thread's machine stack pointer, read from the register: the
+/// address of a local would do without sanitizers, but AddressSanitizer's
+/// fake stacks put locals in the heap, and compiled code compares the
+/// limits computed from this with its real stack pointer.
+#[inline(always)]
+pub(crate) fn stack_pointer() -> usize {
+    let sp: usize;
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: copies the stack pointer into a register; no memory access.
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: copies the stack pointer into a register; no memory access.
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let here = 0u8;
+        sp = std::ptr::addr_of!(here) as usize;
+    }
+    sp
 }
 
 /// The trap sites of every piece of compiled code in the process, by the
