@@ -16,6 +16,7 @@ mod malformed;
 mod oracle;
 mod oracle_check;
 mod per_request;
+mod precompiled;
 mod registry;
 mod reservation;
 mod threads;

@@ -33,6 +33,7 @@ pub struct Config {
     pub(crate) parallel_compilation: bool,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
+    pub(crate) cache: Option<std::path::PathBuf>,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -88,6 +89,7 @@ impl Config {
             parallel_compilation: true,
             consume_fuel: false,
             epoch_interruption: false,
+            cache: None,
         }
     }
 
@@ -124,6 +126,28 @@ impl Config {
     /// The interruption checks code compiled under this configuration carries.
     pub(crate) fn interrupts(&self) -> crate::compile::Interrupts {
         crate::compile::Interrupts { fuel: self.consume_fuel, epochs: self.epoch_interruption }
+    }
+
+    /// Keeps the machine code of compiled modules in a cache directory
+    /// (`$XDG_CACHE_HOME/kiln`, else `$HOME/.cache/kiln`), so compiling a
+    /// module compiled before, by this process or another, maps the earlier
+    /// code instead of compiling it again: a large module then loads in
+    /// milliseconds. Entries are keyed by a hash of the module's binary,
+    /// Kiln's build, the host's CPU features and the settings that shape
+    /// compiled code; the least recently used go when the directory passes
+    /// 1 GiB. Off by default (as in Wasmtime's library; `kiln run` turns it
+    /// on). Only the JIT's code is cached; a directory that cannot be
+    /// written is simply not used. Whoever can write the directory can
+    /// change the code your modules run: keep it private.
+    pub fn cache(&mut self, enable: bool) -> &mut Self {
+        self.cache = if enable { crate::cache::default_directory() } else { None };
+        self
+    }
+
+    /// Like [`cache(true)`](Config::cache), in the directory `dir`.
+    pub fn cache_directory(&mut self, dir: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.cache = Some(dir.into());
+        self
     }
 
     /// Whether the JIT compiles a module's functions on every core (the

@@ -59,6 +59,22 @@ impl Engine {
         self.inner.epoch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Compiles a module (binary or text) into bytes that
+    /// [`Module::deserialize`](crate::Module::deserialize) loads without
+    /// compiling it again, on this host or one with the same CPU features,
+    /// with an engine of the same configuration.
+    pub fn precompile_module(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let binary = wat::parse_bytes(bytes).map_err(|e| anyhow::anyhow!("failed to parse WebAssembly text: {e}"))?;
+        let artifacts = crate::tier::compile_module(self, binary.into_owned().into())?;
+        crate::artifact::serialize(&artifacts)
+    }
+
+    /// What `bytes` hold if they are a precompiled artifact (by their first
+    /// bytes; nothing is checked beyond them), or `None`.
+    pub fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
+        crate::artifact::is_precompiled(bytes).then_some(Precompiled::Module)
+    }
+
     /// The engine's current epoch.
     pub(crate) fn current_epoch(&self) -> u64 {
         self.inner.epoch.load(std::sync::atomic::Ordering::Relaxed)
@@ -92,4 +108,12 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine").field("config", &self.inner.config).finish()
     }
+}
+
+/// What a precompiled artifact holds ([`Engine::detect_precompiled`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Precompiled {
+    /// A core module, for [`Module::deserialize`](crate::Module::deserialize).
+    Module,
 }

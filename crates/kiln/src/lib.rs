@@ -54,6 +54,8 @@
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod artifact;
+mod cache;
 mod compile;
 mod config;
 mod engine;
@@ -77,7 +79,7 @@ mod vm;
 
 pub use compile::{CompileError, CompileErrorKind};
 pub use config::{Config, Strategy};
-pub use engine::Engine;
+pub use engine::{Engine, Precompiled};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use global::Global;
 pub use instance::{Export, Extern, Instance};

@@ -28,7 +28,55 @@ impl Module {
 
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        Ok(Module { inner: Arc::new(crate::tier::compile_module(engine, binary)?) })
+        let config = engine.config();
+        let artifacts = match &config.cache {
+            Some(dir) if crate::tier::uses_jit(config) => crate::cache::load_or_compile(engine, dir, binary)?,
+            _ => crate::tier::compile_module(engine, binary.to_vec().into())?,
+        };
+        Ok(Module { inner: Arc::new(artifacts) })
+    }
+
+    /// The module in a form that [`Module::deserialize`] loads without
+    /// compiling it again: its binary and, under the JIT, its machine code,
+    /// with what it was compiled for (Kiln's build, the host's CPU features,
+    /// the engine's settings). Same as
+    /// [`Engine::precompile_module`](crate::Engine::precompile_module) for a
+    /// module already compiled.
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        crate::artifact::serialize(&self.inner)
+    }
+
+    /// Loads a module from the bytes of [`Module::serialize`] or
+    /// [`Engine::precompile_module`]. An artifact made by another build of
+    /// Kiln, for another host or CPU, or under settings that change
+    /// compiled code (the tier, WebAssembly features, fuel, epochs, memory
+    /// reservation) is refused with an error that says which. An interpreter
+    /// artifact is compiled again from the binary it holds.
+    ///
+    /// # Safety
+    ///
+    /// The machine code in `bytes` is run as it is: the bytes must come
+    /// from `serialize` or `precompile_module` (of this build of Kiln,
+    /// which the checks above ensure) and must not have been changed since,
+    /// by accident or by anyone you do not trust. Loading arbitrary bytes
+    /// can run arbitrary code.
+    pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let artifacts = crate::artifact::deserialize(engine, bytes.as_ref(), &crate::artifact::Input::Bytes)?;
+        Ok(Module { inner: Arc::new(artifacts) })
+    }
+
+    /// Like [`Module::deserialize`], from a file, which is mapped rather
+    /// than read: its code is used in place, so a large module loads in the
+    /// time it takes to map it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Module::deserialize`]; and the file must not be changed or
+    /// truncated while the module (or any instance of it) lives.
+    pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
+        // SAFETY: the caller's promises are the ones this relies on.
+        let artifacts = unsafe { crate::artifact::deserialize_file(engine, path.as_ref())? };
+        Ok(Module { inner: Arc::new(artifacts) })
     }
 
     /// Compiles a module from a file holding its binary or text form.

@@ -1,33 +1,38 @@
 //! The one place that knows the tiers: picks the one `Config::strategy`
 //! asks for and runs it over a module. The API calls this, never a tier.
 
+use crate::compile::serial::{Reader, Writer};
 use crate::compile::{self, CompileError};
 use crate::config::Strategy;
 use crate::engine::Engine;
-use crate::vm::{self, ModuleArtifacts};
+use crate::vm::{self, ModuleArtifacts, WasmBytes};
 use crate::{interp, jit};
 
 /// Whether the Cranelift tier can run on this host.
 pub(crate) const JIT_AVAILABLE: bool =
     cfg!(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")));
 
-/// Decodes, validates and compiles `binary` with the engine's tier.
-pub(crate) fn compile_module(engine: &Engine, binary: &[u8]) -> Result<ModuleArtifacts, CompileError> {
-    let jit = match engine.config().strategy {
+/// Whether the engine compiles with the JIT.
+pub(crate) fn uses_jit(config: &crate::Config) -> bool {
+    match config.strategy {
         Strategy::Cranelift => true,
         Strategy::Auto => JIT_AVAILABLE,
         Strategy::Interpreter => false,
-    };
-    compile_with(engine, binary, jit)
+    }
+}
+
+/// Decodes, validates and compiles `binary` with the engine's tier.
+pub(crate) fn compile_module(engine: &Engine, binary: WasmBytes) -> Result<ModuleArtifacts, CompileError> {
+    compile_with(engine, binary, uses_jit(engine.config()))
 }
 
 /// Compiles `binary` with the JIT or the interpreter.
-fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtifacts, CompileError> {
+fn compile_with(engine: &Engine, binary: WasmBytes, jit: bool) -> Result<ModuleArtifacts, CompileError> {
     let config = engine.config();
     let (info, code) = match jit {
         true => {
             let mut compiler = jit::Compiler::new(config.wasm2_encoding);
-            let info = compile::compile(engine, binary, &mut compiler)?;
+            let info = compile::compile(engine, &binary, &mut compiler)?;
             if compiler.over_budget().is_some() {
                 // A function Cranelift would take time or memory out of
                 // proportion to compile (hostile input, in practice): the
@@ -37,19 +42,70 @@ fn compile_with(engine: &Engine, binary: &[u8], jit: bool) -> Result<ModuleArtif
             }
             // Memories get the full reservation (and a guard region) when
             // the configuration asks for it: code without bounds checks first.
-            let guard = config.memory_reservation >= vm::FULL_RESERVATION;
+            let guard = guarded_memories(config);
             let features = compile::decoding_features(config);
             let code =
-                compiler.finish(&info, binary, features, guard, config.parallel_compilation, config.interrupts())?;
+                compiler.finish(&info, &binary, features, guard, config.parallel_compilation, config.interrupts())?;
             (info, code)
         }
         false => {
             let mut compiler = interp::Compiler::new(config.wasm2_encoding, config.interrupts());
-            let info = compile::compile(engine, binary, &mut compiler)?;
+            let info = compile::compile(engine, &binary, &mut compiler)?;
             (info, compiler.finish()?)
         }
     };
-    Ok(ModuleArtifacts { engine: engine.clone(), info, code })
+    Ok(ModuleArtifacts { engine: engine.clone(), info, code, wasm: binary })
+}
+
+/// Whether the JIT's code for this configuration omits bounds checks
+/// (memories get the full reservation and a guard region).
+pub(crate) fn guarded_memories(config: &crate::Config) -> bool {
+    config.memory_reservation >= vm::FULL_RESERVATION
+}
+
+/// A precompiled module's code: the interpreter's is compiled again when
+/// loaded (from the module's binary, which the artifact holds).
+const TIER_INTERPRETER: u8 = 0;
+/// Machine code, loaded as it is.
+const TIER_JIT: u8 = 1;
+
+/// Writes the tier's code of a compiled module.
+pub(crate) fn serialize_code(code: &dyn vm::CompiledCode, w: &mut Writer) {
+    // The tag goes first; the JIT's code, if any, follows it.
+    let at = w.position();
+    w.u8(TIER_JIT);
+    if !jit::serialize(code, w) {
+        w.bytes[at] = TIER_INTERPRETER;
+    }
+}
+
+/// Loads a module from its binary and the code `serialize_code` wrote.
+pub(crate) fn deserialize_code(
+    engine: &Engine,
+    wasm: WasmBytes,
+    r: &mut Reader<'_>,
+    backing: jit::Backing<'_>,
+) -> anyhow::Result<ModuleArtifacts> {
+    let config = engine.config();
+    match r.u8()? {
+        TIER_INTERPRETER => Ok(compile_with(engine, wasm, false)?),
+        TIER_JIT if JIT_AVAILABLE => {
+            // The bodies were validated when the code was compiled.
+            let mut bodies = jit::BodyRanges::default();
+            let info = compile::compile(engine, &wasm, &mut bodies)?;
+            let recompile = jit::Source {
+                wasm: wasm.clone(),
+                bodies: bodies.bodies,
+                features: compile::decoding_features(config),
+                parallel: config.parallel_compilation,
+                interrupts: config.interrupts(),
+            };
+            let code = jit::deserialize(&info, r, backing, recompile)?;
+            Ok(ModuleArtifacts { engine: engine.clone(), info, code, wasm })
+        }
+        TIER_JIT => anyhow::bail!("the precompiled module holds machine code, which this host cannot run"),
+        _ => anyhow::bail!("the precompiled module is corrupt (unknown tier)"),
+    }
 }
 
 #[cfg(test)]
@@ -64,7 +120,7 @@ mod tests {
 
     fn module(engine: &Engine, wat: &str, jit: bool) -> Module {
         let binary = wat::parse_str(wat).unwrap();
-        Module::from_artifacts_arc(Arc::new(compile_with(engine, &binary, jit).unwrap()))
+        Module::from_artifacts_arc(Arc::new(compile_with(engine, binary.into(), jit).unwrap()))
     }
 
     fn trap_of(err: anyhow::Error) -> Trap {

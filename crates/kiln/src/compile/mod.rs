@@ -9,6 +9,7 @@ mod error;
 mod index;
 mod interrupts;
 mod limits;
+pub(crate) mod serial;
 // Every field of the layout has its offset, checked against the structs by
 // tests; the fuel, epoch and exit-frame ones have no reader yet.
 #[allow(dead_code)]

@@ -2,7 +2,7 @@
 //! and relocated, then switched to read+execute (never both at once), and
 //! unmapped on drop.
 
-use super::compiler::{CompiledCode, RelocTarget};
+use super::compiler::{CompiledCode, RelocTarget, Relocation};
 use super::libcalls;
 use crate::compile::DefinedFuncIndex;
 use anyhow::{bail, Context as _};
@@ -14,6 +14,8 @@ pub(crate) struct CodeMemory {
     ptr: NonNull<u8>,
     /// Mapped length (a multiple of the page size).
     len: usize,
+    /// Length of the code in the mapping.
+    code_len: usize,
     funcs: Vec<super::FuncRanges>,
 }
 
@@ -24,37 +26,77 @@ unsafe impl Send for CodeMemory {}
 // SAFETY: as above: nothing mutates the mapping through `&self`.
 unsafe impl Sync for CodeMemory {}
 
+/// Where a module's machine code comes from.
+pub(crate) enum CodeSource<'a> {
+    /// Bytes in memory: copied into a fresh mapping.
+    Bytes(&'a [u8]),
+    /// `len` bytes of a file from `offset` (a multiple of the page size):
+    /// mapped privately, so only the pages that relocation writes are
+    /// copied; the rest are shared with the page cache.
+    File { file: &'a std::fs::File, offset: u64, len: usize },
+}
+
+impl CodeSource<'_> {
+    fn len(&self) -> usize {
+        match self {
+            CodeSource::Bytes(bytes) => bytes.len(),
+            CodeSource::File { len, .. } => *len,
+        }
+    }
+}
+
 impl CodeMemory {
     /// Maps `code`, resolves its relocations and makes it executable.
     pub(crate) fn new(code: &CompiledCode) -> anyhow::Result<CodeMemory> {
+        CodeMemory::load(CodeSource::Bytes(&code.code), &code.funcs, &code.relocs)
+    }
+
+    /// Maps the code from `source`, whose functions are at `funcs`,
+    /// resolves `relocs` and makes it executable.
+    pub(crate) fn load(
+        source: CodeSource<'_>,
+        funcs: &[super::FuncRanges],
+        relocs: &[Relocation],
+    ) -> anyhow::Result<CodeMemory> {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        let len = code.code.len().max(1).next_multiple_of(page);
-        // SAFETY: an anonymous private mapping at an address of the
-        // kernel's choosing touches no existing memory.
-        let raw = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+        let code_len = source.len();
+        let len = code_len.max(1).next_multiple_of(page);
+        let (fd, offset, flags) = match &source {
+            CodeSource::Bytes(_) => (-1, 0, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS),
+            CodeSource::File { file, offset, .. } => {
+                if offset % page as u64 != 0 {
+                    bail!("compiled code at offset {offset:#x} of the file is not page-aligned");
+                }
+                let offset = libc::off_t::try_from(*offset).context("compiled code offset out of range")?;
+                (std::os::fd::AsRawFd::as_raw_fd(*file), offset, libc::MAP_PRIVATE)
+            }
         };
+        // SAFETY: a private mapping (anonymous, or of an open file) at an
+        // address of the kernel's choosing touches no existing memory.
+        let raw =
+            unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, fd, offset) };
         if raw == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error()).context("mapping memory for compiled code");
         }
         let ptr = NonNull::new(raw.cast::<u8>()).context("mmap returned null")?;
         // From here on, `Drop` unmaps the region, also on the error paths.
-        let memory = CodeMemory { ptr, len, funcs: code.funcs.clone() };
-        // SAFETY: the mapping is `len >= code.code.len()` bytes, writable,
-        // and freshly created, so it cannot overlap `code.code`.
-        unsafe { std::ptr::copy_nonoverlapping(code.code.as_ptr(), ptr.as_ptr(), code.code.len()) };
-        for reloc in &code.relocs {
+        let memory = CodeMemory { ptr, len, code_len, funcs: funcs.to_vec() };
+        if let CodeSource::Bytes(bytes) = source {
+            // SAFETY: the mapping is `len >= bytes.len()` bytes, writable,
+            // and freshly created, so it cannot overlap `bytes`.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
+        }
+        for f in funcs {
+            let inside = |r: &std::ops::Range<u32>| r.start <= r.end && r.end as usize <= code_len;
+            if !inside(&f.wasm) || !f.array.as_ref().is_none_or(inside) {
+                bail!("a function's code is outside the compiled code");
+            }
+        }
+        for reloc in relocs {
             let target = match reloc.target {
                 RelocTarget::Func(f) => {
-                    let range = code.funcs.get(f.index()).context("relocation to a function that does not exist")?;
+                    let range = funcs.get(f.index()).context("relocation to a function that does not exist")?;
                     memory.address(range.wasm.start)
                 }
                 RelocTarget::Code(offset) => memory.address(offset),
@@ -69,8 +111,17 @@ impl CodeMemory {
         if rc != 0 {
             return Err(std::io::Error::last_os_error()).context("making compiled code executable");
         }
-        flush_icache(ptr.as_ptr(), code.code.len());
+        flush_icache(ptr.as_ptr(), code_len);
         Ok(memory)
+    }
+
+    /// The mapped code as bytes (relocated: every relocation site is
+    /// rewritten whole when the code is loaded again, so the bytes there
+    /// do not matter).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is readable (read+execute) for `self.len >=
+        // self.code_len` bytes and immutable while `self` lives.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.code_len) }
     }
 
     fn address(&self, offset: u32) -> usize {
@@ -81,7 +132,7 @@ impl CodeMemory {
     fn apply(&self, offset: u32, kind: Reloc, target: usize, addend: i64) -> anyhow::Result<()> {
         let at = self.address(offset);
         let width = if kind == Reloc::Abs8 { 8 } else { 4 };
-        if offset as usize + width > self.len {
+        if offset as usize + width > self.code_len {
             bail!("relocation at {offset:#x} is outside the code");
         }
         let place = at as *mut u8;

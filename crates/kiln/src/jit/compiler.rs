@@ -228,7 +228,7 @@ fn place(out: &mut CompiledCode, piece: Piece, align: usize) -> Range<u32> {
 }
 
 /// The host's ISA with Kiln's settings.
-fn host_isa(verify: bool) -> Result<OwnedTargetIsa, CompileError> {
+pub(super) fn host_isa(verify: bool) -> Result<OwnedTargetIsa, CompileError> {
     let err = |e: String| crate::jit::unsupported(format!("Cranelift cannot target this host: {e}"));
     let mut flags = settings::builder();
     for (name, value) in [

@@ -5,6 +5,7 @@
 //! Compiled code depends only on the run-time layout (`compile::VMOffsets`
 //! and the structs of `vm/vmcontext.rs`), so it is store-independent.
 
+mod artifact;
 mod budget;
 mod code_memory;
 mod compiler;
@@ -23,6 +24,7 @@ pub(crate) fn unsupported(message: impl Into<String>) -> CompileError {
     CompileError::new(CompileErrorKind::Unsupported, message, None)
 }
 
+pub(crate) use artifact::{deserialize, host_features, serialize, Backing, BodyRanges};
 pub(crate) use compiler::FuncRanges;
-pub(crate) use module_code::Compiler;
+pub(crate) use module_code::{Compiler, Source};
 pub(crate) use translate::MemoryMode;

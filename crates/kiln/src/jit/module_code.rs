@@ -3,7 +3,7 @@
 
 use super::code_memory::CodeMemory;
 use super::compiler::Validate;
-use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions};
+use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions, Relocation};
 use super::MemoryMode;
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, Interrupts, ModuleInfo};
 use crate::trap::Trap;
@@ -43,13 +43,13 @@ impl Compiler {
     pub(crate) fn finish(
         self,
         info: &ModuleInfo,
-        wasm: &[u8],
+        wasm: &vm::WasmBytes,
         features: WasmFeatures,
         guard: bool,
         parallel: bool,
         interrupts: Interrupts,
     ) -> Result<Box<dyn vm::CompiledCode>, CompileError> {
-        let source = Source { wasm: wasm.into(), bodies: self.bodies, features, parallel, interrupts };
+        let source = Source { wasm: wasm.clone(), bodies: self.bodies, features, parallel, interrupts };
         let validate = Validate { funcs: &self.validators, wasm2_encoding: self.wasm2_encoding };
         let module = if guard {
             let guarded = source.compile(info, MemoryMode::Guard, Some(validate))?;
@@ -86,12 +86,13 @@ impl FunctionCompiler for Compiler {
 }
 
 /// What it takes to compile the module (again, in another memory mode).
-struct Source {
-    wasm: Box<[u8]>,
-    bodies: Vec<Range<usize>>,
-    features: WasmFeatures,
-    parallel: bool,
-    interrupts: Interrupts,
+pub(crate) struct Source {
+    pub(crate) wasm: vm::WasmBytes,
+    /// Where the defined functions' bodies are in `wasm`.
+    pub(crate) bodies: Vec<Range<usize>>,
+    pub(crate) features: WasmFeatures,
+    pub(crate) parallel: bool,
+    pub(crate) interrupts: Interrupts,
 }
 
 impl Source {
@@ -118,14 +119,14 @@ impl Source {
 /// A module's machine code: the variant without bounds checks (for
 /// instances whose memories are all guarded), and the one with them,
 /// compiled when an instance first needs it and then kept.
-struct JitModule {
-    guarded: Option<JitCode>,
-    explicit: OnceLock<JitCode>,
+pub(super) struct JitModule {
+    pub(super) guarded: Option<JitCode>,
+    pub(super) explicit: OnceLock<JitCode>,
     /// Kept while the variant with bounds checks may still be needed.
-    source: Option<Source>,
+    pub(super) source: Option<Source>,
     /// Held while the variant with bounds checks is compiled, so it is
     /// compiled once.
-    compiling: Mutex<()>,
+    pub(super) compiling: Mutex<()>,
 }
 
 impl vm::CompiledCode for JitModule {
@@ -156,20 +157,35 @@ impl vm::CompiledCode for JitModule {
 
 /// A module's mapped machine code.
 pub(crate) struct JitCode {
-    memory: CodeMemory,
-    funcs: Vec<FuncRanges>,
+    pub(super) memory: CodeMemory,
+    pub(super) funcs: Vec<FuncRanges>,
     /// `(code offset, wasm offset)`, sorted by code offset.
-    address_map: Vec<(u32, u32)>,
-    num_imported_funcs: u32,
+    pub(super) address_map: Vec<(u32, u32)>,
+    pub(super) num_imported_funcs: u32,
+    /// Kept to write the code out again (`Module::serialize`).
+    pub(super) relocs: Vec<Relocation>,
+    pub(super) traps: Arc<[(u32, Trap)]>,
 }
 
 impl JitCode {
     fn new(compiled: Compiled, num_imported_funcs: u32) -> anyhow::Result<JitCode> {
         let memory = CodeMemory::new(&compiled)?;
-        let range = memory.range();
         let traps: Arc<[(u32, Trap)]> = compiled.traps.into();
-        vm::register_code(range.start, range.end, traps);
-        Ok(JitCode { memory, funcs: compiled.funcs, address_map: compiled.address_map, num_imported_funcs })
+        Ok(JitCode::register(memory, compiled.funcs, compiled.address_map, num_imported_funcs, compiled.relocs, traps))
+    }
+
+    /// Makes mapped code known to the trap handler (until it is dropped).
+    pub(super) fn register(
+        memory: CodeMemory,
+        funcs: Vec<FuncRanges>,
+        address_map: Vec<(u32, u32)>,
+        num_imported_funcs: u32,
+        relocs: Vec<Relocation>,
+        traps: Arc<[(u32, Trap)]>,
+    ) -> JitCode {
+        let range = memory.range();
+        vm::register_code(range.start, range.end, traps.clone());
+        JitCode { memory, funcs, address_map, num_imported_funcs, relocs, traps }
     }
 }
 

@@ -7,6 +7,7 @@ mod call;
 mod host;
 mod instance;
 mod limits;
+mod mapped_file;
 mod memory;
 mod module;
 mod store;
@@ -19,10 +20,11 @@ pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_
 pub(crate) use host::HostCall;
 pub(crate) use instance::ImportItem;
 pub(crate) use limits::LimiterLookup;
+pub(crate) use mapped_file::MappedFile;
 pub(crate) use memory::{
     copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, FULL_RESERVATION, WASM_PAGE_SIZE,
 };
-pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts};
+pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts, WasmBytes};
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
 

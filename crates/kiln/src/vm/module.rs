@@ -5,6 +5,8 @@ use super::vmcontext::VMArrayCallFn;
 use crate::compile::{CompileError, DefinedFuncIndex, ModuleInfo};
 use crate::engine::Engine;
 use std::any::Any;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// A tier's code for one module. Code is store-independent (it reaches
 /// everything through the instance's `VMContext`), so one `CompiledCode`
@@ -51,4 +53,37 @@ pub(crate) struct ModuleArtifacts {
     pub(crate) engine: Engine,
     pub(crate) info: ModuleInfo,
     pub(crate) code: Box<dyn CompiledCode>,
+    /// The module's binary: to serialize the module, and for tiers that
+    /// compile more code later.
+    pub(crate) wasm: WasmBytes,
+}
+
+/// Bytes shared without copying: an owned buffer, or a range of a mapped
+/// file (a precompiled module's binary).
+#[derive(Clone)]
+pub(crate) struct WasmBytes {
+    owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
+    range: Range<usize>,
+}
+
+impl WasmBytes {
+    /// `range` of what `owner` holds.
+    pub(crate) fn new(owner: Arc<dyn AsRef<[u8]> + Send + Sync>, range: Range<usize>) -> WasmBytes {
+        assert!(range.start <= range.end && range.end <= (*owner).as_ref().len(), "a range inside the bytes");
+        WasmBytes { owner, range }
+    }
+}
+
+impl From<Vec<u8>> for WasmBytes {
+    fn from(bytes: Vec<u8>) -> WasmBytes {
+        let len = bytes.len();
+        WasmBytes::new(Arc::new(bytes), 0..len)
+    }
+}
+
+impl std::ops::Deref for WasmBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &(*self.owner).as_ref()[self.range.clone()]
+    }
 }
