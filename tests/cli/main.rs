@@ -2,6 +2,7 @@
 
 mod exits;
 mod limits;
+mod messages;
 mod programs;
 mod run;
 mod sqlite;

@@ -21,6 +21,9 @@ pub const OPTIONS: &[(&str, &str)] = &[
     ("max-table-elements", "N"),
 ];
 
+/// The smallest wasm stack the engine accepts (`Config::max_wasm_stack`).
+const MIN_WASM_STACK: usize = 4096;
+
 /// How a limit was given on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Spelling {
@@ -122,6 +125,11 @@ impl Limits {
             }
             "max-wasm-stack" => {
                 let bytes = parse_bytes(value).ok_or_else(|| bad("a size in bytes, optionally with K, M or G"))?;
+                // The engine refuses less, in the words of its API
+                // (`max_wasm_stack`); said here in the flag's.
+                if bytes < MIN_WASM_STACK {
+                    return Err(bad("at least 4096 bytes (4K)"));
+                }
                 put(&mut self.max_wasm_stack, bytes, written)?;
             }
             "max-memory-size" => {

@@ -38,6 +38,10 @@ enum Command {
         /// `-W timeout=DURATION`, `-W max-wasm-stack=BYTES`.
         #[arg(short = 'W', value_name = "NAME[=y|n]|KEY=VALUE")]
         wasm: Vec<String>,
+        /// WASI options, as in Wasmtime: `-S inherit-env` passes kiln's
+        /// whole environment to the guest.
+        #[arg(short = 'S', value_name = "NAME[=y|n]")]
+        wasi: Vec<String>,
         #[command(flatten)]
         limits: LimitArgs,
         /// Give the guest a host directory, under its own name or as GUEST.
@@ -173,11 +177,7 @@ fn apply_w(config: &mut kiln::Config, wasm: &[String], mut limits: Option<&mut L
                 options.join(", ")
             )));
         }
-        let enable = match value.unwrap_or("y") {
-            "y" | "yes" | "true" => true,
-            "n" | "no" | "false" => false,
-            other => bail!("invalid value `{other}` for -W {name}: expected y or n"),
-        };
+        let enable = kiln_cli::run::parse_bool(&format!("-W {name}"), value)?;
         config.wasm_feature(name, enable)?;
     }
     Ok(())
@@ -186,7 +186,7 @@ fn apply_w(config: &mut kiln::Config, wasm: &[String], mut limits: Option<&mut L
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { strategy, wasm, limits: limit_args, dirs, envs, invoke, preloads, file, args } => {
+        Command::Run { strategy, wasm, wasi, limits: limit_args, dirs, envs, invoke, preloads, file, args } => {
             let mut config = config(strategy);
             // Flags first, so that a limit also given with -W is reported
             // in the order written.
@@ -194,8 +194,9 @@ fn run() -> Result<ExitCode> {
             limit_args.apply(&mut limits)?;
             apply_w(&mut config, &wasm, Some(&mut limits))?;
             limits.configure(&mut config);
+            let wasi = kiln_cli::run::WasiOptions::parse(&wasi)?;
             let engine = kiln::Engine::new(&config)?;
-            let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, limits };
+            let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, wasi, limits };
             match kiln_cli::run::run(&engine, &opts)? {
                 kiln_cli::run::Outcome::Exit(code) => {
                     use std::io::Write;
@@ -207,6 +208,7 @@ fn run() -> Result<ExitCode> {
                     std::process::exit(code)
                 }
                 kiln_cli::run::Outcome::Trapped => std::process::exit(kiln_cli::run::TRAP_EXIT_STATUS),
+                kiln_cli::run::Outcome::Failed => Ok(ExitCode::from(1)),
             }
         }
         Command::Wast { strategy, wasm, spec_version, files } => {

@@ -3,7 +3,7 @@
 use crate::limits::{GuestLimiter, Limits};
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
-use kiln::{Engine, Linker, Module, Store, Trap, Val, ValType};
+use kiln::{Engine, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
 use kiln_wasi::{DirPerms, FilePerms, I32Exit, WasiCtx, WasiCtxBuilder};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub invoke: Option<String>,
     /// `--preload NAME=PATH`.
     pub preloads: Vec<String>,
+    /// `-S` options: how the guest's WASI is set up.
+    pub wasi: WasiOptions,
     /// `--fuel`, `--timeout`, `--max-wasm-stack` (or their `-W` forms). The
     /// engine must have been configured with [`Limits::configure`].
     pub limits: Limits,
@@ -34,7 +36,61 @@ pub enum Outcome {
     Exit(i32),
     /// The guest trapped (message and backtrace already printed).
     Trapped,
+    /// The guest's run ended with an error other than a trap, such as a
+    /// host function's (message and backtrace already printed): status 1.
+    Failed,
 }
+
+/// The `-S` options of `kiln run`, Wasmtime's spelling of WASI settings.
+#[derive(Clone, Debug, Default)]
+pub struct WasiOptions {
+    /// `-S inherit-env`: the guest sees the whole environment of `kiln`
+    /// (`--env` adds to it and overrides it).
+    pub inherit_env: bool,
+}
+
+/// The `-S` keys `kiln run` knows, with the form of their values, for help
+/// and errors.
+pub const WASI_OPTIONS: &[(&str, &str)] = &[("inherit-env", "[=y|n]")];
+
+impl WasiOptions {
+    /// Parses `-S` items (comma-separated lists too, as Wasmtime takes
+    /// them): each key by its own type, an unknown key named with the list
+    /// of known ones.
+    pub fn parse(items: &[String]) -> Result<WasiOptions> {
+        let mut options = WasiOptions::default();
+        for item in items.iter().flat_map(|s| s.split(',')) {
+            let (name, value) = match item.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (item, None),
+            };
+            match name {
+                "inherit-env" => options.inherit_env = parse_bool(&format!("-S {name}"), value)?,
+                _ => {
+                    let known: Vec<String> = WASI_OPTIONS.iter().map(|(key, form)| format!("{key}{form}")).collect();
+                    bail!("unknown -S option `{name}` (known: {})", known.join(", "));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Parses the value of a yes/no option named `option` (`-S inherit-env`,
+/// `-W multi-value`): no value means yes, as in Wasmtime.
+pub fn parse_bool(option: &str, value: Option<&str>) -> Result<bool> {
+    match value.unwrap_or("y") {
+        "y" | "yes" | "true" => Ok(true),
+        "n" | "no" | "false" => Ok(false),
+        other => bail!("invalid value `{other}` for {option}: expected y or n"),
+    }
+}
+
+/// Frames of a wasm backtrace `kiln run` prints at each end. A runaway
+/// recursion has tens of thousands of frames, which would bury the
+/// message; Wasmtime prints about 20 too. The whole backtrace stays in the
+/// error for embedders ([`WasmBacktrace::frames`]).
+pub const BACKTRACE_FRAMES_AT_EACH_END: usize = 10;
 
 /// The exit status Wasmtime uses for a trap on Unix (128 + SIGABRT), so test
 /// runners that check for it agree.
@@ -89,6 +145,18 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
         .collect::<Result<Vec<_>>>()?;
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
+    if opts.wasi.inherit_env {
+        // Each name once: `--env` overrides the host's value (a guest's
+        // `getenv` would find the first of two equal names).
+        let given: Vec<&str> =
+            opts.envs.iter().map(|e| e.split_once('=').map_or(e.as_str(), |(name, _)| name)).collect();
+        for (name, value) in std::env::vars_os() {
+            let (name, value) = (name.to_string_lossy(), value.to_string_lossy());
+            if !given.contains(&&*name) {
+                builder.env(&*name, &*value);
+            }
+        }
+    }
     // argv[0] is the file as given; with --invoke the arguments are the
     // export's, not the guest's argv.
     builder.arg(opts.file.display().to_string());
@@ -96,6 +164,9 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
         builder.args(&opts.args);
     }
     for env in &opts.envs {
+        if env.is_empty() || env.starts_with('=') {
+            bail!("--env expects NAME[=VALUE], got `{env}`");
+        }
         match env.split_once('=') {
             Some((name, value)) => {
                 builder.env(name, value);
@@ -157,8 +228,13 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
                 if ty.params().len() != opts.args.len() {
                     bail!("`{name}` takes {} arguments ({ty}), {} given", ty.params().len(), opts.args.len());
                 }
-                let args =
-                    ty.params().iter().zip(&opts.args).map(|(t, a)| parse_arg(t, a)).collect::<Result<Vec<_>>>()?;
+                let args = ty
+                    .params()
+                    .iter()
+                    .zip(&opts.args)
+                    .enumerate()
+                    .map(|(i, (t, a))| parse_arg(name, i + 1, t, a))
+                    .collect::<Result<Vec<_>>>()?;
                 let mut results: Vec<Val> = ty.results().iter().map(Val::default_for).collect();
                 func.call(&mut store, &args, &mut results)?;
                 Ok(results)
@@ -188,22 +264,104 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             if let Some(exit) = e.downcast_ref::<I32Exit>() {
                 return guest_status(exit.0);
             }
-            if let Some(&trap) = e.downcast_ref::<Trap>() {
-                output::eprintln(format_args!(
-                    "Error: failed to run main module `{}`\n\nCaused by:\n    {e:#}",
-                    opts.file.display()
-                ));
-                if let Some(why) = opts.limits.explain(trap) {
-                    output::eprintln(format_args!("error: {why}"));
-                }
-                if let Some(why) = store.data().limiter.as_ref().and_then(GuestLimiter::explain) {
-                    output::eprintln(format_args!("error: {why}"));
-                }
-                return Ok(Outcome::Trapped);
+            let trap = e.downcast_ref::<Trap>().copied();
+            // Errors that left running wasm code (traps, host functions'
+            // errors) carry a backtrace; others (an unknown import, a link
+            // error) are ordinary errors of the command.
+            if trap.is_none() && e.downcast_ref::<WasmBacktrace>().is_none() {
+                return Err(e);
             }
-            Err(e)
+            output::eprintln(format_args!("{}", report(&opts.file, &e)));
+            if let Some(why) = trap.and_then(|trap| opts.limits.explain(trap)) {
+                output::eprintln(format_args!("error: {why}"));
+            }
+            if let Some(why) = store.data().limiter.as_ref().and_then(GuestLimiter::explain) {
+                output::eprintln(format_args!("error: {why}"));
+            }
+            Ok(if trap.is_some() { Outcome::Trapped } else { Outcome::Failed })
         }
     }
+}
+
+/// What `kiln run` prints for an error that ended the guest's run: the
+/// error's messages, outermost first, each once (the trap's own message
+/// included), then its wasm backtrace with at most
+/// [`BACKTRACE_FRAMES_AT_EACH_END`] frames at each end:
+///
+/// ```text
+/// Error: failed to run main module `x.wat`
+///
+/// Caused by:
+///     wasm trap: unreachable
+/// wasm backtrace:
+///     0:     0x25 - inner
+///     1:     0x2b - <wasm function 1>
+/// ```
+pub fn report(file: &Path, e: &anyhow::Error) -> String {
+    let backtrace = e.downcast_ref::<WasmBacktrace>();
+    // The backtrace is a layer of the error whose text is the message of
+    // the error it wraps followed by every frame: it is shown below, capped,
+    // and its message is the next layer's, so the layer itself is left out.
+    let backtrace_text = backtrace.map(|bt| bt.to_string());
+    let messages: Vec<String> =
+        e.chain().map(|cause| cause.to_string()).filter(|m| Some(m) != backtrace_text.as_ref()).collect();
+    let mut out = format!("Error: failed to run main module `{}`\n\nCaused by:", file.display());
+    if let [only] = &messages[..] {
+        out += &format!("\n    {only}");
+    } else {
+        for (i, message) in messages.iter().enumerate() {
+            out += &format!("\n    {i}: {message}");
+        }
+    }
+    if let Some(bt) = backtrace {
+        out += "\n";
+        out += &format_backtrace(bt, BACKTRACE_FRAMES_AT_EACH_END);
+    }
+    out
+}
+
+/// The frames of `bt`, as the API's `Display` shows them, but at most
+/// `at_each_end` frames at each end of the stack, with a line saying how
+/// many are left out between them. Frames are numbered by their depth in
+/// the whole stack (innermost 0), frames the API did not keep included.
+pub fn format_backtrace(bt: &WasmBacktrace, at_each_end: usize) -> String {
+    let frames = bt.frames();
+    let total = frames.len() + bt.frames_omitted();
+    let mut out = String::from("wasm backtrace:");
+    if total <= 2 * at_each_end {
+        for (depth, frame) in frames.iter().enumerate() {
+            out += &frame_line(depth, frame);
+        }
+        return out;
+    }
+    // The API keeps thousands of frames at each end of a deep stack, so
+    // both ends asked for here are in `frames`, and the last frame kept is
+    // the outermost of the stack.
+    for (depth, frame) in frames.iter().enumerate().take(at_each_end) {
+        out += &frame_line(depth, frame);
+    }
+    out += &format!("\n  ... {} frames omitted ...", total - 2 * at_each_end);
+    for (j, frame) in frames[frames.len() - at_each_end..].iter().enumerate() {
+        out += &frame_line(total - at_each_end + j, frame);
+    }
+    out
+}
+
+/// One frame of a backtrace, on a line of its own: depth, offset in the
+/// module binary, module and function names (index without one).
+fn frame_line(depth: usize, frame: &kiln::FrameInfo) -> String {
+    let mut line = format!("\n  {depth:>3}: ");
+    if let Some(offset) = frame.module_offset() {
+        line += &format!("{offset:#8x} - ");
+    }
+    if let Some(module) = frame.module_name() {
+        line += &format!("{module}!");
+    }
+    match frame.func_name() {
+        Some(name) => line += name,
+        None => line += &format!("<wasm function {}>", frame.func_index()),
+    }
+    line
 }
 
 /// The guest's `proc_exit` status as the process's, if a process can
@@ -219,27 +377,70 @@ fn guest_status(status: i32) -> Result<Outcome> {
     )
 }
 
-fn parse_arg(ty: &ValType, text: &str) -> Result<Val> {
-    let bad = || anyhow!("invalid argument `{text}` for a parameter of type {ty}");
+/// Parses `text` as argument `n` (from 1) of the export `func`, whose type
+/// is `ty`, strictly: a number that does not fit the type is an error, never
+/// truncated. Integers take the signed and the unsigned range of their
+/// width (`-1` and `4294967295` are the same i32), in decimal or with `0x`
+/// in hexadecimal; floats take decimal forms, `inf` and `nan`.
+fn parse_arg(func: &str, n: usize, ty: &ValType, text: &str) -> Result<Val> {
+    let bad = |why: String| anyhow!("invalid argument `{text}` (argument {n} of `{func}`): {why}");
+    let int = |bits: u32| -> Result<i128> {
+        let (min, max) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
+        match parse_int(text) {
+            Some(Some(v)) if (min..=max).contains(&v) => Ok(v),
+            Some(_) => Err(bad(format!("out of range for {ty} ({min} to {max})"))),
+            None => Err(bad(format!("not an {ty}: expected a whole number, in decimal or hexadecimal with 0x"))),
+        }
+    };
+    let not_float = || bad(format!("not an {ty}: expected a decimal number, inf or nan"));
+    // Rust rounds a finite number too large for the type to infinity,
+    // which would be a different argument from the one written.
+    let finite_unless_inf = |infinite: bool| {
+        if infinite && !text.to_ascii_lowercase().contains("inf") {
+            return Err(bad(format!("out of range for {ty}")));
+        }
+        Ok(())
+    };
     Ok(match ty {
-        ValType::I32 => Val::I32(parse_int::<i64>(text).ok_or_else(bad)? as i32),
-        ValType::I64 => Val::I64(parse_int::<i128>(text).ok_or_else(bad)? as i64),
-        ValType::F32 => Val::from(text.parse::<f32>().map_err(|_| bad())?),
-        ValType::F64 => Val::from(text.parse::<f64>().map_err(|_| bad())?),
-        other => bail!("cannot pass a {other} argument from the command line"),
+        // Truncating to the width keeps the bits: 4294967295 is -1.
+        ValType::I32 => Val::I32(int(32)? as i32),
+        ValType::I64 => Val::I64(int(64)? as i64),
+        ValType::F32 => {
+            let value = text.parse::<f32>().map_err(|_| not_float())?;
+            finite_unless_inf(value.is_infinite())?;
+            Val::from(value)
+        }
+        ValType::F64 => {
+            let value = text.parse::<f64>().map_err(|_| not_float())?;
+            finite_unless_inf(value.is_infinite())?;
+            Val::from(value)
+        }
+        other => bail!(
+            "argument {n} of `{func}` has type {other}, which cannot be passed on the command line \
+             (only i32, i64, f32 and f64 can)"
+        ),
     })
 }
 
-fn parse_int<T: TryFrom<i128>>(text: &str) -> Option<T> {
-    let (neg, digits) = match text.strip_prefix('-') {
+/// Parses a whole number: an optional sign, then decimal digits or `0x`
+/// and hexadecimal digits. `None`: not such a number; `Some(None)`: too
+/// large for an i128 (so for any wasm integer).
+fn parse_int(text: &str) -> Option<Option<i128>> {
+    let (neg, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, text),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let value = match digits.strip_prefix("0x") {
-        Some(hex) => i128::from_str_radix(hex, 16).ok()?,
-        None => digits.parse::<i128>().ok()?,
+    let (radix, digits) = match unsigned.strip_prefix("0x").or_else(|| unsigned.strip_prefix("0X")) {
+        Some(hex) => (16, hex),
+        None => (10, unsigned),
     };
-    T::try_from(if neg { -value } else { value }).ok()
+    // Checked here rather than left to `from_str_radix`, which takes a
+    // second sign (`-+1`).
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let value = i128::from_str_radix(digits, radix).ok();
+    Some(value.map(|v| if neg { -v } else { v }))
 }
 
 fn format_val(v: &Val) -> String {

@@ -22,8 +22,16 @@ impl Module {
     /// with the byte offset of the problem.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
-        let binary = wat::parse_bytes(bytes).context("failed to parse WebAssembly text")?;
-        Module::from_binary(engine, &binary)
+        // Text is UTF-8 and never starts with a NUL byte; anything else is
+        // meant as a binary (a truncated or wrong magic number too), whose
+        // error is the decoder's rather than the text parser's.
+        match std::str::from_utf8(bytes) {
+            Ok(text) if !text.starts_with('\0') => {
+                let binary = wat::parse_str(text).context("failed to parse WebAssembly text")?;
+                Module::from_binary(engine, &binary)
+            }
+            _ => Module::from_binary(engine, bytes),
+        }
     }
 
     /// Compiles a module from its binary form only.
@@ -83,7 +91,23 @@ impl Module {
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
-        Module::new(engine, bytes).with_context(|| format!("failed to compile {}", path.display()))
+        // As `Module::new`, with the file's name in text errors, and the
+        // extension deciding where the bytes do not: a `.wat` file is text
+        // (so a non-UTF-8 one is a text error), and a `.wasm` file that is
+        // not WAT either is a binary that failed to decode, reported as one
+        // (WAT in a `.wasm` file still works, as in Wasmtime).
+        let has_extension = |ext: &str| path.extension().is_some_and(|e| e == ext);
+        let text_like = matches!(std::str::from_utf8(&bytes), Ok(text) if !text.starts_with('\0'));
+        let compiled = if text_like || has_extension("wat") {
+            match wat::Parser::new().parse_bytes(Some(path), &bytes) {
+                Ok(binary) => Module::from_binary(engine, &binary),
+                Err(_) if has_extension("wasm") => Module::from_binary(engine, &bytes),
+                Err(e) => Err(anyhow::Error::new(e).context("failed to parse WebAssembly text")),
+            }
+        } else {
+            Module::from_binary(engine, &bytes)
+        };
+        compiled.with_context(|| format!("failed to compile {}", path.display()))
     }
 
     /// Checks that `binary` is a valid module for `engine`, without keeping

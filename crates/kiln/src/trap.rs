@@ -193,14 +193,16 @@ impl fmt::Display for WasmBacktrace {
         }
         writeln!(f, "wasm backtrace:")?;
         for (i, frame) in self.frames.iter().enumerate() {
-            let mut i = i;
+            // Frames after the omitted ones are numbered by their depth in
+            // the whole stack.
+            let mut depth = i;
             if self.omitted > 0 && i >= KEPT_AT_EACH_END {
                 if i == KEPT_AT_EACH_END {
                     writeln!(f, "  ... {} frames omitted ...", self.omitted)?;
                 }
-                i += self.omitted;
+                depth += self.omitted;
             }
-            write!(f, "  {i:>3}: ")?;
+            write!(f, "  {depth:>3}: ")?;
             if let Some(offset) = frame.offset {
                 write!(f, "{offset:#8x} - ")?;
             }
