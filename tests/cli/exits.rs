@@ -42,6 +42,7 @@ fn with_closed_stdout(args: &[&str], cwd: &std::path::Path) -> std::process::Out
     Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(args)
         .current_dir(cwd)
+        .env("XDG_CACHE_HOME", super::test_cache())
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()

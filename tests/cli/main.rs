@@ -3,6 +3,7 @@
 mod exits;
 mod limits;
 mod messages;
+mod precompiled;
 mod programs;
 mod run;
 mod sqlite;
@@ -13,7 +14,18 @@ use std::time::{Duration, Instant};
 
 /// Runs the `kiln` binary built for these tests.
 pub fn kiln(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kiln")).args(args).current_dir(cwd).output().expect("run kiln")
+    Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(args)
+        .current_dir(cwd)
+        .env("XDG_CACHE_HOME", test_cache())
+        .output()
+        .expect("run kiln")
+}
+
+/// Where the tests' `kiln run`s keep their compiled-module cache (on by
+/// default), rather than the user's own cache directory.
+pub fn test_cache() -> std::path::PathBuf {
+    std::env::temp_dir().join("kiln-cli-tests-cache")
 }
 
 /// Writes `text` to `dir/name` and returns the path as a string.
@@ -34,6 +46,7 @@ pub fn kiln_within(args: &[&str], cwd: &Path, bound: Duration) -> (Output, Durat
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(args)
         .current_dir(cwd)
+        .env("XDG_CACHE_HOME", test_cache())
         .stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
         .stderr(err.try_clone().unwrap())

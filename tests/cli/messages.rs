@@ -321,6 +321,7 @@ fn run_env_program(args: &[&str], cwd: &Path) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("KILN_TEST_INHERITED", "from the host")
+        .env("XDG_CACHE_HOME", super::test_cache())
         .output()
         .expect("run kiln")
 }

@@ -1,6 +1,6 @@
 //! `kiln`: run WebAssembly from the command line.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kiln_cli::limits::{self, Limits, Spelling};
 use kiln_cli::output::{self, StdoutClosed, STDOUT_CLOSED_STATUS};
@@ -57,11 +57,44 @@ enum Command {
         /// Instantiate another module first and link it in under NAME.
         #[arg(long = "preload", value_name = "NAME=PATH")]
         preloads: Vec<String>,
-        /// The module (.wasm binary or .wat text).
+        /// Compilation options, as in Wasmtime: `-C cache=n` turns off the
+        /// compiled-module cache (on by default, in `$XDG_CACHE_HOME/kiln`
+        /// or `~/.cache/kiln`).
+        #[arg(short = 'C', value_name = "KEY[=VALUE]")]
+        codegen: Vec<String>,
+        /// Allow FILE (and preloads) to be precompiled modules made by
+        /// `kiln compile`. Their machine code runs as it is: only run
+        /// precompiled modules you made or trust.
+        #[arg(long)]
+        allow_precompiled: bool,
+        /// The module (.wasm binary or .wat text; a .cwasm with
+        /// `--allow-precompiled`).
         file: PathBuf,
         /// Arguments for the guest (argv[1..]), or for `--invoke`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Compile a module ahead of time into a precompiled module (.cwasm)
+    /// that `kiln run --allow-precompiled` runs without compiling it again,
+    /// on this host (or one with the same CPU features). Options that
+    /// change compiled code (`--strategy`, `-W` proposals, `--fuel`,
+    /// `--timeout`) must be the same here and at `kiln run`, which refuses
+    /// an artifact compiled otherwise.
+    Compile {
+        /// Which tier compiles the code.
+        #[arg(long, value_enum, default_value = "auto")]
+        strategy: StrategyArg,
+        /// WebAssembly proposal switches and limits, as for `kiln run`.
+        #[arg(short = 'W', value_name = "NAME[=y|n]|KEY=VALUE")]
+        wasm: Vec<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        /// Where to write the precompiled module [default: FILE with the
+        /// extension .cwasm].
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// The module (.wasm binary or .wat text).
+        file: PathBuf,
     },
     /// Run WebAssembly spec-test scripts (.wast).
     Wast {
@@ -183,10 +216,47 @@ fn apply_w(config: &mut kiln::Config, wasm: &[String], mut limits: Option<&mut L
     Ok(())
 }
 
+/// The `-C` keys `kiln run` knows, with the form of their values.
+const CODEGEN_OPTIONS: &[(&str, &str)] = &[("cache", "[=y|n]")];
+
+/// Applies the `-C` items (comma-separated lists too). The compiled-module
+/// cache is on unless `-C cache=n`.
+fn apply_c(config: &mut kiln::Config, items: &[String]) -> Result<()> {
+    let mut cache = true;
+    for item in items.iter().flat_map(|c| c.split(',')) {
+        let (name, value) = match item.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (item, None),
+        };
+        match name {
+            "cache" => cache = kiln_cli::run::parse_bool("-C cache", value)?,
+            _ => {
+                let known: Vec<String> = CODEGEN_OPTIONS.iter().map(|(k, form)| format!("{k}{form}")).collect();
+                bail!("unknown -C option `{name}` (known: {})", known.join(", "));
+            }
+        }
+    }
+    config.cache(cache);
+    Ok(())
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { strategy, wasm, wasi, limits: limit_args, dirs, envs, invoke, preloads, file, args } => {
+        Command::Run {
+            strategy,
+            wasm,
+            wasi,
+            limits: limit_args,
+            dirs,
+            envs,
+            invoke,
+            preloads,
+            codegen,
+            allow_precompiled,
+            file,
+            args,
+        } => {
             let mut config = config(strategy);
             // Flags first, so that a limit also given with -W is reported
             // in the order written.
@@ -194,9 +264,11 @@ fn run() -> Result<ExitCode> {
             limit_args.apply(&mut limits)?;
             apply_w(&mut config, &wasm, Some(&mut limits))?;
             limits.configure(&mut config);
+            apply_c(&mut config, &codegen)?;
             let wasi = kiln_cli::run::WasiOptions::parse(&wasi)?;
             let engine = kiln::Engine::new(&config)?;
-            let opts = kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, wasi, limits };
+            let opts =
+                kiln_cli::run::RunOptions { file, args, dirs, envs, invoke, preloads, wasi, limits, allow_precompiled };
             match kiln_cli::run::run(&engine, &opts)? {
                 kiln_cli::run::Outcome::Exit(code) => {
                     use std::io::Write;
@@ -210,6 +282,19 @@ fn run() -> Result<ExitCode> {
                 kiln_cli::run::Outcome::Trapped => std::process::exit(kiln_cli::run::TRAP_EXIT_STATUS),
                 kiln_cli::run::Outcome::Failed => Ok(ExitCode::from(1)),
             }
+        }
+        Command::Compile { strategy, wasm, limits: limit_args, output, file } => {
+            let mut config = config(strategy);
+            let mut limits = Limits::default();
+            limit_args.apply(&mut limits)?;
+            apply_w(&mut config, &wasm, Some(&mut limits))?;
+            limits.configure(&mut config);
+            let engine = kiln::Engine::new(&config)?;
+            let output = output.unwrap_or_else(|| file.with_extension("cwasm"));
+            let module = kiln::Module::from_file(&engine, &file)?;
+            let bytes = module.serialize()?;
+            std::fs::write(&output, bytes).with_context(|| format!("failed to write {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Wast { strategy, wasm, spec_version, files } => {
             let mut config = config(strategy);

@@ -27,6 +27,32 @@ pub struct RunOptions {
     /// `--fuel`, `--timeout`, `--max-wasm-stack` (or their `-W` forms). The
     /// engine must have been configured with [`Limits::configure`].
     pub limits: Limits,
+    /// `--allow-precompiled`: the file (and preloads) may be precompiled
+    /// modules (`kiln compile`), whose machine code runs as it is.
+    pub allow_precompiled: bool,
+}
+
+/// Loads the module at `path`: compiled from a binary or text, or, with
+/// `allow_precompiled`, loaded from a precompiled module.
+pub fn load_module(engine: &Engine, path: &Path, allow_precompiled: bool) -> Result<Module> {
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    if Engine::detect_precompiled(&head[..n]).is_none() {
+        return Module::from_file(engine, path);
+    }
+    if !allow_precompiled {
+        bail!(
+            "{} is a precompiled module: running one requires `--allow-precompiled` (its machine code runs as it is, \
+             so only run precompiled modules you made or trust)",
+            path.display()
+        );
+    }
+    // SAFETY: the user vouched for the file with `--allow-precompiled`
+    // (Kiln still refuses artifacts of another build, host or
+    // configuration), and `kiln` does not change it while it runs.
+    unsafe { Module::deserialize_file(engine, path) }
 }
 
 /// How a run ended, for the process's exit status.
@@ -133,14 +159,14 @@ pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
 
 /// Runs the module on this thread.
 fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
-    let module = Module::from_file(engine, &opts.file)?;
+    let module = load_module(engine, &opts.file, opts.allow_precompiled)?;
     let preloads = opts
         .preloads
         .iter()
         .map(|preload| {
             let (name, path) =
                 preload.split_once('=').ok_or_else(|| anyhow!("--preload expects NAME=PATH, got `{preload}`"))?;
-            Ok((name, path, Module::from_file(engine, path)?))
+            Ok((name, path, load_module(engine, Path::new(path), opts.allow_precompiled)?))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut builder = WasiCtxBuilder::new();

@@ -36,6 +36,12 @@ impl Module {
 
     /// Compiles a module from its binary form only.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        if crate::artifact::is_precompiled(binary) {
+            anyhow::bail!(
+                "this is a precompiled module, not a WebAssembly binary: load it with `Module::deserialize` \
+                 (`kiln run --allow-precompiled`)"
+            );
+        }
         let config = engine.config();
         let artifacts = match &config.cache {
             Some(dir) if crate::tier::uses_jit(config) => crate::cache::load_or_compile(engine, dir, binary)?,
