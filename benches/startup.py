@@ -3,7 +3,7 @@
 (the compiled-module cache warm) and precompiled (`compile` +
 `run --allow-precompiled`), on SQLite (1.3 MB) and on a large module: SQLite
 with every function body copied N more times (real compiler output, about
-11 MB with the default 7 copies; the copies are never called, but every
+11 MB with the default 9 copies; the copies are never called, but every
 runtime compiles them). Each run is a whole process running the SQLite
 driver on 10 rows, so the time is start-up plus a few milliseconds of work.
 
@@ -103,7 +103,7 @@ def main():
     parser.add_argument("--kiln", default=os.path.join(ROOT, "target", "release", "kiln"))
     parser.add_argument("--wasmtime", default=shutil.which("wasmtime"))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--copies", type=int, default=7)
+    parser.add_argument("--copies", type=int, default=9)
     args = parser.parse_args()
 
     found = glob.glob(os.path.join(ROOT, "target", "kiln-bench", "wasi", "sqlite-*.wasm"))

@@ -10,7 +10,7 @@
 use crate::compile::serial::{Reader, Writer};
 use crate::engine::Engine;
 use crate::tier;
-use crate::vm::{self, ModuleArtifacts, WasmBytes};
+use crate::vm::{self, ModuleArtifacts, SharedBytes};
 use anyhow::{bail, Context as _, Result};
 use std::sync::Arc;
 
@@ -131,11 +131,13 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8], input: &Input) -> Resul
     check_features(&mut r, &host_features(engine)?)?;
     let wasm_bytes = r.bytes()?;
     let (wasm, backing) = match input {
-        Input::Bytes => (WasmBytes::from(wasm_bytes.to_vec()), crate::jit::Backing::Bytes),
+        Input::Bytes => (SharedBytes::from(wasm_bytes.to_vec()), crate::jit::Backing::Bytes),
         Input::File(file) => {
-            let start = wasm_bytes.as_ptr() as usize - bytes.as_ptr() as usize;
             let owner: Arc<dyn AsRef<[u8]> + Send + Sync> = file.clone();
-            (WasmBytes::new(owner, start..start + wasm_bytes.len()), crate::jit::Backing::File(file.file()))
+            let whole = SharedBytes::new(owner, 0..bytes.len());
+            let start = wasm_bytes.as_ptr() as usize - bytes.as_ptr() as usize;
+            let wasm = whole.slice(start..start + wasm_bytes.len());
+            (wasm, crate::jit::Backing::File { file: file.file(), whole })
         }
     };
     tier::deserialize_code(engine, wasm, &mut r, backing)

@@ -14,7 +14,7 @@
 
 use crate::artifact;
 use crate::engine::Engine;
-use crate::vm::{ModuleArtifacts, WasmBytes};
+use crate::vm::{ModuleArtifacts, SharedBytes};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -66,7 +66,7 @@ pub(crate) fn load_or_compile(engine: &Engine, dir: &Path, binary: &[u8]) -> any
 }
 
 fn compile(engine: &Engine, binary: &[u8]) -> anyhow::Result<ModuleArtifacts> {
-    Ok(crate::tier::compile_module(engine, WasmBytes::from(binary.to_vec()))?)
+    Ok(crate::tier::compile_module(engine, SharedBytes::from(binary.to_vec()))?)
 }
 
 /// Writes an entry: to a temporary file first, then renamed into place.

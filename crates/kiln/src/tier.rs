@@ -5,7 +5,7 @@ use crate::compile::serial::{Reader, Writer};
 use crate::compile::{self, CompileError};
 use crate::config::Strategy;
 use crate::engine::Engine;
-use crate::vm::{self, ModuleArtifacts, WasmBytes};
+use crate::vm::{self, ModuleArtifacts, SharedBytes};
 use crate::{interp, jit};
 
 /// Whether the Cranelift tier can run on this host.
@@ -22,12 +22,12 @@ pub(crate) fn uses_jit(config: &crate::Config) -> bool {
 }
 
 /// Decodes, validates and compiles `binary` with the engine's tier.
-pub(crate) fn compile_module(engine: &Engine, binary: WasmBytes) -> Result<ModuleArtifacts, CompileError> {
+pub(crate) fn compile_module(engine: &Engine, binary: SharedBytes) -> Result<ModuleArtifacts, CompileError> {
     compile_with(engine, binary, uses_jit(engine.config()))
 }
 
 /// Compiles `binary` with the JIT or the interpreter.
-fn compile_with(engine: &Engine, binary: WasmBytes, jit: bool) -> Result<ModuleArtifacts, CompileError> {
+fn compile_with(engine: &Engine, binary: SharedBytes, jit: bool) -> Result<ModuleArtifacts, CompileError> {
     let config = engine.config();
     let (info, code) = match jit {
         true => {
@@ -82,7 +82,7 @@ pub(crate) fn serialize_code(code: &dyn vm::CompiledCode, w: &mut Writer) {
 /// Loads a module from its binary and the code `serialize_code` wrote.
 pub(crate) fn deserialize_code(
     engine: &Engine,
-    wasm: WasmBytes,
+    wasm: SharedBytes,
     r: &mut Reader<'_>,
     backing: jit::Backing<'_>,
 ) -> anyhow::Result<ModuleArtifacts> {

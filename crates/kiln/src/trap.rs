@@ -57,6 +57,11 @@ impl Trap {
         Trap::ALL.get(code as usize).copied()
     }
 
+    /// This trap's code (its position in `ALL`: the declaration order).
+    pub(crate) fn code(self) -> u32 {
+        self as u32
+    }
+
     /// The message the WebAssembly specification uses for this trap.
     pub fn message(&self) -> &'static str {
         match self {
@@ -229,4 +234,18 @@ pub(crate) fn with_backtrace(err: anyhow::Error, mut bt: WasmBacktrace) -> anyho
     }
     bt.cause = Some(err.to_string());
     err.context(bt)
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::Trap;
+
+    #[test]
+    fn a_traps_code_is_its_place_in_all() {
+        for (i, trap) in Trap::ALL.iter().enumerate() {
+            assert_eq!(trap.code(), i as u32);
+            assert_eq!(Trap::from_code(i as u32), Some(*trap));
+        }
+        assert_eq!(Trap::from_code(Trap::ALL.len() as u32), None);
+    }
 }

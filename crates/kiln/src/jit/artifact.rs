@@ -9,8 +9,7 @@ use super::compiler::{FuncRanges, RelocTarget, Relocation};
 use super::module_code::{JitCode, JitModule, Source};
 use crate::compile::serial::{Reader, Writer};
 use crate::compile::{DefinedFuncIndex, FuncIndex, FunctionCompiler, ModuleInfo};
-use crate::trap::Trap;
-use crate::vm;
+use crate::vm::{self, OffsetTable};
 use anyhow::{bail, Context as _, Result};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::LibCall;
@@ -78,16 +77,8 @@ pub(crate) fn serialize(code: &dyn vm::CompiledCode, w: &mut Writer) -> bool {
         w.u32(value);
         w.i64(r.addend);
     }
-    w.len(code.traps.len());
-    for (offset, trap) in code.traps.iter() {
-        w.u32(*offset);
-        w.u8(Trap::ALL.iter().position(|t| t == trap).expect("every trap is in Trap::ALL") as u8);
-    }
-    w.len(code.address_map.len());
-    for (code_offset, wasm_offset) in &code.address_map {
-        w.u32(*code_offset);
-        w.u32(*wasm_offset);
-    }
+    w.bytes(code.traps.as_bytes());
+    w.bytes(code.address_map.as_bytes());
     let bytes = code.memory.bytes();
     w.u64(bytes.len() as u64);
     w.align(CODE_ALIGN);
@@ -97,11 +88,25 @@ pub(crate) fn serialize(code: &dyn vm::CompiledCode, w: &mut Writer) -> bool {
 
 /// Where the bytes a `Reader` reads come from.
 pub(crate) enum Backing<'a> {
-    /// Memory: the code is copied into executable memory.
+    /// Memory: the code is copied into executable memory, the tables into
+    /// buffers of their own.
     Bytes,
-    /// This file, the reader's input being all of it: the code is mapped
-    /// from the file.
-    File(&'a std::fs::File),
+    /// A mapped file, the reader's input being all of it (`whole`): the
+    /// code is mapped from `file`, the tables used in place.
+    File { file: &'a std::fs::File, whole: vm::SharedBytes },
+}
+
+impl Backing<'_> {
+    /// The bytes `slice` (of the reader's input) as shared bytes.
+    fn share(&self, slice: &[u8]) -> vm::SharedBytes {
+        match self {
+            Backing::Bytes => slice.to_vec().into(),
+            Backing::File { whole, .. } => {
+                let start = slice.as_ptr() as usize - whole.as_ptr() as usize;
+                whole.slice(start..start + slice.len())
+            }
+        }
+    }
 }
 
 /// Reads the code `serialize` wrote, for a module described by `info`,
@@ -140,27 +145,22 @@ pub(crate) fn deserialize(
         };
         relocs.push(Relocation { offset, kind, target, addend: r.i64()? });
     }
-    let n = r.len(5)?;
-    let mut traps = Vec::with_capacity(n);
-    for _ in 0..n {
-        let offset = r.u32()?;
-        traps.push((offset, *Trap::ALL.get(r.u8()? as usize).context("unknown trap in precompiled code")?));
-    }
-    let n = r.len(8)?;
-    let mut address_map = Vec::with_capacity(n);
-    for _ in 0..n {
-        address_map.push((r.u32()?, r.u32()?));
-    }
+    let table = |r: &mut Reader<'_>| -> Result<OffsetTable> {
+        let bytes = backing.share(r.bytes()?);
+        OffsetTable::from_bytes(bytes).context("the precompiled module is corrupt (a table of the wrong size)")
+    };
+    let traps = table(r)?;
+    let address_map = table(r)?;
     let len = usize::try_from(r.u64()?).context("precompiled code too large")?;
     r.seek(r.position().next_multiple_of(CODE_ALIGN))?;
     let offset = r.position();
     let bytes = r.take(len)?;
-    let source = match backing {
+    let source = match &backing {
         Backing::Bytes => CodeSource::Bytes(bytes),
-        Backing::File(file) => CodeSource::File { file, offset: offset as u64, len },
+        Backing::File { file, .. } => CodeSource::File { file, offset: offset as u64, len },
     };
     let memory = CodeMemory::load(source, &funcs, &relocs)?;
-    let code = JitCode::register(memory, funcs, address_map, info.num_imported_funcs, relocs, traps.into());
+    let code = JitCode::register(memory, funcs, address_map, info.num_imported_funcs, relocs, traps);
     let module = if guarded {
         JitModule { guarded: Some(code), explicit: OnceLock::new(), source: Some(recompile), compiling: Mutex::new(()) }
     } else {

@@ -93,18 +93,24 @@ impl CodeMemory {
                 bail!("a function's code is outside the compiled code");
             }
         }
-        for reloc in relocs {
-            let target = match reloc.target {
-                RelocTarget::Func(f) => {
-                    let range = funcs.get(f.index()).context("relocation to a function that does not exist")?;
-                    memory.address(range.wasm.start)
-                }
-                RelocTarget::Code(offset) => memory.address(offset),
-                RelocTarget::LibCall(l) => {
-                    libcalls::address(l).with_context(|| format!("no implementation of libcall {l:?}"))?
-                }
-            };
-            memory.apply(reloc.offset, reloc.kind, target, reloc.addend)?;
+        if !relocs.is_empty() {
+            // SAFETY: the mapping is writable for `len >= code_len` bytes
+            // until the `mprotect` below, and nothing else refers to it yet.
+            let code = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), code_len) };
+            let base = ptr.as_ptr() as u64;
+            for reloc in relocs {
+                let target = match reloc.target {
+                    RelocTarget::Func(f) => {
+                        let range = funcs.get(f.index()).context("relocation to a function that does not exist")?;
+                        base + range.wasm.start as u64
+                    }
+                    RelocTarget::Code(offset) => base + offset as u64,
+                    RelocTarget::LibCall(l) => {
+                        libcalls::address(l).with_context(|| format!("no implementation of libcall {l:?}"))? as u64
+                    }
+                };
+                patch(code, base, reloc.offset, reloc.kind, target, reloc.addend)?;
+            }
         }
         // SAFETY: `ptr..ptr+len` is exactly the mapping created above.
         let rc = unsafe { libc::mprotect(raw, len, libc::PROT_READ | libc::PROT_EXEC) };
@@ -126,44 +132,6 @@ impl CodeMemory {
 
     fn address(&self, offset: u32) -> usize {
         self.ptr.as_ptr() as usize + offset as usize
-    }
-
-    /// Patches the bytes at `offset` to refer to `target`.
-    fn apply(&self, offset: u32, kind: Reloc, target: usize, addend: i64) -> anyhow::Result<()> {
-        let at = self.address(offset);
-        let width = if kind == Reloc::Abs8 { 8 } else { 4 };
-        if offset as usize + width > self.code_len {
-            bail!("relocation at {offset:#x} is outside the code");
-        }
-        let place = at as *mut u8;
-        let pc_relative = (target as i64).wrapping_add(addend).wrapping_sub(at as i64);
-        match kind {
-            Reloc::Abs8 => {
-                let value = (target as i64).wrapping_add(addend) as u64;
-                // SAFETY: checked above that the 8 bytes are in the mapping,
-                // which is still writable; unaligned writes are allowed.
-                unsafe { place.cast::<u64>().write_unaligned(value) };
-            }
-            Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 | Reloc::X86PCRel4 => {
-                let value = i32::try_from(pc_relative).context("x86 call relocation out of range")?;
-                // SAFETY: as above, 4 bytes in the writable mapping.
-                unsafe { place.cast::<i32>().write_unaligned(value) };
-            }
-            Reloc::Arm64Call => {
-                if pc_relative % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&pc_relative) {
-                    bail!("aarch64 call relocation out of range");
-                }
-                // SAFETY: as above, 4 bytes in the writable mapping; `bl`
-                // instructions are 4-byte aligned.
-                unsafe {
-                    let insn = place.cast::<u32>().read_unaligned();
-                    let imm26 = ((pc_relative >> 2) as u32) & 0x03ff_ffff;
-                    place.cast::<u32>().write_unaligned((insn & 0xfc00_0000) | imm26);
-                }
-            }
-            other => bail!("unsupported relocation kind {other:?}"),
-        }
-        Ok(())
     }
 
     /// Start of the wasm-call entry of defined function `f`.
@@ -194,6 +162,43 @@ impl Drop for CodeMemory {
         // and nothing refers to it once its owner is dropped.
         unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
     }
+}
+
+/// Writes into `code` (placed at address `base`) at `offset` a reference
+/// of `kind` to the address `target` (plus `addend`). Every kind rewrites
+/// its whole field, so what the bytes held before does not matter.
+pub(super) fn patch(
+    code: &mut [u8],
+    base: u64,
+    offset: u32,
+    kind: Reloc,
+    target: u64,
+    addend: i64,
+) -> anyhow::Result<()> {
+    let width = if kind == Reloc::Abs8 { 8 } else { 4 };
+    let start = offset as usize;
+    let Some(field) = code.get_mut(start..start + width) else {
+        bail!("relocation at {offset:#x} is outside the code");
+    };
+    let place = base.wrapping_add(offset as u64) as i64;
+    let pc_relative = (target as i64).wrapping_add(addend).wrapping_sub(place);
+    match kind {
+        Reloc::Abs8 => field.copy_from_slice(&(target as i64).wrapping_add(addend).to_le_bytes()),
+        Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 | Reloc::X86PCRel4 => {
+            let value = i32::try_from(pc_relative).context("x86 call relocation out of range")?;
+            field.copy_from_slice(&value.to_le_bytes());
+        }
+        Reloc::Arm64Call => {
+            if pc_relative % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&pc_relative) {
+                bail!("aarch64 call relocation out of range");
+            }
+            let insn = u32::from_le_bytes(field[..4].try_into().expect("4 bytes"));
+            let imm26 = ((pc_relative >> 2) as u32) & 0x03ff_ffff;
+            field.copy_from_slice(&((insn & 0xfc00_0000) | imm26).to_le_bytes());
+        }
+        other => bail!("unsupported relocation kind {other:?}"),
+    }
+    Ok(())
 }
 
 /// Makes freshly written code visible to instruction fetch. x86_64 keeps

@@ -201,11 +201,36 @@ pub(crate) fn compile_module(
         let array_range = array_piece.map(|piece| place(&mut out, piece, align));
         out.funcs.push(FuncRanges { wasm: wasm_range, array: array_range });
     }
-    // Relocations stay symbolic (function index, libcall) for the loader;
-    // `place` already turned function-relative offsets into blob offsets.
+    resolve_internal_relocs(&mut out)?;
     out.traps.sort_by_key(|(offset, _)| *offset);
     out.address_map.sort_by_key(|(offset, _)| *offset);
     Ok(out)
+}
+
+/// Patches the relocations that are relative to a place in the blob itself
+/// (calls between the module's functions, jump tables), which do not
+/// depend on where the blob is mapped; only the others (library routines,
+/// absolute addresses) are left for the loader. Loaded code then has
+/// nothing to patch on most pages, so a precompiled module's code can be
+/// used straight from the page cache.
+fn resolve_internal_relocs(out: &mut CompiledCode) -> Result<(), CompileError> {
+    let relocs = std::mem::take(&mut out.relocs);
+    for reloc in relocs {
+        let target = match reloc.target {
+            _ if reloc.kind == Reloc::Abs8 => None,
+            RelocTarget::Func(f) => Some(out.funcs[f.index()].wasm.start),
+            RelocTarget::Code(offset) => Some(offset),
+            RelocTarget::LibCall(_) => None,
+        };
+        match target {
+            Some(target) => {
+                super::code_memory::patch(&mut out.code, 0, reloc.offset, reloc.kind, target as u64, reloc.addend)
+                    .map_err(|e| crate::jit::unsupported(format!("{e:#}")))?
+            }
+            None => out.relocs.push(reloc),
+        }
+    }
+    Ok(())
 }
 
 /// Appends a piece at the next aligned offset; returns its range.

@@ -6,11 +6,10 @@ use super::compiler::Validate;
 use super::compiler::{self, CompiledCode as Compiled, FuncRanges, JitOptions, Relocation};
 use super::MemoryMode;
 use crate::compile::{CompileError, DefinedFuncIndex, FuncIndex, FunctionCompiler, Interrupts, ModuleInfo};
-use crate::trap::Trap;
-use crate::vm::{self, VMArrayCallFn};
+use crate::vm::{self, OffsetTable, VMArrayCallFn};
 use std::any::Any;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use wasmparser::{BinaryReader, FuncToValidate, FunctionBody, ValidatorResources, WasmFeatures};
 
 /// Validates bodies as `compile` reaches them and keeps where they are;
@@ -43,7 +42,7 @@ impl Compiler {
     pub(crate) fn finish(
         self,
         info: &ModuleInfo,
-        wasm: &vm::WasmBytes,
+        wasm: &vm::SharedBytes,
         features: WasmFeatures,
         guard: bool,
         parallel: bool,
@@ -87,7 +86,7 @@ impl FunctionCompiler for Compiler {
 
 /// What it takes to compile the module (again, in another memory mode).
 pub(crate) struct Source {
-    pub(crate) wasm: vm::WasmBytes,
+    pub(crate) wasm: vm::SharedBytes,
     /// Where the defined functions' bodies are in `wasm`.
     pub(crate) bodies: Vec<Range<usize>>,
     pub(crate) features: WasmFeatures,
@@ -159,29 +158,32 @@ impl vm::CompiledCode for JitModule {
 pub(crate) struct JitCode {
     pub(super) memory: CodeMemory,
     pub(super) funcs: Vec<FuncRanges>,
-    /// `(code offset, wasm offset)`, sorted by code offset.
-    pub(super) address_map: Vec<(u32, u32)>,
+    /// `(code offset, wasm offset)`: code from each code offset on belongs
+    /// to the wasm instruction at that offset.
+    pub(super) address_map: OffsetTable,
     pub(super) num_imported_funcs: u32,
     /// Kept to write the code out again (`Module::serialize`).
     pub(super) relocs: Vec<Relocation>,
-    pub(super) traps: Arc<[(u32, Trap)]>,
+    /// `(code offset, trap code)` of every trapping instruction.
+    pub(super) traps: OffsetTable,
 }
 
 impl JitCode {
     fn new(compiled: Compiled, num_imported_funcs: u32) -> anyhow::Result<JitCode> {
         let memory = CodeMemory::new(&compiled)?;
-        let traps: Arc<[(u32, Trap)]> = compiled.traps.into();
-        Ok(JitCode::register(memory, compiled.funcs, compiled.address_map, num_imported_funcs, compiled.relocs, traps))
+        let traps = OffsetTable::from_entries(compiled.traps.iter().map(|(offset, trap)| (*offset, trap.code())));
+        let address_map = OffsetTable::from_entries(compiled.address_map.iter().copied());
+        Ok(JitCode::register(memory, compiled.funcs, address_map, num_imported_funcs, compiled.relocs, traps))
     }
 
     /// Makes mapped code known to the trap handler (until it is dropped).
     pub(super) fn register(
         memory: CodeMemory,
         funcs: Vec<FuncRanges>,
-        address_map: Vec<(u32, u32)>,
+        address_map: OffsetTable,
         num_imported_funcs: u32,
         relocs: Vec<Relocation>,
-        traps: Arc<[(u32, Trap)]>,
+        traps: OffsetTable,
     ) -> JitCode {
         let range = memory.range();
         vm::register_code(range.start, range.end, traps.clone());
@@ -217,8 +219,7 @@ impl JitCode {
         if !self.funcs[i].wasm.contains(&offset) {
             return None;
         }
-        let at = self.address_map.partition_point(|(code, _)| *code <= offset);
-        let wasm_offset = at.checked_sub(1).map(|j| self.address_map[j].1 as usize);
+        let wasm_offset = self.address_map.at_or_before(offset).map(|o| o as usize);
         Some((self.num_imported_funcs + i as u32, wasm_offset))
     }
 }

@@ -10,6 +10,7 @@ mod limits;
 mod mapped_file;
 mod memory;
 mod module;
+mod offset_table;
 mod store;
 mod table;
 mod traphandlers;
@@ -24,7 +25,8 @@ pub(crate) use mapped_file::MappedFile;
 pub(crate) use memory::{
     copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, FULL_RESERVATION, WASM_PAGE_SIZE,
 };
-pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts, WasmBytes};
+pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts, SharedBytes};
+pub(crate) use offset_table::OffsetTable;
 pub(crate) use store::{FuncRefPtr, GlobalId, InstanceId, MemoryId, StoreId, TableId};
 pub use store::{StoreOpaque, ValRaw};
 

@@ -55,33 +55,41 @@ pub(crate) struct ModuleArtifacts {
     pub(crate) code: Box<dyn CompiledCode>,
     /// The module's binary: to serialize the module, and for tiers that
     /// compile more code later.
-    pub(crate) wasm: WasmBytes,
+    pub(crate) wasm: SharedBytes,
 }
 
 /// Bytes shared without copying: an owned buffer, or a range of a mapped
 /// file (a precompiled module's binary).
 #[derive(Clone)]
-pub(crate) struct WasmBytes {
+pub(crate) struct SharedBytes {
     owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
     range: Range<usize>,
 }
 
-impl WasmBytes {
+impl SharedBytes {
     /// `range` of what `owner` holds.
-    pub(crate) fn new(owner: Arc<dyn AsRef<[u8]> + Send + Sync>, range: Range<usize>) -> WasmBytes {
+    pub(crate) fn new(owner: Arc<dyn AsRef<[u8]> + Send + Sync>, range: Range<usize>) -> SharedBytes {
         assert!(range.start <= range.end && range.end <= (*owner).as_ref().len(), "a range inside the bytes");
-        WasmBytes { owner, range }
+        SharedBytes { owner, range }
     }
 }
 
-impl From<Vec<u8>> for WasmBytes {
-    fn from(bytes: Vec<u8>) -> WasmBytes {
+impl SharedBytes {
+    /// `range` of these bytes, sharing them.
+    pub(crate) fn slice(&self, range: Range<usize>) -> SharedBytes {
+        assert!(range.start <= range.end && range.end <= self.range.len(), "a range inside the bytes");
+        SharedBytes { owner: self.owner.clone(), range: self.range.start + range.start..self.range.start + range.end }
+    }
+}
+
+impl From<Vec<u8>> for SharedBytes {
+    fn from(bytes: Vec<u8>) -> SharedBytes {
         let len = bytes.len();
-        WasmBytes::new(Arc::new(bytes), 0..len)
+        SharedBytes::new(Arc::new(bytes), 0..len)
     }
 }
 
-impl std::ops::Deref for WasmBytes {
+impl std::ops::Deref for SharedBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         &(*self.owner).as_ref()[self.range.clone()]

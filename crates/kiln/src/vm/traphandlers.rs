@@ -12,11 +12,12 @@
 //! interrupted context to continue in `resume`. Activations nest (host →
 //! wasm → host → wasm): each thread keeps a stack of them.
 
+use super::OffsetTable;
 use crate::trap::FrameCollector;
 use crate::trap::Trap;
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// Callee-saved registers and the stack pointer of an entry (the asm below
 /// defines the order).
@@ -289,12 +290,12 @@ pub(crate) fn stack_pointer() -> usize {
 
 /// The trap sites of every piece of compiled code in the process, by the
 /// end address of its range: `(start, sorted (offset, trap))`.
-type Registry = BTreeMap<usize, (usize, Arc<[(u32, Trap)]>)>;
+type Registry = BTreeMap<usize, (usize, OffsetTable)>;
 
 static REGISTRY: RwLock<Registry> = RwLock::new(BTreeMap::new());
 
 /// Makes the trap sites of code at `start..end` known to the signal handler.
-pub(crate) fn register_code(start: usize, end: usize, traps: Arc<[(u32, Trap)]>) {
+pub(crate) fn register_code(start: usize, end: usize, traps: OffsetTable) {
     REGISTRY.write().unwrap_or_else(|e| e.into_inner()).insert(end, (start, traps));
 }
 
@@ -307,8 +308,7 @@ pub(crate) fn unregister_code(end: usize) {
 fn trap_at(registry: &Registry, pc: usize) -> Option<Trap> {
     let (_, (start, traps)) = registry.range(pc + 1..).next()?;
     let offset = u32::try_from(pc.checked_sub(*start)?).ok()?;
-    let i = traps.binary_search_by_key(&offset, |(o, _)| *o).ok()?;
-    Some(traps[i].1)
+    Trap::from_code(traps.get(offset)?)
 }
 
 /// Whether `pc` is in registered code.
