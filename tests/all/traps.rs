@@ -403,3 +403,32 @@ fn backtraces_of_deep_stacks_with_huge_names_stay_small() {
         std::thread::Builder::new().stack_size(256 << 20).spawn(check).unwrap().join().unwrap();
     }
 }
+
+#[test]
+fn frames_know_their_module_and_offset_in_the_function() {
+    for strategy in [kiln::Strategy::Interpreter, kiln::Strategy::Auto] {
+        let engine = Engine::new(kiln::Config::new().strategy(strategy)).unwrap();
+        let m = module(
+            &engine,
+            r#"(module $named
+                 (func $inner (param i32) (result i32)
+                   local.get 0
+                   i32.const 0
+                   i32.div_u)
+                 (func (export "outer") (result i32) (call $inner (i32.const 7))))"#,
+        );
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &m, &[]).unwrap();
+        let outer = instance.get_typed_func::<(), i32>(&mut store, "outer").unwrap();
+        let err = outer.call(&mut store, ()).unwrap_err();
+        let trace = err.downcast_ref::<WasmBacktrace>().expect("a backtrace");
+        let inner = &trace.frames()[0];
+        assert_eq!(inner.module().name(), Some("named"), "{strategy:?}");
+        assert_eq!(inner.func_name(), Some("inner"), "{strategy:?}");
+        // The body of $inner: its local declarations (one byte: none), then
+        // local.get 0 (2 bytes), i32.const 0 (2 bytes), i32.div_u.
+        assert_eq!(inner.func_offset(), Some(5), "{strategy:?}: {trace:?}");
+        let outer_frame = &trace.frames()[1];
+        assert!(outer_frame.func_offset().is_some_and(|o| o < 10), "{strategy:?}: {trace:?}");
+    }
+}

@@ -1,6 +1,8 @@
 //! Traps: the ways WebAssembly execution stops abnormally, and the wasm
 //! backtrace attached to them.
 
+use crate::module::Module;
+use crate::vm::ModuleArtifacts;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -89,41 +91,61 @@ impl fmt::Display for Trap {
 impl std::error::Error for Trap {}
 
 /// One wasm frame of a [`WasmBacktrace`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FrameInfo {
-    pub(crate) module_name: Option<Arc<str>>,
-    pub(crate) func_index: u32,
-    pub(crate) func_name: Option<Arc<str>>,
-    pub(crate) offset: Option<usize>,
+    /// The frame's module (kept alive by the frame, as in Wasmtime: names
+    /// are read from it rather than copied into every frame).
+    module: Arc<ModuleArtifacts>,
+    func_index: u32,
+    offset: Option<usize>,
 }
 
 impl FrameInfo {
-    /// The frame of function `func` of the module `info` describes, at wasm
-    /// bytecode `offset` if known.
-    pub(crate) fn new(info: &crate::compile::ModuleInfo, func: u32, offset: Option<usize>) -> FrameInfo {
-        FrameInfo {
-            module_name: info.name.clone(),
-            func_index: func,
-            func_name: info.func_names.get(&func).cloned(),
-            offset,
-        }
+    /// The frame of function `func` of `module`, at wasm bytecode `offset`
+    /// if known.
+    pub(crate) fn new(module: &Arc<ModuleArtifacts>, func: u32, offset: Option<usize>) -> FrameInfo {
+        FrameInfo { module: module.clone(), func_index: func, offset }
     }
 
+    /// The module the frame's function is defined in.
+    pub fn module(&self) -> &Module {
+        Module::from_artifacts(&self.module)
+    }
     /// The index of the function in its module's function index space.
     pub fn func_index(&self) -> u32 {
         self.func_index
     }
     /// The function's name from the `name` section, if there is one.
     pub fn func_name(&self) -> Option<&str> {
-        self.func_name.as_deref()
+        self.module.info.func_names.get(&self.func_index).map(|name| &**name)
     }
     /// The module's name from the `name` section, if there is one.
     pub fn module_name(&self) -> Option<&str> {
-        self.module_name.as_deref()
+        self.module.info.name.as_deref()
     }
     /// Byte offset of the executing instruction in the module binary, when known.
     pub fn module_offset(&self) -> Option<usize> {
         self.offset
+    }
+    /// Byte offset of the executing instruction from the start of its
+    /// function's body in the module binary (where the body's local
+    /// declarations begin, after its size), when known.
+    pub fn func_offset(&self) -> Option<usize> {
+        let info = &self.module.info;
+        let defined = self.func_index.checked_sub(info.num_imported_funcs)?;
+        let start = *info.body_starts.get(defined as usize)? as usize;
+        self.offset?.checked_sub(start)
+    }
+}
+
+impl fmt::Debug for FrameInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameInfo")
+            .field("module_name", &self.module_name())
+            .field("func_index", &self.func_index)
+            .field("func_name", &self.func_name())
+            .field("module_offset", &self.offset)
+            .finish()
     }
 }
 
@@ -211,10 +233,10 @@ impl fmt::Display for WasmBacktrace {
             if let Some(offset) = frame.offset {
                 write!(f, "{offset:#8x} - ")?;
             }
-            if let Some(m) = &frame.module_name {
+            if let Some(m) = frame.module_name() {
                 write!(f, "{m}!")?;
             }
-            match &frame.func_name {
+            match frame.func_name() {
                 Some(name) => write!(f, "{name}")?,
                 None => write!(f, "<wasm function {}>", frame.func_index)?,
             }

@@ -111,6 +111,9 @@ pub(crate) struct ModuleInfo {
     pub(crate) elems: Vec<ElemSegment>,
     pub(crate) datas: Vec<DataSegment>,
     pub(crate) func_names: HashMap<u32, std::sync::Arc<str>>,
+    /// Where each defined function's body starts in the binary (its local
+    /// declarations, after the body's size).
+    pub(crate) body_starts: Vec<u32>,
     /// Where everything is in an instance's `VMContext`.
     pub(crate) offsets: VMOffsets,
 }
@@ -261,6 +264,7 @@ pub(crate) fn compile(
         }
         if let ValidPayload::Func(to_validate, body) = valid {
             let func_index = FuncIndex(info.num_imported_funcs + num_bodies);
+            info.body_starts.push(body.range().start as u32);
             tier.function(&info, func_index, &body, to_validate)?;
             num_bodies += 1;
         }

@@ -165,7 +165,7 @@ fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBa
         let instance = store.instance(instance);
         let info = &instance.module.info;
         let defined = crate::compile::DefinedFuncIndex(func.0 - info.num_imported_funcs);
-        out.push(FrameInfo::new(info, func.0, instance.code().wasm_offset(defined, pc)));
+        out.push(FrameInfo::new(&instance.module, func.0, instance.code().wasm_offset(defined, pc)));
     };
     push(pos.instance, pos.func, pos.pc);
     for f in frames.iter().rev() {

@@ -15,6 +15,7 @@ use crate::compile::{DefinedFuncIndex, FuncIndex, VMCTX_INSTANCE_OFFSET, VMCTX_S
 use crate::engine::SigId;
 use crate::trap::{FrameCollector, FrameInfo, WasmBacktrace};
 use crate::types::FuncType;
+use std::sync::Arc;
 
 /// Calls `func_ref` with `args` (arguments in, results out) from the host.
 /// A trap or host error comes back as `Err`; a host panic goes on
@@ -210,16 +211,16 @@ pub(crate) unsafe extern "C" fn native_array_call(
 /// functions of the store's modules they are in.
 fn native_backtrace(store: &StoreOpaque, pcs: FrameCollector<usize>) -> WasmBacktrace {
     let (pcs, omitted) = pcs.finish();
-    let mut modules: Vec<&ModuleArtifacts> = Vec::new();
+    let mut modules: Vec<&Arc<ModuleArtifacts>> = Vec::new();
     for instance in &store.instances {
-        if !modules.iter().any(|m| std::ptr::eq(*m, &*instance.module)) {
+        if !modules.iter().any(|m| Arc::ptr_eq(m, &instance.module)) {
             modules.push(&instance.module);
         }
     }
     let frames = pcs
         .iter()
         .filter_map(|pc| modules.iter().find_map(|m| m.code.frame_at(*pc).map(|f| (m, f))))
-        .map(|(module, (func, offset))| FrameInfo::new(&module.info, func, offset))
+        .map(|(module, (func, offset))| FrameInfo::new(module, func, offset))
         .collect();
     WasmBacktrace { frames, omitted, cause: None }
 }
