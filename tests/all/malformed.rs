@@ -373,3 +373,14 @@ fn malformed_and_invalid_binaries_have_offsets() {
     assert!(Module::new(&engine, "(module (func").is_err());
     assert!(Module::new(&engine, [0xffu8, 0xfe, 0x00]).is_err());
 }
+
+#[test]
+fn bytes_without_the_magic_are_named_as_not_wasm_in_one_line() {
+    let engine = kiln::Engine::default();
+    let err = kiln::Module::from_binary(&engine, b"garbage!").unwrap_err();
+    let compile = err.downcast_ref::<kiln::CompileError>().expect("a compile error");
+    assert_eq!(compile.kind(), kiln::CompileErrorKind::Malformed);
+    let message = compile.to_string();
+    assert!(message.contains("magic header not detected") && message.contains("not a WebAssembly binary"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+}

@@ -46,7 +46,15 @@ impl CompileError {
     }
 
     pub(crate) fn malformed(err: wasmparser::BinaryReaderError) -> Self {
-        CompileError::new(CompileErrorKind::Malformed, err.message(), Some(err.offset() as usize))
+        let message = err.message();
+        // wasmparser spells this one as a multi-line dump of both byte arrays.
+        let message = if message.starts_with("magic header not detected") {
+            "magic header not detected: the bytes do not start with `\\0asm`, so this is not a WebAssembly binary"
+                .to_string()
+        } else {
+            message.to_string()
+        };
+        CompileError::new(CompileErrorKind::Malformed, message, Some(err.offset() as usize))
     }
 
     pub(crate) fn unsupported(message: impl Into<String>, offset: impl TryInto<usize>) -> Self {
