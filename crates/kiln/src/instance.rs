@@ -304,7 +304,9 @@ pub(crate) fn instantiate<T>(store: &mut StoreInner<T>, module: &Module, imports
     let handle = Instance { store: opaque.id, index: id };
     if let Some(start) = info.start {
         let f = opaque.instance(id).func_ref(FuncIndex(start));
-        crate::func::call_raw(opaque, f, &mut [])?;
+        // Part of instantiating, not a call of `_start` by the host (even
+        // when the start function is the `_start` export).
+        crate::vm::invoke(opaque, f, &mut [])?;
     }
     Ok(handle)
 }
