@@ -8,6 +8,7 @@ mod differential;
 mod differential_check;
 mod func;
 mod host_stack;
+mod instance_pre;
 mod interrupts;
 mod layout;
 mod limits;
@@ -18,8 +19,10 @@ mod oracle_check;
 mod per_request;
 mod registry;
 mod reservation;
+mod shapes;
 mod threads;
 mod traps;
+mod wasmtime_docs;
 
 use kiln::{Engine, Module, Store};
 use std::process::Command;
