@@ -44,7 +44,7 @@ fn func_call_checks_arguments_and_results() {
     let m = module(&engine, ADD);
     let instance = Instance::new(&mut store, &m, &[]).unwrap();
     let add = instance.get_func(&mut store, "add").unwrap();
-    assert_eq!(add.ty(&store), FuncType::new([ValType::I32, ValType::I32], [ValType::I32]));
+    assert_eq!(add.ty(&store), FuncType::new(&engine, [ValType::I32, ValType::I32], [ValType::I32]));
 
     let mut results = [Val::I32(0)];
     add.call(&mut store, &[Val::I32(2), Val::I32(3)], &mut results).unwrap();
@@ -486,13 +486,13 @@ fn module_metadata() {
         m.imports().map(|i| (i.module().to_string(), i.name().to_string(), i.ty())).collect();
     assert_eq!(imports.len(), 4);
     assert_eq!(imports[0].1, "f");
-    assert_eq!(imports[0].2.func(), Some(&FuncType::new([ValType::I32], [ValType::I64])));
+    assert_eq!(imports[0].2.func(), Some(&FuncType::new(&engine, [ValType::I32], [ValType::I64])));
     assert_eq!(imports[1].2.memory(), Some(&MemoryType::new(1, Some(2))));
     assert_eq!(imports[2].2.table(), Some(&TableType::new(RefType::FUNCREF, 3, None)));
     assert_eq!(imports[3].2.global(), Some(&GlobalType::new(ValType::F32, Mutability::Var)));
     let exports: Vec<&str> = m.exports().map(|e| e.name()).collect();
     assert_eq!(exports, ["run", "answer", "memory"]);
-    assert_eq!(m.get_export("run").unwrap().func(), Some(&FuncType::new([ValType::F64], [])));
+    assert_eq!(m.get_export("run").unwrap().func(), Some(&FuncType::new(&engine, [ValType::F64], [])));
     assert!(m.get_export("nope").is_none());
 
     // validate: binary only.
@@ -523,7 +523,6 @@ fn module_metadata() {
     let instance = Instance::new(&mut store, &m, &[f.into()]).unwrap();
     let exports: Vec<(String, &'static str)> = instance
         .exports(&mut store)
-        .into_iter()
         .map(|e| {
             let kind = match e.clone().into_extern() {
                 Extern::Func(_) => "func",

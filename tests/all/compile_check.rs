@@ -309,12 +309,8 @@ fn instantiate(engine: &Engine, module: &Module) -> (Outcome, Option<Run>) {
 
 impl Run {
     fn funcs(&mut self) -> Vec<(String, Vec<ValType>, Vec<ValType>)> {
-        let exports: Vec<(String, Extern)> = self
-            .instance
-            .exports(&mut self.store)
-            .into_iter()
-            .map(|e| (e.name().to_string(), e.into_extern()))
-            .collect();
+        let exports: Vec<(String, Extern)> =
+            self.instance.exports(&mut self.store).map(|e| (e.name().to_string(), e.into_extern())).collect();
         exports
             .into_iter()
             .filter_map(|(name, ext)| {

@@ -198,12 +198,8 @@ impl Side {
     /// Everything observable from outside: exported globals, memories,
     /// tables, in export order.
     fn state(&mut self) -> Vec<(String, State)> {
-        let exports: Vec<(String, Extern)> = self
-            .instance
-            .exports(&mut self.store)
-            .into_iter()
-            .map(|e| (e.name().to_string(), e.into_extern()))
-            .collect();
+        let exports: Vec<(String, Extern)> =
+            self.instance.exports(&mut self.store).map(|e| (e.name().to_string(), e.into_extern())).collect();
         exports
             .into_iter()
             .filter_map(|(name, ext)| {
@@ -348,7 +344,7 @@ pub fn check(tiers: &Tiers, data: &[u8]) -> Result<Compared, String> {
 
 fn module_funcs(side: &mut Side) -> Vec<(String, Vec<ValType>)> {
     let exports: Vec<(String, Extern)> =
-        side.instance.exports(&mut side.store).into_iter().map(|e| (e.name().to_string(), e.into_extern())).collect();
+        side.instance.exports(&mut side.store).map(|e| (e.name().to_string(), e.into_extern())).collect();
     exports
         .into_iter()
         .filter_map(|(name, ext)| ext.into_func().map(|f| (name, f.ty(&side.store).params().to_vec())))

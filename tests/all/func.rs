@@ -44,7 +44,7 @@ macro_rules! check_arity {
             caller.data_mut().push(n);
             weighted(&[$($a),*])
         });
-        let fty = FuncType::new(vec![ValType::I32; n], [ValType::I32]);
+        let fty = FuncType::new(engine, vec![ValType::I32; n], [ValType::I32]);
         assert_eq!(plain.ty(&store), fty, "arity {n}");
         assert_eq!(with_caller.ty(&store), fty, "arity {n}");
 
@@ -257,7 +257,7 @@ fn multi_value_returns() {
 #[test]
 fn func_new_dynamic_host_function() {
     let (engine, mut store) = engine_and_store();
-    let ty = FuncType::new([ValType::I32, ValType::I64, ValType::F64], [ValType::I64, ValType::F64]);
+    let ty = FuncType::new(&engine, [ValType::I32, ValType::I64, ValType::F64], [ValType::I64, ValType::F64]);
     let f = Func::new(&mut store, ty.clone(), |_caller, params, results| {
         let a = params[0].i32().ok_or_else(|| anyhow!("param 0"))?;
         let b = params[1].i64().ok_or_else(|| anyhow!("param 1"))?;
@@ -286,7 +286,7 @@ fn func_new_dynamic_host_function() {
 
     // A dynamic function that returns a value of the wrong type is an error,
     // not a corrupted result.
-    let bad = Func::new(&mut store, FuncType::new([], [ValType::I32]), |_c, _p, r| {
+    let bad = Func::new(&mut store, FuncType::new(&engine, [], [ValType::I32]), |_c, _p, r| {
         r[0] = Val::I64(1);
         Ok(())
     });
@@ -302,7 +302,7 @@ fn func_new_dynamic_host_function() {
     // So is a funcref result of another store.
     let mut other_store = Store::new(&engine, ());
     let foreign = Func::wrap(&mut other_store, || {});
-    let leak = Func::new(&mut store, FuncType::new([], [ValType::FUNCREF]), move |_c, _p, r| {
+    let leak = Func::new(&mut store, FuncType::new(&engine, [], [ValType::FUNCREF]), move |_c, _p, r| {
         r[0] = Val::FuncRef(Some(foreign));
         Ok(())
     });

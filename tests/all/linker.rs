@@ -1,10 +1,11 @@
-//! The linker: resolving imports by name, shadowing, reactors and commands,
-//! named modules.
+//! The linker: resolving imports by name, shadowing, reactors and commands
+//! (`Linker::module`, `get_default`), named modules.
 
 use crate::module;
 use anyhow::Result;
 use kiln::{
-    Caller, Engine, Func, FuncType, Global, GlobalType, Instance, Linker, Mutability, Store, Trap, Val, ValType,
+    Caller, Engine, Func, FuncType, Global, GlobalType, Instance, Linker, Memory, MemoryType, Mutability, Store, Trap,
+    Val, ValType,
 };
 
 #[test]
@@ -38,9 +39,9 @@ fn shadowing_is_refused_by_default_and_allowed_on_request() {
     );
     let mut linker = Linker::<()>::new(&engine);
     linker.func_wrap("env", "f", || 1i32).unwrap();
-    let err = linker.func_wrap("env", "f", || 2i32).err().expect("redefinition accepted");
+    let err = linker.func_wrap("env", "f", || 2i32).expect_err("redefinition accepted");
     assert!(err.to_string().contains("env::f"), "{err}");
-    let ty = FuncType::new([], [ValType::I32]);
+    let ty = FuncType::new(&engine, [], [ValType::I32]);
     assert!(linker
         .func_new("env", "f", ty.clone(), |_, _, r| {
             r[0] = Val::I32(3);
@@ -235,4 +236,207 @@ fn linker_host_functions_see_the_store_data() -> Result<()> {
     assert_eq!(run.call(&mut store, 5)?, 110);
     assert_eq!(*store.data(), 110);
     Ok(())
+}
+
+/// A command that counts its runs in a global, and reports through the host.
+const COUNTING_COMMAND: &str = r#"
+(module
+  (import "env" "log" (func $log (param i32)))
+  (global $runs (mut i32) (i32.const 0))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (global.set $runs (i32.add (global.get $runs) (i32.const 1)))
+    (call $log (global.get $runs)))
+  (func (export "runs") (result i32) global.get $runs)
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
+"#;
+
+#[test]
+fn a_command_module_gets_a_fresh_instance_per_call() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = logging_linker(&engine);
+    let command = module(&engine, COUNTING_COMMAND);
+    linker.module(&mut store, "cmd", &command).unwrap();
+    assert_eq!(store.data(), &[] as &[i32], "defining a command runs nothing");
+
+    // `_start` can be called again and again: each call is a new instance,
+    // so each sees its global at 0.
+    let start = linker.get_default(&mut store, "cmd").unwrap();
+    let start = start.typed::<(), ()>(&store).unwrap();
+    start.call(&mut store, ()).unwrap();
+    start.call(&mut store, ()).unwrap();
+    assert_eq!(store.data(), &[1, 1]);
+    let runs = linker.get(&mut store, "cmd", "runs").and_then(|e| e.into_func()).unwrap();
+    assert_eq!(runs.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 0);
+    let add = linker.get(&mut store, "cmd", "add").and_then(|e| e.into_func()).unwrap();
+    assert_eq!(add.typed::<(i32, i32), i32>(&store).unwrap().call(&mut store, (2, 3)).unwrap(), 5);
+    // The exported memory is accepted but not defined.
+    assert!(linker.get(&mut store, "cmd", "memory").is_none());
+
+    // Another module importing the command's exports calls fresh instances too.
+    let user = module(
+        &engine,
+        r#"(module (import "cmd" "_start" (func $start)) (import "cmd" "runs" (func $runs (result i32)))
+                   (func (export "run") (result i32) call $start call $start call $runs))"#,
+    );
+    let instance = linker.instantiate(&mut store, &user).unwrap();
+    let run = instance.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 0);
+    assert_eq!(store.data(), &[1, 1, 1, 1]);
+}
+
+#[test]
+fn a_commands_imports_are_resolved_when_it_is_defined() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = Linker::<Vec<i32>>::new(&engine);
+    let command = module(&engine, COUNTING_COMMAND);
+    let err = linker.module(&mut store, "cmd", &command).unwrap_err();
+    assert!(err.downcast_ref::<kiln::UnknownImportError>().is_some(), "{err:?}");
+    assert!(err.to_string().contains("env::log"), "{err}");
+}
+
+#[test]
+fn a_commands_unknown_exports_are_refused_unless_allowed() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let wat = r#"(module (global (export "answer") i32 (i32.const 42))
+                          (global (export "__heap_base") i32 (i32.const 0))
+                          (table (export "__indirect_function_table") 1 funcref)
+                          (func (export "_start")))"#;
+    let command = module(&engine, wat);
+    let mut linker = Linker::<()>::new(&engine);
+    let err = linker.module(&mut store, "cmd", &command).unwrap_err();
+    assert!(err.to_string().contains("answer"), "{err}");
+    let mut linker = Linker::<()>::new(&engine);
+    linker.allow_unknown_exports(true);
+    linker.module(&mut store, "cmd", &command).unwrap();
+    assert!(linker.get(&mut store, "cmd", "answer").is_none());
+    assert!(linker.get(&mut store, "cmd", "_start").is_some());
+}
+
+#[test]
+fn a_module_cannot_be_both_a_command_and_a_reactor() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let both = module(&engine, r#"(module (func (export "_start")) (func (export "_initialize")))"#);
+    let err = Linker::<()>::new(&engine).module(&mut store, "m", &both).unwrap_err();
+    assert!(err.to_string().contains("both a Command and a Reactor"), "{err}");
+    let bad = module(&engine, r#"(module (global (export "_start") i32 (i32.const 0)))"#);
+    let err = Linker::<()>::new(&engine).module(&mut store, "m", &bad).unwrap_err();
+    assert!(err.to_string().contains("`_start` must be a function"), "{err}");
+}
+
+#[test]
+fn a_reactor_module_is_instantiated_once() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = logging_linker(&engine);
+    linker.module(&mut store, "r", &module(&engine, REACTOR)).unwrap();
+    assert_eq!(store.data(), &[1], "`_initialize` ran once");
+    let get = linker.get(&mut store, "r", "get").and_then(|e| e.into_func()).unwrap();
+    let state = linker.get(&mut store, "r", "state").and_then(|e| e.into_global()).unwrap();
+    state.set(&mut store, Val::I32(7)).unwrap();
+    assert_eq!(get.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 7, "one shared instance");
+    assert_eq!(store.data(), &[1]);
+    // A trapping `_initialize` fails `module`.
+    let trapping = module(&engine, r#"(module (func (export "_initialize") unreachable))"#);
+    let err = linker.module(&mut store, "t", &trapping).unwrap_err();
+    assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::UnreachableCodeReached), "{err:?}");
+}
+
+#[test]
+fn get_default_prefers_the_empty_name_then_start_then_a_no_op() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = logging_linker(&engine);
+    linker.func_wrap("a", "", |mut c: Caller<'_, Vec<i32>>| c.data_mut().push(10)).unwrap();
+    linker.func_wrap("a", "_start", |mut c: Caller<'_, Vec<i32>>| c.data_mut().push(20)).unwrap();
+    linker.func_wrap("b", "_start", |mut c: Caller<'_, Vec<i32>>| c.data_mut().push(30)).unwrap();
+    for (name, want) in [("a", vec![10]), ("b", vec![10, 30]), ("nothing", vec![10, 30])] {
+        let f = linker.get_default(&mut store, name).unwrap();
+        f.typed::<(), ()>(&store).unwrap().call(&mut store, ()).unwrap();
+        assert_eq!(store.data(), &want, "{name}");
+    }
+    let g = Global::new(&mut store, GlobalType::new(ValType::I32, Mutability::Const), Val::I32(0)).unwrap();
+    linker.define(&store, "c", "", g).unwrap();
+    let err = linker.get_default(&mut store, "c").unwrap_err();
+    assert!(err.to_string().contains("not a function"), "{err}");
+}
+
+#[test]
+fn define_takes_a_shared_store_and_refuses_items_of_another_store() {
+    let engine = Engine::default();
+    let mut a = Store::new(&engine, ());
+    let b = Store::new(&engine, ());
+    let f = Func::wrap(&mut a, || 3i32);
+    let mut linker = Linker::<()>::new(&engine);
+    let err = linker.define(&b, "env", "f", f).expect_err("an item of another store was accepted");
+    assert!(err.to_string().contains("another store"), "{err}");
+    linker.define(&a, "env", "f", f).unwrap();
+    assert_eq!(linker.get(&mut a, "env", "f").and_then(|e| e.into_func()), Some(f));
+}
+
+#[test]
+fn instance_refuses_an_instance_of_another_store() {
+    let engine = Engine::default();
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let m = module(&engine, r#"(module (func (export "f")))"#);
+    let instance = Instance::new(&mut a, &m, &[]).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    assert!(linker.instance(&mut b, "i", instance).is_err());
+    linker.instance(&mut a, "i", instance).unwrap();
+    assert!(linker.get(&mut a, "i", "f").is_some());
+}
+
+#[test]
+fn linker_instantiate_checks_store_items_as_they_are_now() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.define(&store, "env", "mem", memory).unwrap();
+    let m = module(&engine, r#"(module (import "env" "mem" (memory 2)))"#);
+    let err = linker.instantiate(&mut store, &m).unwrap_err();
+    assert!(err.to_string().contains("env::mem"), "{err}");
+    memory.grow(&mut store, 1).unwrap();
+    linker.instantiate(&mut store, &m).unwrap();
+}
+
+#[test]
+fn the_default_linker_has_its_own_default_engine() {
+    let linker = Linker::<()>::default();
+    let mut store = Store::new(linker.engine(), ());
+    let m = module(linker.engine(), r#"(module (func (export "f") (result i32) i32.const 9))"#);
+    let instance = linker.instantiate(&mut store, &m).unwrap();
+    assert_eq!(instance.get_typed_func::<(), i32>(&mut store, "f").unwrap().call(&mut store, ()).unwrap(), 9);
+    // Another default engine is another engine.
+    let mut other = Store::<()>::default();
+    let err = linker.instantiate(&mut other, &m).unwrap_err();
+    assert!(err.to_string().contains("Engine"), "{err}");
+}
+
+#[test]
+fn a_command_instance_runs_start_once_but_a_defined_command_runs_per_call() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = logging_linker(&engine);
+    let command = module(&engine, COUNTING_COMMAND);
+    let instance = linker.instantiate(&mut store, &command).unwrap();
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    start.call(&mut store, ()).unwrap();
+    let err = start.call(&mut store, ()).unwrap_err();
+    assert!(err.to_string().contains("already called"), "{err}");
+
+    // Through `Linker::module`, every call is a new instance: many of them
+    // in one store, each `_start` run once.
+    linker.module(&mut store, "cmd", &command).unwrap();
+    let start = linker.get_default(&mut store, "cmd").unwrap().typed::<(), ()>(&store).unwrap();
+    for _ in 0..200 {
+        start.call(&mut store, ()).unwrap();
+    }
+    assert_eq!(store.data().len(), 201);
+    assert!(store.data().iter().all(|&runs| runs == 1));
 }

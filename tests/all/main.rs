@@ -8,6 +8,7 @@ mod differential;
 mod differential_check;
 mod func;
 mod host_stack;
+mod instance_pre;
 mod interrupts;
 mod layout;
 mod limits;
@@ -19,8 +20,10 @@ mod per_request;
 mod precompiled;
 mod registry;
 mod reservation;
+mod shapes;
 mod threads;
 mod traps;
+mod wasmtime_docs;
 
 use kiln::{Engine, Module, Store};
 use std::process::Command;

@@ -224,12 +224,8 @@ impl Kiln {
 
     /// Exported functions: name, parameters.
     fn funcs(&mut self) -> Vec<(String, Vec<kiln::ValType>)> {
-        let exports: Vec<(String, kiln::Extern)> = self
-            .instance
-            .exports(&mut self.store)
-            .into_iter()
-            .map(|e| (e.name().to_string(), e.into_extern()))
-            .collect();
+        let exports: Vec<(String, kiln::Extern)> =
+            self.instance.exports(&mut self.store).map(|e| (e.name().to_string(), e.into_extern())).collect();
         exports
             .into_iter()
             .filter_map(|(name, ext)| ext.into_func().map(|f| (name, f.ty(&self.store).params().to_vec())))
@@ -244,12 +240,8 @@ impl Kiln {
     }
 
     fn state(&mut self) -> Vec<(String, State)> {
-        let exports: Vec<(String, kiln::Extern)> = self
-            .instance
-            .exports(&mut self.store)
-            .into_iter()
-            .map(|e| (e.name().to_string(), e.into_extern()))
-            .collect();
+        let exports: Vec<(String, kiln::Extern)> =
+            self.instance.exports(&mut self.store).map(|e| (e.name().to_string(), e.into_extern())).collect();
         let mut states = Vec::new();
         for (name, ext) in exports {
             let state = match ext {

@@ -360,6 +360,12 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Makes the context for preview 1 modules: the same as
+    /// [`build`](Self::build), under Wasmtime's name (see [`crate::p1`]).
+    pub fn build_p1(&mut self) -> crate::p1::WasiP1Ctx {
+        self.build()
+    }
+
     /// Makes the context. The builder is left as [`new`](Self::new) made
     /// it, so it can configure another one.
     pub fn build(&mut self) -> WasiCtx {

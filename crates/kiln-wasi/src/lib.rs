@@ -7,7 +7,8 @@
 //! (the host's, in-memory pipes, or files), preopened directories with
 //! read-only or read-write access, and replaceable clocks and randomness.
 //! [`add_to_linker`] defines every preview 1 function in a
-//! [`kiln::Linker`].
+//! [`kiln::Linker`]. The [`p1`] module has the same under Wasmtime's names
+//! (`p1::add_to_linker_sync`, `WasiP1Ctx`, `WasiCtxBuilder::build_p1`).
 //!
 //! The filesystem is sandboxed with [`cap_std`]: the guest reaches host
 //! files only inside its preopened directories; absolute paths, `..` past a
@@ -71,6 +72,7 @@
 
 mod clocks;
 mod ctx;
+pub mod p1;
 mod preview1;
 mod stdio;
 

@@ -177,11 +177,15 @@ pub(crate) fn dynamic_host_func<T: 'static>(
 
 /// Calls a function of the store in the raw ABI, from the host.
 pub(crate) fn call_raw(store: &mut StoreOpaque, func: FuncRefPtr, raw: &mut [ValRaw]) -> Result<()> {
-    if let Some((_, started)) = store.commands.iter_mut().find(|(f, _)| *f == func) {
-        if *started {
-            bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
+    // Most stores have no command: no lookup then (this is on every call's
+    // path).
+    if !store.commands.is_empty() {
+        if let Some(started) = store.commands.get_mut(&func) {
+            if *started {
+                bail!("`_start` was already called: a command instance runs only once; instantiate the module again to run it again");
+            }
+            *started = true;
         }
-        *started = true;
     }
     vm::invoke(store, func, raw)
 }
@@ -270,22 +274,6 @@ impl<T> AsContextMut for Caller<'_, T> {
         StoreContextMut(self.store)
     }
 }
-impl<'a, T> From<&'a Caller<'_, T>> for StoreContext<'a, T> {
-    fn from(c: &'a Caller<'_, T>) -> Self {
-        StoreContext(c.store)
-    }
-}
-impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContext<'a, T> {
-    fn from(c: &'a mut Caller<'_, T>) -> Self {
-        StoreContext(c.store)
-    }
-}
-impl<'a, T> From<&'a mut Caller<'_, T>> for StoreContextMut<'a, T> {
-    fn from(c: &'a mut Caller<'_, T>) -> Self {
-        StoreContextMut(c.store)
-    }
-}
-
 /// A Rust type that is a WebAssembly value type.
 pub trait WasmTy: Sized + Send + 'static {
     /// The wasm type.
@@ -401,6 +389,11 @@ macro_rules! tuple_params {
             fn types() -> Vec<ValType> {
                 vec![$($t::valtype()),*]
             }
+            // Without building the `Vec` of `types`: `typed` and
+            // `get_typed_func` check this on every call (per request).
+            fn matches(tys: &[ValType]) -> bool {
+                tys.len() == $n $(&& tys[$i] == $t::valtype())*
+            }
             #[inline]
             #[allow(unused_variables)]
             fn store(self, store: &StoreOpaque, out: &mut [ValRaw]) -> Result<()> {
@@ -472,7 +465,7 @@ macro_rules! into_func {
         {
             #[allow(non_snake_case)]
             fn into_func(self) -> (FuncType, HostFunc<T>) {
-                let ty = FuncType::new(vec![$($a::valtype()),*], R::Results::types());
+                let ty = FuncType::from_types(vec![$($a::valtype()),*], R::Results::types());
                 let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
                     let store = caller.store;
                     $(let $a = $a::from_raw(raw[$i], &store.opaque);)*
@@ -489,7 +482,7 @@ macro_rules! into_func {
         {
             #[allow(non_snake_case, unused_variables)]
             fn into_func(self) -> (FuncType, HostFunc<T>) {
-                let ty = FuncType::new(vec![$($a::valtype()),*], R::Results::types());
+                let ty = FuncType::from_types(vec![$($a::valtype()),*], R::Results::types());
                 let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
                     $(let $a = $a::from_raw(raw[$i], &caller.store.opaque);)*
                     let results = (self)($($a),*).into_result()?;

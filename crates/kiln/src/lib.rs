@@ -35,6 +35,35 @@
 //! # }
 //! ```
 //!
+//! A server that makes one instance per request resolves and type-checks
+//! the imports once, with [`Linker::instantiate_pre`]; each request then
+//! only allocates and initialises its instance:
+//!
+//! ```
+//! # use kiln::{Engine, Linker, Module, Store};
+//! # fn main() -> kiln::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(
+//!     &engine,
+//!     r#"(module (import "host" "twice" (func $twice (param i32) (result i32)))
+//!                (func (export "handle") (param i32) (result i32) (call $twice (local.get 0))))"#,
+//! )?;
+//! let mut linker = Linker::<()>::new(&engine);
+//! linker.func_wrap("host", "twice", |x: i32| x * 2)?;
+//! let pre = linker.instantiate_pre(&module)?;
+//! for request in 0..3 {
+//!     let mut store = Store::new(&engine, ());
+//!     let instance = pre.instantiate(&mut store)?;
+//!     let handle = instance.get_typed_func::<i32, i32>(&mut store, "handle")?;
+//!     assert_eq!(handle.call(&mut store, request)?, 2 * request);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The API has the shapes of Wasmtime's: code written for Wasmtime usually
+//! compiles with the crate renamed.
+//!
 //! Traps come back as errors holding a [`Trap`]:
 //!
 //! ```
@@ -82,12 +111,12 @@ pub use config::{Config, Strategy};
 pub use engine::{Engine, Precompiled};
 pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use global::Global;
-pub use instance::{Export, Extern, Instance};
+pub use instance::{Export, Extern, Instance, InstancePre};
 pub use limits::{
     ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
     DEFAULT_STORE_TABLE_ELEMENTS, DEFAULT_TABLE_LIMIT,
 };
-pub use linker::Linker;
+pub use linker::{Linker, UnknownImportError};
 pub use memory::{Memory, MemoryAccessError};
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, UpdateDeadline};
@@ -103,3 +132,6 @@ pub use vm::ValRaw;
 /// Errors are `anyhow` errors.
 pub type Result<T, E = anyhow::Error> = anyhow::Result<T, E>;
 pub use anyhow::Error;
+/// `anyhow`'s error macros, so that code written for Wasmtime
+/// (`wasmtime::bail!`, ...) needs no `anyhow` dependency of its own.
+pub use anyhow::{bail, ensure, format_err};

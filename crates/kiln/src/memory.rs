@@ -100,6 +100,31 @@ impl Memory {
         Ok(())
     }
 
+    /// Where the memory's contents start, as a raw pointer, for hosts that
+    /// need one (e.g. to hand to foreign code). Reading or writing through
+    /// it needs `unsafe` in the caller's code: the pointer is valid for
+    /// [`data_size`](Self::data_size) bytes only until the memory grows or
+    /// the store is used in any other way (e.g. a call into wasm), and must
+    /// not be used while a slice from [`data`](Self::data) or
+    /// [`data_mut`](Self::data_mut) is alive. [`read`](Self::read),
+    /// [`write`](Self::write) and the slices are the safe ways in.
+    ///
+    /// # Panics
+    /// When used with another store than the memory's own.
+    pub fn data_ptr(&self, store: impl AsContext) -> *mut u8 {
+        self.get(&store.as_context().0.opaque).base_ptr()
+    }
+
+    /// The size of this memory's pages in bytes: always 65,536 (Kiln does
+    /// not support the custom-page-sizes proposal).
+    ///
+    /// # Panics
+    /// When used with another store than the memory's own.
+    pub fn page_size(&self, store: impl AsContext) -> u64 {
+        self.get(&store.as_context().0.opaque);
+        WASM_PAGE_SIZE as u64
+    }
+
     /// Size in pages.
     pub fn size(&self, store: impl AsContext) -> u64 {
         self.get(&store.as_context().0.opaque).pages()

@@ -2,8 +2,12 @@
 
 use crate::engine::Engine;
 use crate::limits::ResourceLimiter;
-use crate::vm::{FuncRefPtr, StoreOpaque};
+use crate::type_registry::RegisteredType;
+use crate::types::FuncType;
+use crate::vm::{FuncRefPtr, HostCall, StoreOpaque};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// All runtime objects of one tenant (instances, memories, tables, globals,
 /// functions) and the host's state `T`. Cheap to create and to drop: the
@@ -22,10 +26,40 @@ pub(crate) struct StoreInner<T> {
     pub(crate) opaque: StoreOpaque,
     /// Host functions from a `Linker` already added to this store, by the
     /// address of their shared definition, so instantiating again reuses them.
-    pub(crate) linker_funcs: HashMap<usize, FuncRefPtr>,
+    pub(crate) linker_funcs: HashMap<usize, FuncRefPtr, BuildHasherDefault<AddressHasher>>,
     /// The host's limiter, given the data (`Store::limiter`).
     limiter: Option<LimiterFn<T>>,
     pub(crate) data: T,
+}
+
+/// The hasher of `linker_funcs`, whose keys are addresses of distinct heap
+/// allocations, not chosen by anyone: a multiply spreads them well enough,
+/// where the default SipHash (built to resist chosen keys) cost more than
+/// the rest of adding a host function to a store per request.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        // Fold the product's high bits, which depend on every bit of the
+        // address, into the low bits the table indexes with (addresses'
+        // own low bits are zero: allocations are aligned).
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync>;
@@ -50,6 +84,32 @@ impl<T> StoreInner<T> {
         // to it is a pointer to the whole; the exclusive borrow of the part
         // is the caller's exclusive use of the whole store for the call.
         unsafe { &mut *(opaque as *mut StoreOpaque).cast::<StoreInner<T>>() }
+    }
+}
+
+impl<T> StoreInner<T> {
+    /// This store's function for a linker's host function `call` (of type
+    /// `ty`), added to the store the first time it is used here, so that
+    /// instantiating again reuses it. `registration`, when given, already
+    /// holds `ty` in the store's engine.
+    pub(crate) fn linker_func(
+        &mut self,
+        ty: &FuncType,
+        call: &HostCall,
+        registration: Option<&Arc<RegisteredType>>,
+    ) -> FuncRefPtr {
+        // The store keeps a clone of the `Arc` (in the function's context),
+        // so its address stays unique for the store's life.
+        let key = Arc::as_ptr(call) as *const () as usize;
+        if let Some(f) = self.linker_funcs.get(&key) {
+            return *f;
+        }
+        let f = match registration {
+            Some(r) => self.opaque.push_registered_host_func(ty.clone(), call.clone(), r.clone()),
+            None => self.opaque.push_host_func(ty.clone(), call.clone()),
+        };
+        self.linker_funcs.insert(key, f);
+        f
     }
 }
 
@@ -142,7 +202,7 @@ impl<T> Store<T> {
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let opaque = StoreOpaque::new(engine);
-        Store { inner: Box::new(StoreInner { opaque, linker_funcs: HashMap::new(), limiter: None, data }) }
+        Store { inner: Box::new(StoreInner { opaque, linker_funcs: HashMap::default(), limiter: None, data }) }
     }
 
     /// Makes `limiter` (found in the store's data) decide whether the
@@ -174,6 +234,13 @@ impl<T> Store<T> {
     /// The engine of this store.
     pub fn engine(&self) -> &Engine {
         &self.inner.opaque.engine
+    }
+}
+
+/// A store with a default engine and default data (`Store::new(&Engine::default(), T::default())`).
+impl<T: Default> Default for Store<T> {
+    fn default() -> Store<T> {
+        Store::new(&Engine::default(), T::default())
     }
 }
 
@@ -289,33 +356,26 @@ impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
     }
 }
 
-impl<'a, T> From<&'a Store<T>> for StoreContext<'a, T> {
-    fn from(s: &'a Store<T>) -> Self {
-        StoreContext(&s.inner)
+// Anything that gives access to a store converts to a context, so that
+// calls like `memory.data(&store)` take a `&Store`, a `&mut Store`, a
+// `&Caller`, a `&StoreContextMut`, or a reference to any of those.
+impl<'a, C: AsContext> From<&'a C> for StoreContext<'a, C::Data> {
+    fn from(c: &'a C) -> Self {
+        c.as_context()
     }
 }
-impl<'a, T> From<&'a mut Store<T>> for StoreContext<'a, T> {
-    fn from(s: &'a mut Store<T>) -> Self {
-        StoreContext(&s.inner)
+impl<'a, C: AsContext> From<&'a mut C> for StoreContext<'a, C::Data> {
+    fn from(c: &'a mut C) -> Self {
+        C::as_context(c)
     }
 }
-impl<'a, T> From<&'a mut Store<T>> for StoreContextMut<'a, T> {
-    fn from(s: &'a mut Store<T>) -> Self {
-        StoreContextMut(&mut s.inner)
+impl<'a, C: AsContextMut> From<&'a mut C> for StoreContextMut<'a, C::Data> {
+    fn from(c: &'a mut C) -> Self {
+        c.as_context_mut()
     }
 }
 impl<'a, T> From<StoreContextMut<'a, T>> for StoreContext<'a, T> {
     fn from(s: StoreContextMut<'a, T>) -> Self {
         StoreContext(s.0)
-    }
-}
-impl<'a, 'b: 'a, T> From<&'a StoreContextMut<'b, T>> for StoreContext<'a, T> {
-    fn from(s: &'a StoreContextMut<'b, T>) -> Self {
-        StoreContext(s.0)
-    }
-}
-impl<'a, 'b: 'a, T> From<&'a mut StoreContextMut<'b, T>> for StoreContextMut<'a, T> {
-    fn from(s: &'a mut StoreContextMut<'b, T>) -> Self {
-        StoreContextMut(s.0)
     }
 }

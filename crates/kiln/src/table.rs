@@ -80,6 +80,66 @@ impl Table {
         }
     }
 
+    /// Sets the `len` elements from `dst` on to `val`. Errors, changing
+    /// nothing, when the range is not inside the table, or `val` has the
+    /// wrong type or belongs to another store.
+    pub fn fill(&self, mut store: impl AsContextMut, dst: u64, val: Ref, len: u64) -> Result<()> {
+        let store = &mut store.as_context_mut().0.opaque;
+        self.check(store)?;
+        let ty = store.tables[self.index.index()].ty;
+        let v = val.to_slot(store, ty.element())? as usize;
+        let elements = &mut store.tables[self.index.index()].elements;
+        let size = elements.len();
+        let Some(range) = range_in(dst, len, size) else {
+            bail!("table fill of {len} elements at index {dst} out of bounds (size {size})");
+        };
+        // In place: the table's definition (base, length) stays as it is.
+        elements[range].fill(v);
+        Ok(())
+    }
+
+    /// Copies `len` elements of `src_table` from `src_index` on into
+    /// `dst_table` from `dst_index` on; the tables may be the same one and
+    /// the ranges may overlap (as wasm's `table.copy`). Errors, changing
+    /// nothing, when a range is not inside its table, a table belongs to
+    /// another store, or the source's elements are not of the
+    /// destination's type.
+    pub fn copy(
+        mut store: impl AsContextMut,
+        dst_table: &Table,
+        dst_index: u64,
+        src_table: &Table,
+        src_index: u64,
+        len: u64,
+    ) -> Result<()> {
+        let store = &mut store.as_context_mut().0.opaque;
+        dst_table.check(store)?;
+        src_table.check(store)?;
+        let (d, s) = (dst_table.index.index(), src_table.index.index());
+        let (dst_ty, src_ty) = (*store.tables[d].ty.element(), *store.tables[s].ty.element());
+        // Only subtyping is null-ness: a nullable source needs a nullable
+        // destination.
+        if dst_ty.heap_type() != src_ty.heap_type() || (src_ty.is_nullable() && !dst_ty.is_nullable()) {
+            bail!("type mismatch: cannot copy elements of a table of {src_ty} into a table of {dst_ty}");
+        }
+        let (dst_size, src_size) = (store.tables[d].elements.len(), store.tables[s].elements.len());
+        let Some(from) = range_in(src_index, len, src_size) else {
+            bail!("table copy of {len} elements from index {src_index} out of bounds of the source (size {src_size})");
+        };
+        let Some(to) = range_in(dst_index, len, dst_size) else {
+            bail!(
+                "table copy of {len} elements to index {dst_index} out of bounds of the destination (size {dst_size})"
+            );
+        };
+        if d == s {
+            store.tables[d].elements.copy_within(from, to.start);
+        } else {
+            let items = store.tables[s].elements[from].to_vec();
+            store.tables[d].elements[to].copy_from_slice(&items);
+        }
+        Ok(())
+    }
+
     /// The table's type, with its current size as the minimum.
     ///
     /// # Panics
@@ -90,4 +150,14 @@ impl Table {
         let t = &store.tables[self.index.index()];
         TableType::new(*t.ty.element(), t.size(), t.ty.maximum().map(|m| m as u32))
     }
+}
+
+/// The elements `start..start + len` of a table of `size` elements, if they
+/// are all inside it.
+fn range_in(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    if end > size as u64 {
+        return None;
+    }
+    Some(start as usize..end as usize)
 }

@@ -139,6 +139,12 @@ impl RegisteredType {
     pub(crate) fn id(&self) -> SigId {
         self.id
     }
+
+    /// Whether this is a registration in `registry` (ids of one engine mean
+    /// nothing in another).
+    pub(crate) fn is_in(&self, registry: &Arc<TypeRegistry>) -> bool {
+        Arc::ptr_eq(&self.registry, registry)
+    }
 }
 
 impl Drop for RegisteredType {
@@ -200,7 +206,7 @@ mod tests {
     use std::sync::Arc;
 
     fn ty(params: &[ValType]) -> FuncType {
-        FuncType::new(params.iter().copied(), [])
+        FuncType::from_types(params.iter().copied(), [])
     }
 
     #[test]

@@ -126,8 +126,24 @@ struct FuncTypeInner {
 }
 
 impl FuncType {
+    /// A function type from its parameter and result types, for use with
+    /// `engine` (Wasmtime's signature). Kiln's function types are plain
+    /// structural values usable with any engine, so `engine` only keeps
+    /// code written for Wasmtime compiling; [`FuncType::from_types`] is the
+    /// same without it.
+    pub fn new(
+        _engine: &crate::Engine,
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> FuncType {
+        FuncType::from_types(params, results)
+    }
+
     /// A function type from its parameter and result types.
-    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> FuncType {
+    pub fn from_types(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> FuncType {
         FuncType {
             inner: Arc::new(FuncTypeInner {
                 params: params.into_iter().collect(),
@@ -147,7 +163,7 @@ impl FuncType {
     pub(crate) fn from_wasmparser(ty: &wasmparser::FuncType) -> anyhow::Result<FuncType> {
         let params = ty.params().iter().map(|t| ValType::from_wasmparser(*t)).collect::<anyhow::Result<Vec<_>>>()?;
         let results = ty.results().iter().map(|t| ValType::from_wasmparser(*t)).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(FuncType::new(params, results))
+        Ok(FuncType::from_types(params, results))
     }
 }
 

@@ -71,6 +71,110 @@ impl Val {
             None
         }
     }
+    /// The v128 bits, if this is one.
+    pub fn v128(&self) -> Option<u128> {
+        if let Val::V128(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
+    /// The i32.
+    ///
+    /// # Panics
+    /// When this is not an i32.
+    pub fn unwrap_i32(&self) -> i32 {
+        self.i32().expect("expected i32")
+    }
+    /// The i64.
+    ///
+    /// # Panics
+    /// When this is not an i64.
+    pub fn unwrap_i64(&self) -> i64 {
+        self.i64().expect("expected i64")
+    }
+    /// The f32.
+    ///
+    /// # Panics
+    /// When this is not an f32.
+    pub fn unwrap_f32(&self) -> f32 {
+        self.f32().expect("expected f32")
+    }
+    /// The f64.
+    ///
+    /// # Panics
+    /// When this is not an f64.
+    pub fn unwrap_f64(&self) -> f64 {
+        self.f64().expect("expected f64")
+    }
+    /// The v128 bits.
+    ///
+    /// # Panics
+    /// When this is not a v128.
+    pub fn unwrap_v128(&self) -> u128 {
+        self.v128().expect("expected v128")
+    }
+
+    /// The function reference, if this is a `funcref`: `Some(None)` for
+    /// null, `Some(Some(f))` otherwise.
+    pub fn funcref(&self) -> Option<Option<&Func>> {
+        match self {
+            Val::FuncRef(f) => Some(f.as_ref()),
+            _ => None,
+        }
+    }
+    /// The function reference (`None` for null).
+    ///
+    /// # Panics
+    /// When this is not a `funcref`.
+    pub fn unwrap_funcref(&self) -> Option<&Func> {
+        self.funcref().expect("expected funcref")
+    }
+    /// The same as [`Val::funcref`] (Wasmtime has both names).
+    pub fn func_ref(&self) -> Option<Option<&Func>> {
+        self.funcref()
+    }
+    /// The same as [`Val::unwrap_funcref`].
+    ///
+    /// # Panics
+    /// When this is not a `funcref`.
+    pub fn unwrap_func_ref(&self) -> Option<&Func> {
+        self.unwrap_funcref()
+    }
+
+    /// The host reference, if this is an `externref`: `Some(None)` for
+    /// null, `Some(Some(r))` otherwise.
+    pub fn externref(&self) -> Option<Option<&ExternRef>> {
+        match self {
+            Val::ExternRef(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+    /// The host reference (`None` for null).
+    ///
+    /// # Panics
+    /// When this is not an `externref`.
+    pub fn unwrap_externref(&self) -> Option<&ExternRef> {
+        self.externref().expect("expected externref")
+    }
+    /// The same as [`Val::externref`] (Wasmtime has both names).
+    pub fn extern_ref(&self) -> Option<Option<&ExternRef>> {
+        self.externref()
+    }
+    /// The same as [`Val::unwrap_externref`].
+    ///
+    /// # Panics
+    /// When this is not an `externref`.
+    pub fn unwrap_extern_ref(&self) -> Option<&ExternRef> {
+        self.unwrap_externref()
+    }
+
+    /// The reference, if this is one (Wasmtime's name for [`Val::as_ref`]).
+    pub fn ref_(self) -> Option<Ref> {
+        self.as_ref()
+    }
+
     /// The reference, if this is one.
     pub fn as_ref(&self) -> Option<Ref> {
         match self {
@@ -155,6 +259,21 @@ impl From<Ref> for Val {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
         }
+    }
+}
+impl From<Option<Func>> for Val {
+    fn from(f: Option<Func>) -> Val {
+        Val::FuncRef(f)
+    }
+}
+impl From<ExternRef> for Val {
+    fn from(e: ExternRef) -> Val {
+        Val::ExternRef(Some(e))
+    }
+}
+impl From<Option<ExternRef>> for Val {
+    fn from(e: Option<ExternRef>) -> Val {
+        Val::ExternRef(e)
     }
 }
 impl From<Func> for Val {

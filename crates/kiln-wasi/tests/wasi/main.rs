@@ -14,6 +14,7 @@ mod fdops;
 mod files;
 mod limits;
 mod memory;
+mod p1;
 mod poll;
 mod random;
 mod readonly;

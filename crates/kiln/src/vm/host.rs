@@ -27,15 +27,30 @@ pub(crate) struct HostFuncContext {
     pub(crate) ty: FuncType,
     call: HostCall,
     /// Keeps `func_ref.type_id` this type's id for as long as the store can
-    /// call the function (the store owns this context).
-    _registration: RegisteredType,
+    /// call the function (the store owns this context). Shared, so that an
+    /// `InstancePre` registers its host functions' types once, not once per
+    /// store (which would take the engine's registry lock per request).
+    _registration: Arc<RegisteredType>,
 }
 
 impl StoreOpaque {
     /// Adds a host function to the store; its reference lives as long as
     /// the store.
     pub(crate) fn push_host_func(&mut self, ty: FuncType, call: HostCall) -> FuncRefPtr {
-        let registration = RegisteredType::new(self.engine.type_registry(), &ty);
+        let registration = Arc::new(RegisteredType::new(self.engine.type_registry(), &ty));
+        self.push_registered_host_func(ty, call, registration)
+    }
+
+    /// Adds a host function whose type `registration` already holds (a
+    /// registration of `ty` in this store's engine).
+    pub(crate) fn push_registered_host_func(
+        &mut self,
+        ty: FuncType,
+        call: HostCall,
+        registration: Arc<RegisteredType>,
+    ) -> FuncRefPtr {
+        // An id of another engine could equal an unrelated type's id here.
+        assert!(registration.is_in(self.engine.type_registry()), "a host function type registered in another engine");
         let store: *mut StoreOpaque = self;
         let mut ctx = Box::new(HostFuncContext {
             func_ref: VMFuncRef {

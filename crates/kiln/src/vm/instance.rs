@@ -448,7 +448,7 @@ impl StoreOpaque {
             }
         }
         if let Some(crate::compile::EntityIndex::Func(f)) = info.export("_start") {
-            self.commands.push((instance.func_ref(FuncIndex(f)), false));
+            self.commands.insert(instance.func_ref(FuncIndex(f)), false);
         }
         instance.memories = memories.into();
         instance.tables = tables.into();

@@ -25,12 +25,21 @@ const GUARD_SIZE: usize = 32 << 20;
 pub(crate) const FULL_RESERVATION: usize = 4 << 30;
 /// Reservations an engine keeps for reuse after their memory is dropped.
 const POOL_CAPACITY: usize = 64;
+/// Bytes at the start of a pooled reservation that are zeroed by writing
+/// rather than handed back to the kernel, so they stay resident: a small
+/// memory (the per-request pattern) then takes no system call when dropped
+/// and no page fault when its reservation is reused. Measured on x86-64
+/// Linux: `madvise` plus the fault of one page about 4 µs, writing 64 KiB of
+/// zeros about 1 µs. The pool keeps at most `POOL_CAPACITY` times this
+/// resident (4 MiB).
+const KEEP_RESIDENT: usize = 64 << 10;
 
 /// Reservations of the engine's standard size, kept after their memory was
-/// dropped: reusing one costs one small syscall (zeroing the used pages)
-/// instead of mapping and unmapping gigabytes of address space, which
-/// dominated instantiation. A pooled reservation keeps its accessible prefix
-/// (zeroed), so the next memory of the same size changes no protection.
+/// dropped: reusing one costs at most one small syscall (zeroing the pages
+/// beyond [`KEEP_RESIDENT`]) instead of mapping and unmapping gigabytes of
+/// address space, which dominated instantiation. A pooled reservation keeps
+/// its accessible prefix (zeroed), so the next memory of the same size
+/// changes no protection.
 #[derive(Default)]
 pub(crate) struct ReservationPool {
     /// Base address and accessible bytes of each free reservation.
@@ -176,6 +185,13 @@ impl LinearMemory {
         // SAFETY: `base..base + len` is mapped readable and writable and owned
         // by `self` (see `make_accessible`); `len` only grows while `&mut self`.
         unsafe { std::slice::from_raw_parts(self.base, self.len) }
+    }
+
+    /// Where the memory starts (`Memory::data_ptr`): the raw base, not taken
+    /// from a reference, so writes through it by the host are not writes
+    /// through a shared borrow.
+    pub(crate) fn base_ptr(&self) -> *mut u8 {
+        self.base
     }
 
     /// The accessible bytes, writable.
@@ -400,17 +416,22 @@ impl Drop for LinearMemory {
 }
 
 impl LinearMemory {
-    /// Zeroes the accessible bytes, giving their pages back to the kernel.
-    /// Returns false if the kernel refused, in which case the mapping must
-    /// be unmapped rather than reused.
+    /// Zeroes the accessible bytes: the first [`KEEP_RESIDENT`] by writing
+    /// zeros (their pages stay mapped), the rest by giving their pages back
+    /// to the kernel. Returns false if the kernel refused, in which case the
+    /// mapping must be unmapped rather than reused.
     fn zero(&mut self) -> bool {
-        if self.len == 0 {
+        let keep = self.len.min(KEEP_RESIDENT);
+        // SAFETY: `base..base + keep` is accessible and owned by `self`; no
+        // reference into the memory outlives `self`.
+        unsafe { std::ptr::write_bytes(self.base, 0, keep) };
+        if keep == self.len {
             return true;
         }
-        // SAFETY: `base..base + len` is inside our own mapping; MADV_DONTNEED
-        // on a private anonymous mapping makes the next touch read zeros, and
-        // no reference into the memory outlives `self`.
-        unsafe { libc::madvise(self.base.cast(), self.len, libc::MADV_DONTNEED) == 0 }
+        // SAFETY: `base + keep..base + len` is inside our own mapping;
+        // MADV_DONTNEED on a private anonymous mapping makes the next touch
+        // read zeros, and no reference into the memory outlives `self`.
+        unsafe { libc::madvise(self.base.add(keep).cast(), self.len - keep, libc::MADV_DONTNEED) == 0 }
     }
 
     /// Shrinks the accessible part to `new_len` bytes (a reused reservation
@@ -476,5 +497,29 @@ mod tests {
         assert_eq!(config.pool.free.lock().unwrap().len(), 0);
         drop(m);
         assert_eq!(config.pool.free.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_pooled_reservation_is_zeroed_in_the_kept_part_and_beyond() {
+        let config = MemoryConfig { reservation: 4 << 30, pool: Arc::default() };
+        let pages = (2 * KEEP_RESIDENT / WASM_PAGE_SIZE).max(2) as u64;
+        let mut m = LinearMemory::new(pages, None, &config).unwrap();
+        let len = m.data().len();
+        for at in [0, KEEP_RESIDENT - 1, KEEP_RESIDENT, len - 1] {
+            m.data_mut()[at] = 0xff;
+        }
+        let base = m.data().as_ptr();
+        drop(m);
+        // The same reservation comes back, all zeros, kept part included.
+        let m = LinearMemory::new(pages, None, &config).unwrap();
+        assert_eq!(m.data().as_ptr(), base, "the pooled reservation is reused");
+        assert!(m.data().iter().all(|b| *b == 0));
+        drop(m);
+        // And so for a memory smaller than the kept part.
+        let mut small = LinearMemory::new(1, None, &config).unwrap();
+        small.data_mut().fill(7);
+        drop(small);
+        let small = LinearMemory::new(1, None, &config).unwrap();
+        assert!(small.data().iter().all(|b| *b == 0));
     }
 }

@@ -9,6 +9,7 @@ use super::{LinearMemory, Table};
 use crate::engine::Engine;
 use crate::types::GlobalType;
 use std::any::Any;
+use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -120,9 +121,10 @@ pub struct StoreOpaque {
     /// The error of the last array call that returned `false`.
     pub(crate) pending: Option<PendingError>,
     /// The `_start` of every command instance, and whether it has run: a
-    /// command instance runs once. Usually empty or one entry, so checking
-    /// it costs calls nothing.
-    pub(crate) commands: Vec<(FuncRefPtr, bool)>,
+    /// command instance runs once. Usually empty, so checking it costs calls
+    /// nothing; a map, since `Linker::module` makes an instance of a command
+    /// per call of its exports, so a store may hold many.
+    pub(crate) commands: HashMap<FuncRefPtr, bool>,
     /// What happens when the epoch deadline is reached: `None` traps;
     /// otherwise the callback says how many epochs to extend it by.
     pub(crate) epoch_callback: Option<EpochCallback>,
@@ -160,7 +162,7 @@ impl StoreOpaque {
             stack: Vec::new(),
             stack_in_use: 0,
             pending: None,
-            commands: Vec::new(),
+            commands: HashMap::new(),
             epoch_callback: None,
             limiter: None,
             table_elements: 0,
