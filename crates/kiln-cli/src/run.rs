@@ -234,7 +234,7 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
 
         // Every import must resolve before any code of the module runs.
         for import in module.imports() {
-            if linker.get(&mut store, import.module(), import.name()).is_none() {
+            if linker.get(&mut store, import.module(), import.name()).is_err() {
                 bail!(
                     "unknown import: `{}::{}` of type {} is not provided by WASI or a --preload",
                     import.module(),

@@ -267,7 +267,7 @@ impl Runner {
             let ext = self
                 .linker
                 .get(&mut self.store, import.module(), import.name())
-                .ok_or_else(|| anyhow!("unknown import `{}::{}`", import.module(), import.name()))?;
+                .map_err(|_| anyhow!("unknown import `{}::{}`", import.module(), import.name()))?;
             imports.push(ext);
         }
         Instance::new(&mut self.store, module, &imports)

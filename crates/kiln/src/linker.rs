@@ -241,10 +241,13 @@ impl<T: 'static> Linker<T> {
         Ok(self)
     }
 
-    /// The definition of `module::name`, as an item of `store`.
-    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
-        let def = self.definition(module, name)?;
-        Some(materialize(store.as_context_mut().0, def))
+    /// The definition of `module::name`, as an item of `store`; an error
+    /// naming it when the linker has none.
+    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Result<Extern> {
+        let Some(def) = self.definition(module, name) else {
+            bail!("the linker has no definition of `{module}::{name}`");
+        };
+        Ok(materialize(store.as_context_mut().0, def))
     }
 
     /// The "default export" of `module`: the function defined under the
@@ -252,10 +255,10 @@ impl<T: 'static> Linker<T> {
     /// [`Linker::module`] with a command, this is the command's `_start`
     /// (a fresh instance per call).
     pub fn get_default(&self, mut store: impl AsContextMut<Data = T>, module: &str) -> Result<Func> {
-        if let Some(ext) = self.get(&mut store, module, "") {
+        if let Ok(ext) = self.get(&mut store, module, "") {
             return ext.into_func().ok_or_else(|| anyhow!("default export in '{module}' is not a function"));
         }
-        if let Some(ext) = self.get(&mut store, module, "_start") {
+        if let Ok(ext) = self.get(&mut store, module, "_start") {
             return ext.into_func().ok_or_else(|| anyhow!("`_start` in '{module}' is not a function"));
         }
         Ok(Func::wrap(store, || {}))
