@@ -1,6 +1,7 @@
 //! Kiln's integration tests: one test binary, a module per topic.
 
 mod api;
+mod backtrace_api;
 mod compile_check;
 mod compile_fuzz;
 mod compile_time;

@@ -173,6 +173,15 @@ impl WasmBacktrace {
     pub fn frames_omitted(&self) -> usize {
         self.omitted
     }
+
+    /// The wasm frames on `store`'s stack now, innermost first: called from
+    /// a host function, the wasm code that called it and its callers, out
+    /// through every entry into wasm of the store (in both tiers); with no
+    /// wasm running, none. A frame that called out of compiled code may
+    /// lack its offset (`FrameInfo::module_offset` is `None`).
+    pub fn capture(store: impl crate::AsContext) -> WasmBacktrace {
+        crate::vm::capture_backtrace(&store.as_context().0.opaque)
+    }
 }
 
 /// Frames kept at each end of a backtrace.

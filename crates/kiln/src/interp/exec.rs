@@ -9,7 +9,7 @@
 use super::ir::{CompiledFunc, Op};
 use super::InterpCode;
 use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
-use crate::trap::{with_backtrace, FrameInfo, Trap, WasmBacktrace};
+use crate::trap::{with_backtrace, Trap, WasmBacktrace};
 use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
 use crate::vm::{MemoryRef, ACTIVATION_COST_BYTES};
 use anyhow::Result;
@@ -19,13 +19,7 @@ use std::sync::Arc;
 const FRAME_OVERHEAD_SLOTS: usize = 4;
 
 /// A suspended caller.
-#[derive(Clone, Copy)]
-struct Frame {
-    instance: InstanceId,
-    func: FuncIndex,
-    pc: usize,
-    base: usize,
-}
+type Frame = vm::InterpFrame;
 
 /// Where the executor is.
 struct Position {
@@ -125,9 +119,11 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     // it starts (through host functions). A panic in a host function is
     // re-raised where its array call returns, and unwinds through here: the
     // store's accounting and stack buffer are put back before it goes on.
+    let depth = store.begin_interp_activation(instance, func);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run(store, &mut stack, &mut frames, instance, func, entry, limit, in_use + ACTIVATION_COST_BYTES)
     }));
+    store.end_activation(depth);
     store.stack_in_use = in_use;
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -162,10 +158,7 @@ fn prologue(frame: &mut [u64], code: &CompiledFunc) {
 fn backtrace_of(store: &StoreOpaque, frames: &[Frame], pos: &Position) -> WasmBacktrace {
     let mut out = crate::trap::FrameCollector::new();
     let mut push = |instance: InstanceId, func: FuncIndex, pc: usize| {
-        let instance = store.instance(instance);
-        let info = &instance.module.info;
-        let defined = crate::compile::DefinedFuncIndex(func.0 - info.num_imported_funcs);
-        out.push(FrameInfo::new(&instance.module, func.0, instance.code().wasm_offset(defined, pc)));
+        out.push(vm::interp_frame(store, instance, func, pc));
     };
     push(pos.instance, pos.func, pos.pc);
     for f in frames.iter().rev() {
@@ -469,6 +462,7 @@ fn execute(
                 host_buf.resize(np.max(nr), ValRaw::default());
                 store.stack_in_use = in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
                 let caller = store.instance(pos.instance).vmctx();
+                store.publish_interp_position(frames, (pos.instance, pos.func, pc));
                 let result = vm::call_array(store, f, caller, &mut host_buf);
                 store.stack_in_use = in_use;
                 if let Err(e) = result {

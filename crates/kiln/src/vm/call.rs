@@ -179,7 +179,10 @@ pub(crate) unsafe extern "C" fn native_array_call(
         return store.record_outcome(Ok(Err(crate::trap::Trap::StackOverflow.into())));
     }
     // SAFETY: as above.
-    unsafe { *limit = new_limit };
+    let depth = unsafe {
+        *limit = new_limit;
+        (*store_ptr).begin_native_activation(here)
+    };
     // SAFETY: the entry follows the array-call ABI, with this call's
     // arguments (per the contract).
     let outcome = traphandlers::call_with_resume(&mut || unsafe { entry(callee, caller, args, len) });
@@ -188,6 +191,7 @@ pub(crate) unsafe extern "C" fn native_array_call(
         *limit = old_limit;
         &mut *store_ptr
     };
+    store.end_activation(depth);
     match outcome {
         Ok(ok) => ok,
         Err(at) => {

@@ -2,6 +2,7 @@
 //! layout (`VMContext`), instantiation, memories, tables, globals, host
 //! functions and the array-call ABI.
 
+mod backtrace;
 mod builtins;
 mod call;
 mod host;
@@ -16,6 +17,7 @@ mod table;
 mod traphandlers;
 mod vmcontext;
 
+pub(crate) use backtrace::{capture as capture_backtrace, interp_frame, InterpFrame};
 pub(crate) use call::{array_call_shim, native_array_call};
 pub(crate) use call::{call_array, func_ref_target, func_ref_type, func_ref_type_id, invoke, SafeArrayCall};
 pub(crate) use host::HostCall;

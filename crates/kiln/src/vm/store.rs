@@ -132,6 +132,9 @@ pub struct StoreOpaque {
     pub(crate) limiter: Option<super::LimiterLookup>,
     /// Elements of all the store's tables together (for the default limit).
     pub(crate) table_elements: u64,
+    /// The entries into wasm running now, outermost first (for
+    /// `WasmBacktrace::capture`).
+    pub(crate) activations: Vec<super::backtrace::Activation>,
 }
 
 /// The host's handler for a reached epoch deadline: given the store, it
@@ -166,6 +169,7 @@ impl StoreOpaque {
             epoch_callback: None,
             limiter: None,
             table_elements: 0,
+            activations: Vec::new(),
         }
     }
 

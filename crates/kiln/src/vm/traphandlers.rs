@@ -317,6 +317,18 @@ fn is_compiled_code(registry: &Registry, pc: usize) -> bool {
 }
 
 /// The calling instructions of the compiled frames from the one at `fp`
+/// out to the entry at `entry_sp` (for a backtrace taken while they are
+/// suspended in a call out).
+///
+/// # Safety
+/// As for `caller_pcs`.
+pub(crate) unsafe fn walk_compiled_frames(fp: usize, entry_sp: usize, pcs: &mut FrameCollector<usize>) {
+    let registry = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: passed on to the caller.
+    unsafe { caller_pcs(&registry, fp, entry_sp, pcs) }
+}
+
+/// The calling instructions of the compiled frames from the one at `fp`
 /// out to the entry at `entry_sp`, following frame pointers.
 ///
 /// # Safety
