@@ -5,7 +5,7 @@
 #![no_main]
 
 #[path = "../../tests/all/differential_check.rs"]
-#[allow(dead_code)] // only its wasm-smith configuration is used here
+#[allow(dead_code)] // only its wasm-smith configuration and start-up check are used here
 mod differential_check;
 #[path = "../../tests/all/oracle_check.rs"]
 #[allow(dead_code)] // the seeded test's tallies are not used here

@@ -89,7 +89,7 @@ impl Tiers {
 /// licenses and so would compare nothing. That happened under
 /// AddressSanitizer's fake stacks while Kiln took a local's address for
 /// the stack pointer (it reads the register now).
-fn assert_calls_work(engine: &Engine, what: &str) {
+pub fn assert_calls_work(engine: &Engine, what: &str) {
     let module = Module::new(engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).expect("compiles");
     let mut store = Store::new(engine, ());
     let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");

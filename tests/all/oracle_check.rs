@@ -343,9 +343,9 @@ impl Engines {
             jit: kiln::Engine::new(&jit).ok(),
             wasmi: wasmi::Engine::new(&wasmi),
         };
-        assert_calls_work(&engines.interp, "interpreter");
+        crate::differential_check::assert_calls_work(&engines.interp, "interpreter");
         if let Some(jit) = &engines.jit {
-            assert_calls_work(jit, "JIT");
+            crate::differential_check::assert_calls_work(jit, "JIT");
         }
         engines
     }
@@ -355,21 +355,6 @@ impl Default for Engines {
     fn default() -> Self {
         Engines::new()
     }
-}
-
-/// Fails loudly when calls into wasm cannot work on this thread, rather
-/// than let every call trap with "call stack exhausted", which the check
-/// licenses and so would compare nothing. That happened under
-/// AddressSanitizer's fake stacks while Kiln took a local's address for
-/// the stack pointer (it reads the register now).
-fn assert_calls_work(engine: &kiln::Engine, what: &str) {
-    let module =
-        kiln::Module::new(engine, r#"(module (func (export "f") (result i32) i32.const 7))"#).expect("compiles");
-    let mut store = kiln::Store::new(engine, ());
-    let instance = kiln::Instance::new(&mut store, &module, &[]).expect("instantiates");
-    let f = instance.get_typed_func::<(), i32>(&mut store, "f").expect("exported");
-    let result = f.call(&mut store, ()).map_err(|e| format!("{e:#}"));
-    assert_eq!(result, Ok(7), "calling wasm fails in the {what}");
 }
 
 /// What one check compared.

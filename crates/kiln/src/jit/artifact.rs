@@ -43,8 +43,14 @@ const LIBCALLS: [LibCall; 10] = [
 /// pairs (Cranelift's ISA flags): an artifact records them, and another
 /// host must have every feature it used.
 pub(crate) fn host_features() -> Result<Vec<(String, String)>> {
-    let isa = super::compiler::host_isa(false).map_err(anyhow::Error::from)?;
-    Ok(isa.isa_flags().iter().map(|v| (v.name.to_string(), v.value_string())).collect())
+    // The host does not change: detect once (the cache asks on every compile).
+    static FEATURES: std::sync::OnceLock<std::result::Result<Vec<(String, String)>, String>> =
+        std::sync::OnceLock::new();
+    let features = FEATURES.get_or_init(|| {
+        let isa = super::compiler::host_isa(false).map_err(|e| e.to_string())?;
+        Ok(isa.isa_flags().iter().map(|v| (v.name.to_string(), v.value_string())).collect())
+    });
+    features.clone().map_err(anyhow::Error::msg)
 }
 
 /// Writes the code of `code` if it is the JIT's; false if it is not.

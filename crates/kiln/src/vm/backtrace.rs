@@ -109,10 +109,9 @@ pub(crate) fn capture(store: &StoreOpaque) -> WasmBacktrace {
                     // are live and below `entry_sp`.
                     unsafe { traphandlers::walk_compiled_frames(fp, entry_sp, &mut pcs) };
                     let (pcs, _) = pcs.finish();
-                    for pc in pcs {
-                        if let Some(frame) = native_frame(store, pc) {
-                            frames.push(frame);
-                        }
+                    let modules = store_modules(store);
+                    for frame in pcs.iter().filter_map(|pc| compiled_frame(&modules, *pc)) {
+                        frames.push(frame);
                     }
                 }
             }
@@ -136,20 +135,21 @@ pub(crate) fn capture(store: &StoreOpaque) -> WasmBacktrace {
     WasmBacktrace { frames, omitted, cause: None }
 }
 
-/// The frame of compiled code at `pc`, if it is in one of the store's modules.
-pub(crate) fn native_frame(store: &StoreOpaque, pc: usize) -> Option<FrameInfo> {
-    let mut seen: Option<&Arc<ModuleArtifacts>> = None;
+/// The store's modules, each once.
+pub(crate) fn store_modules(store: &StoreOpaque) -> Vec<&Arc<ModuleArtifacts>> {
+    let mut modules: Vec<&Arc<ModuleArtifacts>> = Vec::new();
     for instance in &store.instances {
-        let module = &instance.module;
-        if seen.is_some_and(|s| Arc::ptr_eq(s, module)) {
-            continue;
-        }
-        seen = Some(module);
-        if let Some((func, offset)) = module.code.frame_at(pc) {
-            return Some(FrameInfo::new(module, func, offset));
+        if !modules.iter().any(|m| Arc::ptr_eq(m, &instance.module)) {
+            modules.push(&instance.module);
         }
     }
-    None
+    modules
+}
+
+/// The frame of compiled code at `pc`, if it is in one of `modules`.
+pub(crate) fn compiled_frame(modules: &[&Arc<ModuleArtifacts>], pc: usize) -> Option<FrameInfo> {
+    let (module, (func, offset)) = modules.iter().find_map(|m| m.code.frame_at(pc).map(|f| (m, f)))?;
+    Some(FrameInfo::new(module, func, offset))
 }
 
 /// The frame of interpreted function `func` of `instance` at `pc`.

@@ -5,7 +5,6 @@
 use super::host::host_func_context;
 use super::instance::instance_id_of_vmctx;
 use super::instance::Instance;
-use super::module::ModuleArtifacts;
 use super::store::{FuncRefPtr, InstanceId, PendingError, StoreOpaque};
 use super::traphandlers;
 use super::vmcontext::VMArrayCallFn;
@@ -13,9 +12,8 @@ use super::vmcontext::{VMContext, VMFuncRef, HOST_FUNC_INDEX};
 use super::{ValRaw, ACTIVATION_COST_BYTES};
 use crate::compile::{DefinedFuncIndex, FuncIndex, VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET};
 use crate::engine::SigId;
-use crate::trap::{FrameCollector, FrameInfo, WasmBacktrace};
+use crate::trap::{FrameCollector, WasmBacktrace};
 use crate::types::FuncType;
-use std::sync::Arc;
 
 /// Calls `func_ref` with `args` (arguments in, results out) from the host.
 /// A trap or host error comes back as `Err`; a host panic goes on
@@ -215,16 +213,7 @@ pub(crate) unsafe extern "C" fn native_array_call(
 /// functions of the store's modules they are in.
 fn native_backtrace(store: &StoreOpaque, pcs: FrameCollector<usize>) -> WasmBacktrace {
     let (pcs, omitted) = pcs.finish();
-    let mut modules: Vec<&Arc<ModuleArtifacts>> = Vec::new();
-    for instance in &store.instances {
-        if !modules.iter().any(|m| Arc::ptr_eq(m, &instance.module)) {
-            modules.push(&instance.module);
-        }
-    }
-    let frames = pcs
-        .iter()
-        .filter_map(|pc| modules.iter().find_map(|m| m.code.frame_at(*pc).map(|f| (m, f))))
-        .map(|(module, (func, offset))| FrameInfo::new(module, func, offset))
-        .collect();
+    let modules = super::backtrace::store_modules(store);
+    let frames = pcs.iter().filter_map(|pc| super::backtrace::compiled_frame(&modules, *pc)).collect();
     WasmBacktrace { frames, omitted, cause: None }
 }
