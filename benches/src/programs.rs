@@ -137,4 +137,22 @@ pub const PROGRAMS: &[Program] = &[
         checksum: 3721503217681339528,
         quick_checksum: -5240808756573333272,
     },
+    Program {
+        name: "mandelbrot",
+        character: "f64 escape-time loop (mul/add/compare + branch)",
+        wasm: wasm!("mandelbrot"),
+        n: 60,
+        quick_n: 6,
+        checksum: -7700612953462831507,
+        quick_checksum: -3886740611384371500,
+    },
+    Program {
+        name: "intalu",
+        character: "i32/i64 ALU loop, no memory traffic",
+        wasm: wasm!("intalu"),
+        n: 80_000_000,
+        quick_n: 8_000_000,
+        checksum: -337605892118867542,
+        quick_checksum: 4054520652839475885,
+    },
 ];
