@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo:rerun-if-changed=src");
+    select_dispatch();
     let mut files = Vec::new();
     collect(Path::new("src"), &mut files);
     files.sort();
@@ -32,5 +33,20 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         } else {
             out.push(path);
         }
+    }
+}
+
+/// The interpreter's threaded executor relies on LLVM turning each
+/// handler's call of the next one into a jump. That happens at opt-level 2
+/// and up on x86_64 and aarch64 (the handlers' arguments all fit in
+/// registers there); anywhere else, or with the `portable-dispatch`
+/// feature, the interpreter runs its `match` loop instead.
+fn select_dispatch() {
+    println!("cargo::rustc-check-cfg=cfg(kiln_tail_dispatch)");
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let opt = std::env::var("OPT_LEVEL").unwrap_or_default();
+    let portable = std::env::var_os("CARGO_FEATURE_PORTABLE_DISPATCH").is_some();
+    if !portable && matches!(arch.as_str(), "x86_64" | "aarch64") && matches!(opt.as_str(), "2" | "3") {
+        println!("cargo:rustc-cfg=kiln_tail_dispatch");
     }
 }

@@ -10,6 +10,7 @@ mod differential_check;
 mod func;
 mod host_stack;
 mod instance_pre;
+mod interp_dispatch;
 mod interrupts;
 mod layout;
 mod limits;

@@ -20,8 +20,14 @@ use std::path::{Path, PathBuf};
 /// Features of `FEATURES.tsv` that Kiln supports.
 const SUPPORTED: &[&str] = &["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
 
-/// The tiers Kiln has. Each runs the whole suite.
-const TIERS: &[(&str, Strategy)] = &[("interpreter", Strategy::Interpreter), ("cranelift", Strategy::Cranelift)];
+/// The tiers Kiln has, and whether the interpreter runs its portable
+/// `match` loop rather than its threaded executor (the fallback where tail
+/// calls are not guaranteed). Each runs the whole suite.
+const TIERS: &[(&str, Strategy, bool)] = &[
+    ("interpreter", Strategy::Interpreter, false),
+    ("interpreter (portable match loop)", Strategy::Interpreter, true),
+    ("cranelift", Strategy::Cranelift, false),
+];
 
 struct Job {
     suite: &'static str,
@@ -142,7 +148,7 @@ fn spec_suite() {
         return;
     }
     let mut failures = Vec::new();
-    for (tier, strategy) in TIERS {
+    for (tier, strategy, portable) in TIERS {
         let mut table: BTreeMap<(&str, String), Row> = BTreeMap::new();
         let reports: Vec<(usize, Option<FileReport>)> = std::thread::scope(|scope| {
             let chunks: Vec<Vec<usize>> = (0..2).map(|k| (k..jobs.len()).step_by(2).collect()).collect();
@@ -160,6 +166,7 @@ fn spec_suite() {
                                 }
                                 let mut config = Config::new();
                                 config.strategy(*strategy);
+                                config.interp_portable_dispatch(*portable);
                                 config.wasm2_encoding(job.suite == "2.0");
                                 let report = run_file(&job.path, &config).unwrap_or_else(|e| panic!("{e:#}"));
                                 (i, Some(report))

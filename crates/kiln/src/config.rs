@@ -34,6 +34,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) cache: Option<std::path::PathBuf>,
+    pub(crate) portable_dispatch: bool,
 }
 
 /// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
@@ -90,6 +91,7 @@ impl Config {
             consume_fuel: false,
             epoch_interruption: false,
             cache: None,
+            portable_dispatch: false,
         }
     }
 
@@ -198,6 +200,16 @@ impl Config {
     /// tests turn it on.
     pub fn wasm2_encoding(&mut self, enable: bool) -> &mut Self {
         self.wasm2_encoding = enable;
+        self
+    }
+
+    /// Runs interpreted code with the interpreter's portable `match` loop
+    /// even where its threaded executor is built (x86_64 and aarch64 at
+    /// opt-level 2 and up; elsewhere the `match` loop is all there is).
+    /// For testing the fallback: it is several times slower.
+    #[doc(hidden)]
+    pub fn interp_portable_dispatch(&mut self, enable: bool) -> &mut Self {
+        self.portable_dispatch = enable;
         self
     }
 

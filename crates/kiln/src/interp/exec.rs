@@ -7,6 +7,7 @@
 //! tiers and of the host go through their array-call entries.
 
 use super::ir::{CompiledFunc, Op};
+use super::numeric::*;
 use super::InterpCode;
 use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, Trap, WasmBacktrace};
@@ -84,14 +85,8 @@ impl vm::SafeArrayCall for Entry {
 /// Calls the wasm function `func` of `instance` with arguments in `args`;
 /// results replace them.
 fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, args: &mut [ValRaw]) -> Result<()> {
-    let max_bytes = store.engine.config().max_wasm_stack;
     let in_use = store.stack_in_use;
-    // The interpreter keeps wasm frames off the native stack, but each
-    // entry from the host (host -> wasm -> host -> ...) nests native frames.
-    if in_use + ACTIVATION_COST_BYTES > max_bytes || vm::native_stack_exhausted() {
-        return Err(Trap::StackOverflow.into());
-    }
-    let limit = (max_bytes - in_use - ACTIVATION_COST_BYTES) / 8;
+    let limit = super::activation_limit(store)?;
     let module = store.instance(instance).module.clone();
     let funcs = interp_funcs(&module);
     let code = code_of(funcs, &module, func);
@@ -205,92 +200,6 @@ fn run(
             };
             Err(with_backtrace(err, bt))
         }
-    }
-}
-
-#[inline(always)]
-fn f32_of(v: u64) -> f32 {
-    f32::from_bits(v as u32)
-}
-#[inline(always)]
-fn f64_of(v: u64) -> f64 {
-    f64::from_bits(v)
-}
-/// Rounding a signalling NaN must give a quiet one (an arithmetic NaN);
-/// some libm routines hand the input back unchanged.
-#[inline(always)]
-fn quiet_f32(x: f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(x.to_bits() | 0x0040_0000)
-    } else {
-        x
-    }
-}
-#[inline(always)]
-fn quiet_f64(x: f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(x.to_bits() | 0x0008_0000_0000_0000)
-    } else {
-        x
-    }
-}
-#[inline(always)]
-fn from_f32(v: f32) -> u64 {
-    v.to_bits() as u64
-}
-#[inline(always)]
-fn from_f64(v: f64) -> u64 {
-    v.to_bits()
-}
-
-fn fmin<F: PartialOrd + Copy + std::ops::Add<Output = F>>(
-    a: F,
-    b: F,
-    a_bits: u64,
-    b_bits: u64,
-    from: impl Fn(u64) -> F,
-) -> F {
-    #[allow(clippy::eq_op)]
-    if a != a || b != b {
-        a + b
-    } else if a == b {
-        from(a_bits | b_bits)
-    } else if a < b {
-        a
-    } else {
-        b
-    }
-}
-
-fn fmax<F: PartialOrd + Copy + std::ops::Add<Output = F>>(
-    a: F,
-    b: F,
-    a_bits: u64,
-    b_bits: u64,
-    from: impl Fn(u64) -> F,
-) -> F {
-    #[allow(clippy::eq_op)]
-    if a != a || b != b {
-        a + b
-    } else if a == b {
-        from(a_bits & b_bits)
-    } else if a > b {
-        a
-    } else {
-        b
-    }
-}
-
-/// Checks a float-to-int truncation: NaN and out-of-range values trap.
-/// `lo` and `hi` are exclusive bounds of the valid range.
-#[inline(always)]
-fn trunc_check(x: f64, lo: f64, hi: f64) -> Result<(), Trap> {
-    if x.is_nan() {
-        Err(Trap::BadConversionToInteger)
-    } else if x <= lo || x >= hi {
-        Err(Trap::IntegerOverflow)
-    } else {
-        Ok(())
     }
 }
 

@@ -209,6 +209,7 @@ impl Op {
 /// A function translated for the interpreter.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
+    /// The code, for the `match` executor (empty for the threaded one).
     pub(crate) ops: Box<[Op]>,
     /// Byte offset in the module binary of the wasm instruction each op came from.
     pub(crate) offsets: Box<[u32]>,
@@ -220,6 +221,12 @@ pub(crate) struct CompiledFunc {
     /// Slots the frame needs (locals, constants, operand stack),
     /// rounded up to a power of two; every slot index of `ops` is below it.
     pub(crate) frame_size: u32,
+    /// The code laid out for the threaded executor, and the word where
+    /// each op starts there (both empty for the `match` executor).
+    #[cfg(kiln_tail_dispatch)]
+    pub(crate) code: Box<[u64]>,
+    #[cfg(kiln_tail_dispatch)]
+    pub(crate) op_starts: Box<[u32]>,
 }
 
 #[cfg(test)]

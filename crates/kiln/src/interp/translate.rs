@@ -112,6 +112,8 @@ pub(crate) struct Translator {
     offset: u32,
     /// The fuel and epoch checks to translate in (the engine's).
     pub(crate) interrupts: Interrupts,
+    /// Whether the code is for the threaded executor (else the `match` one).
+    pub(crate) threaded: bool,
     /// Fuel owed by the operators translated since the last charge.
     pending_fuel: u64,
 }
@@ -200,8 +202,17 @@ impl Translator {
         let frame_size = self.stack_base as u64 + self.max_height as u64;
         let frame_size = u32::try_from(frame_size)
             .map_err(|_| CompileError::new(CompileErrorKind::Unsupported, "function frame too large", None))?;
+        #[cfg(kiln_tail_dispatch)]
+        let (code, op_starts) = match self.threaded {
+            true => super::threaded::encode(&self.ops, info),
+            false => Default::default(),
+        };
         Ok(CompiledFunc {
-            ops: self.ops.as_slice().into(),
+            #[cfg(kiln_tail_dispatch)]
+            code,
+            #[cfg(kiln_tail_dispatch)]
+            op_starts,
+            ops: if self.threaded { Box::default() } else { self.ops.as_slice().into() },
             offsets: self.offsets.as_slice().into(),
             num_params,
             num_locals,

@@ -1,0 +1,194 @@
+//! Lays out a translated function for the threaded executor: each `Op`
+//! becomes its handler's address followed by its operands as `u32` fields
+//! (see `handlers`), branch targets become word offsets relative to the
+//! branching instruction, and globals become offsets into the instance's
+//! context.
+
+use super::handlers as h;
+use super::Handler;
+use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo};
+use crate::interp::ir::Op;
+
+/// The encoded code of a function and, per op, the word where it starts.
+pub(crate) fn encode(ops: &[Op], info: &ModuleInfo) -> (Box<[u64]>, Box<[u32]>) {
+    let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
+    // Branches are patched once every op's start is known: (word of the
+    // offset field, branching op's start, target op).
+    let mut branches: Vec<(usize, usize, u32)> = Vec::new();
+    for op in ops {
+        let start = e.words.len();
+        e.starts.push(start as u32);
+        // The field holding a branch offset, filled in below.
+        let mut target =
+            |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));
+        match *op {
+            Op::Br { target: to } => {
+                e.op(h::Br, &[0]);
+                target(&mut e, 0, to);
+            }
+            Op::BrIfNez { c, target: to } => {
+                e.op(h::BrIfNez, &[c, 0]);
+                target(&mut e, 1, to);
+            }
+            Op::BrIfEqz { c, target: to } => {
+                e.op(h::BrIfEqz, &[c, 0]);
+                target(&mut e, 1, to);
+            }
+            Op::BrIfI32Eq { a, b, target: to } => e.cmp_branch(h::BrIfI32Eq, a, b, to, &mut target),
+            Op::BrIfI32Ne { a, b, target: to } => e.cmp_branch(h::BrIfI32Ne, a, b, to, &mut target),
+            Op::BrIfI32LtS { a, b, target: to } => e.cmp_branch(h::BrIfI32LtS, a, b, to, &mut target),
+            Op::BrIfI32LtU { a, b, target: to } => e.cmp_branch(h::BrIfI32LtU, a, b, to, &mut target),
+            Op::BrIfI32GtS { a, b, target: to } => e.cmp_branch(h::BrIfI32GtS, a, b, to, &mut target),
+            Op::BrIfI32GtU { a, b, target: to } => e.cmp_branch(h::BrIfI32GtU, a, b, to, &mut target),
+            Op::BrIfI32LeS { a, b, target: to } => e.cmp_branch(h::BrIfI32LeS, a, b, to, &mut target),
+            Op::BrIfI32LeU { a, b, target: to } => e.cmp_branch(h::BrIfI32LeU, a, b, to, &mut target),
+            Op::BrIfI32GeS { a, b, target: to } => e.cmp_branch(h::BrIfI32GeS, a, b, to, &mut target),
+            Op::BrIfI32GeU { a, b, target: to } => e.cmp_branch(h::BrIfI32GeU, a, b, to, &mut target),
+            Op::BrTable { idx, len } => e.op(h::BrTable, &[idx, len]),
+            Op::Const64 { d, v } => {
+                e.op(h::Const64, &[d, 0]);
+                e.words.push(v);
+            }
+            Op::GlobalGet { d, g } => {
+                let (handler, offset) = global(info, g, h::GlobalGetImported, h::GlobalGetDefined);
+                e.op(handler, &[d, offset]);
+            }
+            Op::GlobalSet { g, a } => {
+                let (handler, offset) = global(info, g, h::GlobalSetImported, h::GlobalSetDefined);
+                e.op(handler, &[offset, a]);
+            }
+            _ => e.plain(op),
+        }
+    }
+    for (field, from, to) in branches {
+        let rel = e.starts[to as usize] as i64 - from as i64;
+        e.set_field(field, rel as i32 as u32);
+    }
+    (e.words.into(), e.starts.into())
+}
+
+/// The handler and context offset of a `global.get`/`global.set` of `g`.
+fn global(info: &ModuleInfo, g: u32, imported: Handler, defined: Handler) -> (Handler, u32) {
+    let offsets = &info.offsets;
+    if g < offsets.num_imported_globals {
+        (imported, offsets.vmctx_global_import(GlobalIndex(g)))
+    } else {
+        (defined, offsets.vmctx_global_definition(DefinedGlobalIndex(g - offsets.num_imported_globals)))
+    }
+}
+
+struct Encoder {
+    words: Vec<u64>,
+    starts: Vec<u32>,
+}
+
+impl Encoder {
+    /// Appends `handler` and `fields`, two to a word.
+    fn op(&mut self, handler: Handler, fields: &[u32]) {
+        self.words.push(handler as usize as u64);
+        for pair in fields.chunks(2) {
+            let hi = pair.get(1).copied().unwrap_or(0);
+            // Little-endian: the first field of a word is its low half
+            // (`field` reads `u32`s in memory order).
+            self.words.push(pair[0] as u64 | (hi as u64) << 32);
+        }
+    }
+
+    /// Where field `i` of the instruction starting at word `start` is, in
+    /// `u32`s.
+    fn field_index(&self, start: usize, i: usize) -> usize {
+        (start + 1) * 2 + i
+    }
+
+    fn set_field(&mut self, at: usize, v: u32) {
+        let word = &mut self.words[at / 2];
+        if at.is_multiple_of(2) {
+            *word = (*word & !0xffff_ffff) | v as u64;
+        } else {
+            *word = (*word & 0xffff_ffff) | (v as u64) << 32;
+        }
+    }
+
+    fn cmp_branch(
+        &mut self,
+        handler: Handler,
+        a: u32,
+        b: u32,
+        to: u32,
+        target: &mut impl FnMut(&mut Self, usize, u32),
+    ) {
+        self.op(handler, &[a, b, 0]);
+        target(self, 2, to);
+    }
+
+    /// Ops whose fields are encoded as they are.
+    fn plain(&mut self, op: &Op) {
+        macro_rules! same {
+            ($op:expr; $($name:ident { $($f:ident),* }),* $(,)?) => {
+                match *$op {
+                    $(Op::$name { $($f),* } => self.op(h::$name, &[$($f as u32),*]),)*
+                    ref other => unreachable!("encoded elsewhere: {other:?}"),
+                }
+            };
+        }
+        match *op {
+            Op::I32Store8 { a, v, off } | Op::I64Store8 { a, v, off } => return self.op(h::Store8, &[a, v, off]),
+            Op::I32Store16 { a, v, off } | Op::I64Store16 { a, v, off } => return self.op(h::Store16, &[a, v, off]),
+            Op::I64Store32 { a, v, off } => return self.op(h::I32Store, &[a, v, off]),
+            Op::Unreachable {} => return self.op(h::Unreachable, &[]),
+            Op::Check {} => return self.op(h::Check, &[]),
+            _ => {}
+        }
+        same!(op;
+            I32Eq { d, a, b }, I32Ne { d, a, b }, I32LtS { d, a, b }, I32LtU { d, a, b }, I32GtS { d, a, b },
+            I32GtU { d, a, b }, I32LeS { d, a, b }, I32LeU { d, a, b }, I32GeS { d, a, b }, I32GeU { d, a, b },
+            I64Eq { d, a, b }, I64Ne { d, a, b }, I64LtS { d, a, b }, I64LtU { d, a, b }, I64GtS { d, a, b },
+            I64GtU { d, a, b }, I64LeS { d, a, b }, I64LeU { d, a, b }, I64GeS { d, a, b }, I64GeU { d, a, b },
+            F32Eq { d, a, b }, F32Ne { d, a, b }, F32Lt { d, a, b }, F32Gt { d, a, b }, F32Le { d, a, b },
+            F32Ge { d, a, b }, F64Eq { d, a, b }, F64Ne { d, a, b }, F64Lt { d, a, b }, F64Gt { d, a, b },
+            F64Le { d, a, b }, F64Ge { d, a, b },
+            I32Add { d, a, b }, I32Sub { d, a, b }, I32Mul { d, a, b }, I32DivS { d, a, b }, I32DivU { d, a, b },
+            I32RemS { d, a, b }, I32RemU { d, a, b }, I32And { d, a, b }, I32Or { d, a, b }, I32Xor { d, a, b },
+            I32Shl { d, a, b }, I32ShrS { d, a, b }, I32ShrU { d, a, b }, I32Rotl { d, a, b }, I32Rotr { d, a, b },
+            I64Add { d, a, b }, I64Sub { d, a, b }, I64Mul { d, a, b }, I64DivS { d, a, b }, I64DivU { d, a, b },
+            I64RemS { d, a, b }, I64RemU { d, a, b }, I64And { d, a, b }, I64Or { d, a, b }, I64Xor { d, a, b },
+            I64Shl { d, a, b }, I64ShrS { d, a, b }, I64ShrU { d, a, b }, I64Rotl { d, a, b }, I64Rotr { d, a, b },
+            F32Add { d, a, b }, F32Sub { d, a, b }, F32Mul { d, a, b }, F32Div { d, a, b }, F32Min { d, a, b },
+            F32Max { d, a, b }, F32Copysign { d, a, b },
+            F64Add { d, a, b }, F64Sub { d, a, b }, F64Mul { d, a, b }, F64Div { d, a, b }, F64Min { d, a, b },
+            F64Max { d, a, b }, F64Copysign { d, a, b },
+            I32Eqz { d, a }, I64Eqz { d, a }, I32Clz { d, a }, I32Ctz { d, a }, I32Popcnt { d, a },
+            I64Clz { d, a }, I64Ctz { d, a }, I64Popcnt { d, a },
+            F32Abs { d, a }, F32Neg { d, a }, F32Ceil { d, a }, F32Floor { d, a }, F32Trunc { d, a },
+            F32Nearest { d, a }, F32Sqrt { d, a },
+            F64Abs { d, a }, F64Neg { d, a }, F64Ceil { d, a }, F64Floor { d, a }, F64Trunc { d, a },
+            F64Nearest { d, a }, F64Sqrt { d, a },
+            I32WrapI64 { d, a }, I32TruncF32S { d, a }, I32TruncF32U { d, a }, I32TruncF64S { d, a },
+            I32TruncF64U { d, a }, I64ExtendI32S { d, a }, I64ExtendI32U { d, a }, I64TruncF32S { d, a },
+            I64TruncF32U { d, a }, I64TruncF64S { d, a }, I64TruncF64U { d, a },
+            F32ConvertI32S { d, a }, F32ConvertI32U { d, a }, F32ConvertI64S { d, a }, F32ConvertI64U { d, a },
+            F32DemoteF64 { d, a }, F64ConvertI32S { d, a }, F64ConvertI32U { d, a }, F64ConvertI64S { d, a },
+            F64ConvertI64U { d, a }, F64PromoteF32 { d, a },
+            I32Extend8S { d, a }, I32Extend16S { d, a }, I64Extend8S { d, a }, I64Extend16S { d, a },
+            I64Extend32S { d, a },
+            I32TruncSatF32S { d, a }, I32TruncSatF32U { d, a }, I32TruncSatF64S { d, a }, I32TruncSatF64U { d, a },
+            I64TruncSatF32S { d, a }, I64TruncSatF32U { d, a }, I64TruncSatF64S { d, a }, I64TruncSatF64U { d, a },
+            RefIsNull { d, a },
+            I32Load { d, a, off }, I64Load { d, a, off }, I32Load8S { d, a, off }, I32Load8U { d, a, off },
+            I32Load16S { d, a, off }, I32Load16U { d, a, off }, I64Load8S { d, a, off }, I64Load8U { d, a, off },
+            I64Load16S { d, a, off }, I64Load16U { d, a, off }, I64Load32S { d, a, off }, I64Load32U { d, a, off },
+            I32Store { a, v, off }, I64Store { a, v, off },
+            Copy { d, a }, CopySpan { d, a, n }, Const32 { d, v }, I32AddImm { d, a, imm }, I64AddImm { d, a, imm },
+            I32LoadAddImm { d, a, imm }, I64LoadAddImm { d, a, imm }, I32Load8UAddImm { d, a, imm },
+            I32LoadAdd { d, a, b }, I64LoadAdd { d, a, b }, I32Load8UAdd { d, a, b },
+            Select { d, a, b },
+            Return { src, n }, Call { func, base }, CallImport { func, base }, CallIndirect { table, ty, base },
+            MemorySize { d }, MemoryGrow { d, a }, MemoryFill { base }, MemoryCopy { base },
+            MemoryInit { seg, base }, DataDrop { seg },
+            TableGet { d, a, table }, TableSet { table, base }, TableSize { d, table }, TableGrow { table, base },
+            TableFill { table, base }, TableCopy { dst, src, base }, TableInit { table, seg, base },
+            ElemDrop { seg }, RefFunc { d, func },
+            ConsumeFuel { n },
+        )
+    }
+}
