@@ -400,6 +400,7 @@ fn execute(
                 Op::I32AddImm { d, a, imm } => {
                     s[d as usize & mask] = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64
                 }
+                Op::BinImm { op, d, a, imm } => s[d as usize & mask] = op.eval(s[a as usize & mask], imm),
                 Op::I64AddImm { d, a, imm } => {
                     s[d as usize & mask] = s[a as usize & mask].wrapping_add(imm as i64 as u64)
                 }
@@ -409,6 +410,8 @@ fn execute(
                 }
 
                 Op::Br { target } => pc = target as usize,
+                Op::BrIfImm { op, a, imm, target } => br_if!(op.eval(s[a as usize & mask], imm) != 0, target),
+                Op::BrIfNotImm { op, a, imm, target } => br_if!(op.eval(s[a as usize & mask], imm) == 0, target),
                 Op::BrIfNez { c, target } => br_if!(s[c as usize & mask] as u32 != 0, target),
                 Op::BrIfEqz { c, target } => br_if!(s[c as usize & mask] as u32 == 0, target),
                 Op::BrIfI32Eq { a, b, target } => {

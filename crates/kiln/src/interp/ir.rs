@@ -14,6 +14,92 @@
 /// A slot index, relative to the frame base.
 pub(crate) type Slot = u32;
 
+/// Calls `$m!` with every binary op that has a form taking its right
+/// operand as an immediate (`Op::BinImm`): name, whether the immediate is
+/// sign-extended to 64 bits (i64 ops; else zero-extended), and the
+/// operation on the slot bits. Both executors are generated from it.
+macro_rules! for_each_imm_op {
+    ($m:ident) => {
+        $m! {
+            I32Mul, false => |x, y| (x as u32).wrapping_mul(y as u32) as u64;
+            I32And, false => |x, y| x & y;
+            I32Or, false => |x, y| x | y;
+            I32Xor, false => |x, y| x ^ y;
+            I32Shl, false => |x, y| (x as u32).wrapping_shl(y as u32) as u64;
+            I32ShrS, false => |x, y| (x as i32).wrapping_shr(y as u32) as u32 as u64;
+            I32ShrU, false => |x, y| (x as u32).wrapping_shr(y as u32) as u64;
+            I32Rotl, false => |x, y| (x as u32).rotate_left(y as u32) as u64;
+            I32Rotr, false => |x, y| (x as u32).rotate_right(y as u32) as u64;
+            I64Mul, true => |x, y| x.wrapping_mul(y);
+            I64And, true => |x, y| x & y;
+            I64Or, true => |x, y| x | y;
+            I64Xor, true => |x, y| x ^ y;
+            I64Shl, true => |x, y| x.wrapping_shl(y as u32);
+            I64ShrS, true => |x, y| (x as i64).wrapping_shr(y as u32) as u64;
+            I64ShrU, true => |x, y| x.wrapping_shr(y as u32);
+            I64Rotl, true => |x, y| x.rotate_left((y % 64) as u32);
+            I64Rotr, true => |x, y| x.rotate_right((y % 64) as u32);
+            I32Eq, false => |x, y| (x as u32 == y as u32) as u64;
+            I32Ne, false => |x, y| (x as u32 != y as u32) as u64;
+            I32LtS, false => |x, y| ((x as i32) < y as i32) as u64;
+            I32LtU, false => |x, y| ((x as u32) < y as u32) as u64;
+            I32GtS, false => |x, y| (x as i32 > y as i32) as u64;
+            I32GtU, false => |x, y| (x as u32 > y as u32) as u64;
+            I32LeS, false => |x, y| (x as i32 <= y as i32) as u64;
+            I32LeU, false => |x, y| (x as u32 <= y as u32) as u64;
+            I32GeS, false => |x, y| (x as i32 >= y as i32) as u64;
+            I32GeU, false => |x, y| (x as u32 >= y as u32) as u64;
+            I64Eq, true => |x, y| (x == y) as u64;
+            I64Ne, true => |x, y| (x != y) as u64;
+            I64LtS, true => |x, y| ((x as i64) < y as i64) as u64;
+            I64LtU, true => |x, y| (x < y) as u64;
+            I64GtS, true => |x, y| (x as i64 > y as i64) as u64;
+            I64GtU, true => |x, y| (x > y) as u64;
+            I64LeS, true => |x, y| (x as i64 <= y as i64) as u64;
+            I64LeU, true => |x, y| (x <= y) as u64;
+            I64GeS, true => |x, y| (x as i64 >= y as i64) as u64;
+            I64GeU, true => |x, y| (x >= y) as u64;
+        }
+    };
+}
+pub(crate) use for_each_imm_op;
+
+macro_rules! define_imm_ops {
+    ($($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// A binary op with an immediate right operand (`Op::BinImm`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum ImmOp {
+            $(
+                #[allow(missing_docs)]
+                $name,
+            )*
+        }
+
+        impl ImmOp {
+            /// Whether the immediate is sign-extended to 64 bits.
+            #[allow(dead_code)]
+            pub(crate) fn wide(self) -> bool {
+                match self {
+                    $(ImmOp::$name => $wide,)*
+                }
+            }
+
+            /// The op on slot bits `x` and the immediate's bits `imm`.
+            #[inline(always)]
+            pub(crate) fn eval(self, x: u64, imm: u32) -> u64 {
+                match self {
+                    $(ImmOp::$name => {
+                        let $x = x;
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        $e
+                    })*
+                }
+            }
+        }
+    };
+}
+for_each_imm_op!(define_imm_ops);
+
 macro_rules! define_ops {
     (
         binary: [$($bin:ident),* $(,)?],
@@ -57,7 +143,7 @@ macro_rules! define_ops {
                     $(Op::$bin { d, .. } => Some(d),)*
                     $(Op::$un { d, .. } => Some(d),)*
                     $(Op::$load { d, .. } => Some(d),)*
-                    Op::Copy { d, .. } | Op::Const32 { d, .. } | Op::Const64 { d, .. }
+                    Op::Copy { d, .. } | Op::Const32 { d, .. } | Op::BinImm { d, .. } | Op::Const64 { d, .. }
                     | Op::GlobalGet { d, .. } | Op::I32AddImm { d, .. } | Op::I64AddImm { d, .. }
                     | Op::I32LoadAddImm { d, .. } | Op::I64LoadAddImm { d, .. } | Op::I32Load8UAddImm { d, .. }
                     | Op::I32LoadAdd { d, .. } | Op::I64LoadAdd { d, .. } | Op::I32Load8UAdd { d, .. } => Some(d),
@@ -109,6 +195,12 @@ define_ops! {
         Const32 { d: Slot, v: u32 },
         Const64 { d: Slot, v: u64 },
         I32AddImm { d: Slot, a: Slot, imm: i32 },
+        // `s[d] = s[a] <op> imm`.
+        BinImm { op: ImmOp, d: Slot, a: Slot, imm: u32 },
+        // Jump if `s[a] <op> imm` is non-zero (`BrIfImm`) or zero
+        // (`BrIfNotImm`): a comparison (or `and`) fused into a branch.
+        BrIfImm { op: ImmOp, a: Slot, imm: u32, target: u32 },
+        BrIfNotImm { op: ImmOp, a: Slot, imm: u32, target: u32 },
         I64AddImm { d: Slot, a: Slot, imm: i32 },
         // Address arithmetic fused into the load that uses it (offset 0):
         // the address is `(s[a] + imm) mod 2^32` or `(s[a] + s[b]) mod 2^32`.
@@ -189,6 +281,8 @@ impl Op {
     pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
             Op::Br { target }
+            | Op::BrIfImm { target, .. }
+            | Op::BrIfNotImm { target, .. }
             | Op::BrIfNez { target, .. }
             | Op::BrIfEqz { target, .. }
             | Op::BrIfI32Eq { target, .. }

@@ -7,7 +7,7 @@
 //! value is copied into its home slot ("materialized") only when it must be
 //! (block boundaries, calls, a write to the local it refers to).
 
-use super::ir::{CompiledFunc, Op, Slot};
+use super::ir::{CompiledFunc, ImmOp, Op, Slot};
 use crate::compile::{charges_fuel, fuel_cost, BodyReader, CompileError, CompileErrorKind, Interrupts, ModuleInfo};
 use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
@@ -262,6 +262,7 @@ impl Translator {
                     | Op::I32GeS { .. }
                     | Op::I32GeU { .. }
                     | Op::I32Eqz { .. }
+                    | Op::BinImm { .. }
             )
         };
         match self.last_producer {
@@ -281,16 +282,29 @@ impl Translator {
     fn collect_consts(&mut self, body: &FunctionBody<'_>, num_locals: u32) {
         let Ok(mut reader) = body.get_operators_reader() else { return };
         let mut counts: HashMap<u64, u32> = HashMap::new();
+        // A constant that the next operator takes as an immediate needs no
+        // slot (each slot costs a copy in every call's prologue).
+        let mut pending: Option<u64> = None;
         while !reader.eof() {
-            let v = match reader.read() {
-                Ok(Operator::I32Const { value }) => value as u32 as u64,
-                Ok(Operator::I64Const { value }) => value as u64,
-                Ok(Operator::F32Const { value }) => value.bits() as u64,
-                Ok(Operator::F64Const { value }) => value.bits(),
-                Ok(Operator::RefNull { .. }) => 0,
-                Ok(_) => continue,
+            let op = match reader.read() {
+                Ok(op) => op,
                 Err(_) => break,
             };
+            if let Some(v) = pending.take() {
+                if !takes_immediate(&op, v) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            pending = match op {
+                Operator::I32Const { value } => Some(value as u32 as u64),
+                Operator::I64Const { value } => Some(value as u64),
+                Operator::F32Const { value } => Some(value.bits() as u64),
+                Operator::F64Const { value } => Some(value.bits()),
+                Operator::RefNull { .. } => Some(0),
+                _ => None,
+            };
+        }
+        if let Some(v) = pending {
             *counts.entry(v).or_default() += 1;
         }
         let mut by_use: Vec<(u64, u32)> = counts.into_iter().collect();
@@ -553,6 +567,25 @@ impl Translator {
         true
     }
 
+    /// A binary op whose right operand is a constant that fits its
+    /// immediate (32 bits; for i64 ops, sign-extended) becomes `BinImm`.
+    fn bin_imm(&mut self, op: ImmOp) -> bool {
+        let Some(c) = self.top_const() else { return false };
+        let imm = if op.wide() {
+            match i32::try_from(c as i64) {
+                Ok(imm) => imm as u32,
+                Err(_) => return false,
+            }
+        } else {
+            c as u32
+        };
+        self.stack.pop();
+        let a = self.pop_slot();
+        let d = self.push_temp();
+        self.emit_producer(Op::BinImm { op, d, a, imm });
+        true
+    }
+
     fn local_set(&mut self, l: u32, tee: bool) {
         // Operands that still refer to the local's old value must be copied out first.
         self.materialize_refs_to(l);
@@ -763,6 +796,8 @@ impl Translator {
             (Op::I32GeU { d, a, b }, false) | (Op::I32LtU { d, a, b }, true) if d == home => {
                 Op::BrIfI32GeU { a, b, target: t }
             }
+            (Op::BinImm { op, d, a, imm }, false) if d == home => Op::BrIfImm { op, a, imm, target: t },
+            (Op::BinImm { op, d, a, imm }, true) if d == home => Op::BrIfNotImm { op, a, imm, target: t },
             _ => return None,
         };
         self.ops.pop();
@@ -955,27 +990,107 @@ impl Translator {
             O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
             O::F64Const { value } => self.push(Operand::Const(value.bits())),
             O::I32Eqz => un!(self, I32Eqz),
-            O::I32Eq => bin!(self, I32Eq),
-            O::I32Ne => bin!(self, I32Ne),
-            O::I32LtS => bin!(self, I32LtS),
-            O::I32LtU => bin!(self, I32LtU),
-            O::I32GtS => bin!(self, I32GtS),
-            O::I32GtU => bin!(self, I32GtU),
-            O::I32LeS => bin!(self, I32LeS),
-            O::I32LeU => bin!(self, I32LeU),
-            O::I32GeS => bin!(self, I32GeS),
-            O::I32GeU => bin!(self, I32GeU),
+            O::I32Eq => {
+                if !self.bin_imm(ImmOp::I32Eq) {
+                    bin!(self, I32Eq)
+                }
+            }
+            O::I32Ne => {
+                if !self.bin_imm(ImmOp::I32Ne) {
+                    bin!(self, I32Ne)
+                }
+            }
+            O::I32LtS => {
+                if !self.bin_imm(ImmOp::I32LtS) {
+                    bin!(self, I32LtS)
+                }
+            }
+            O::I32LtU => {
+                if !self.bin_imm(ImmOp::I32LtU) {
+                    bin!(self, I32LtU)
+                }
+            }
+            O::I32GtS => {
+                if !self.bin_imm(ImmOp::I32GtS) {
+                    bin!(self, I32GtS)
+                }
+            }
+            O::I32GtU => {
+                if !self.bin_imm(ImmOp::I32GtU) {
+                    bin!(self, I32GtU)
+                }
+            }
+            O::I32LeS => {
+                if !self.bin_imm(ImmOp::I32LeS) {
+                    bin!(self, I32LeS)
+                }
+            }
+            O::I32LeU => {
+                if !self.bin_imm(ImmOp::I32LeU) {
+                    bin!(self, I32LeU)
+                }
+            }
+            O::I32GeS => {
+                if !self.bin_imm(ImmOp::I32GeS) {
+                    bin!(self, I32GeS)
+                }
+            }
+            O::I32GeU => {
+                if !self.bin_imm(ImmOp::I32GeU) {
+                    bin!(self, I32GeU)
+                }
+            }
             O::I64Eqz => un!(self, I64Eqz),
-            O::I64Eq => bin!(self, I64Eq),
-            O::I64Ne => bin!(self, I64Ne),
-            O::I64LtS => bin!(self, I64LtS),
-            O::I64LtU => bin!(self, I64LtU),
-            O::I64GtS => bin!(self, I64GtS),
-            O::I64GtU => bin!(self, I64GtU),
-            O::I64LeS => bin!(self, I64LeS),
-            O::I64LeU => bin!(self, I64LeU),
-            O::I64GeS => bin!(self, I64GeS),
-            O::I64GeU => bin!(self, I64GeU),
+            O::I64Eq => {
+                if !self.bin_imm(ImmOp::I64Eq) {
+                    bin!(self, I64Eq)
+                }
+            }
+            O::I64Ne => {
+                if !self.bin_imm(ImmOp::I64Ne) {
+                    bin!(self, I64Ne)
+                }
+            }
+            O::I64LtS => {
+                if !self.bin_imm(ImmOp::I64LtS) {
+                    bin!(self, I64LtS)
+                }
+            }
+            O::I64LtU => {
+                if !self.bin_imm(ImmOp::I64LtU) {
+                    bin!(self, I64LtU)
+                }
+            }
+            O::I64GtS => {
+                if !self.bin_imm(ImmOp::I64GtS) {
+                    bin!(self, I64GtS)
+                }
+            }
+            O::I64GtU => {
+                if !self.bin_imm(ImmOp::I64GtU) {
+                    bin!(self, I64GtU)
+                }
+            }
+            O::I64LeS => {
+                if !self.bin_imm(ImmOp::I64LeS) {
+                    bin!(self, I64LeS)
+                }
+            }
+            O::I64LeU => {
+                if !self.bin_imm(ImmOp::I64LeU) {
+                    bin!(self, I64LeU)
+                }
+            }
+            O::I64GeS => {
+                if !self.bin_imm(ImmOp::I64GeS) {
+                    bin!(self, I64GeS)
+                }
+            }
+            O::I64GeU => {
+                if !self.bin_imm(ImmOp::I64GeU) {
+                    bin!(self, I64GeU)
+                }
+            }
             O::F32Eq => bin!(self, F32Eq),
             O::F32Ne => bin!(self, F32Ne),
             O::F32Lt => bin!(self, F32Lt),
@@ -1001,19 +1116,55 @@ impl Translator {
                     bin!(self, I32Sub)
                 }
             }
-            O::I32Mul => bin!(self, I32Mul),
+            O::I32Mul => {
+                if !self.bin_imm(ImmOp::I32Mul) {
+                    bin!(self, I32Mul)
+                }
+            }
             O::I32DivS => bin!(self, I32DivS),
             O::I32DivU => bin!(self, I32DivU),
             O::I32RemS => bin!(self, I32RemS),
             O::I32RemU => bin!(self, I32RemU),
-            O::I32And => bin!(self, I32And),
-            O::I32Or => bin!(self, I32Or),
-            O::I32Xor => bin!(self, I32Xor),
-            O::I32Shl => bin!(self, I32Shl),
-            O::I32ShrS => bin!(self, I32ShrS),
-            O::I32ShrU => bin!(self, I32ShrU),
-            O::I32Rotl => bin!(self, I32Rotl),
-            O::I32Rotr => bin!(self, I32Rotr),
+            O::I32And => {
+                if !self.bin_imm(ImmOp::I32And) {
+                    bin!(self, I32And)
+                }
+            }
+            O::I32Or => {
+                if !self.bin_imm(ImmOp::I32Or) {
+                    bin!(self, I32Or)
+                }
+            }
+            O::I32Xor => {
+                if !self.bin_imm(ImmOp::I32Xor) {
+                    bin!(self, I32Xor)
+                }
+            }
+            O::I32Shl => {
+                if !self.bin_imm(ImmOp::I32Shl) {
+                    bin!(self, I32Shl)
+                }
+            }
+            O::I32ShrS => {
+                if !self.bin_imm(ImmOp::I32ShrS) {
+                    bin!(self, I32ShrS)
+                }
+            }
+            O::I32ShrU => {
+                if !self.bin_imm(ImmOp::I32ShrU) {
+                    bin!(self, I32ShrU)
+                }
+            }
+            O::I32Rotl => {
+                if !self.bin_imm(ImmOp::I32Rotl) {
+                    bin!(self, I32Rotl)
+                }
+            }
+            O::I32Rotr => {
+                if !self.bin_imm(ImmOp::I32Rotr) {
+                    bin!(self, I32Rotr)
+                }
+            }
             O::I64Clz => un!(self, I64Clz),
             O::I64Ctz => un!(self, I64Ctz),
             O::I64Popcnt => un!(self, I64Popcnt),
@@ -1027,19 +1178,55 @@ impl Translator {
                     bin!(self, I64Sub)
                 }
             }
-            O::I64Mul => bin!(self, I64Mul),
+            O::I64Mul => {
+                if !self.bin_imm(ImmOp::I64Mul) {
+                    bin!(self, I64Mul)
+                }
+            }
             O::I64DivS => bin!(self, I64DivS),
             O::I64DivU => bin!(self, I64DivU),
             O::I64RemS => bin!(self, I64RemS),
             O::I64RemU => bin!(self, I64RemU),
-            O::I64And => bin!(self, I64And),
-            O::I64Or => bin!(self, I64Or),
-            O::I64Xor => bin!(self, I64Xor),
-            O::I64Shl => bin!(self, I64Shl),
-            O::I64ShrS => bin!(self, I64ShrS),
-            O::I64ShrU => bin!(self, I64ShrU),
-            O::I64Rotl => bin!(self, I64Rotl),
-            O::I64Rotr => bin!(self, I64Rotr),
+            O::I64And => {
+                if !self.bin_imm(ImmOp::I64And) {
+                    bin!(self, I64And)
+                }
+            }
+            O::I64Or => {
+                if !self.bin_imm(ImmOp::I64Or) {
+                    bin!(self, I64Or)
+                }
+            }
+            O::I64Xor => {
+                if !self.bin_imm(ImmOp::I64Xor) {
+                    bin!(self, I64Xor)
+                }
+            }
+            O::I64Shl => {
+                if !self.bin_imm(ImmOp::I64Shl) {
+                    bin!(self, I64Shl)
+                }
+            }
+            O::I64ShrS => {
+                if !self.bin_imm(ImmOp::I64ShrS) {
+                    bin!(self, I64ShrS)
+                }
+            }
+            O::I64ShrU => {
+                if !self.bin_imm(ImmOp::I64ShrU) {
+                    bin!(self, I64ShrU)
+                }
+            }
+            O::I64Rotl => {
+                if !self.bin_imm(ImmOp::I64Rotl) {
+                    bin!(self, I64Rotl)
+                }
+            }
+            O::I64Rotr => {
+                if !self.bin_imm(ImmOp::I64Rotr) {
+                    bin!(self, I64Rotr)
+                }
+            }
             O::F32Abs => un!(self, F32Abs),
             O::F32Neg => un!(self, F32Neg),
             O::F32Ceil => un!(self, F32Ceil),
@@ -1328,5 +1515,56 @@ fn const_op(d: Slot, v: u64) -> Op {
     match u32::try_from(v) {
         Ok(v) => Op::Const32 { d, v },
         Err(_) => Op::Const64 { d, v },
+    }
+}
+
+/// Whether `op`, right after a constant `c`, takes it as an immediate
+/// (`add_imm`, `bin_imm`) rather than reading it from a slot.
+fn takes_immediate(op: &Operator<'_>, c: u64) -> bool {
+    use Operator as O;
+    let fits_i32 = i32::try_from(c as i64).is_ok();
+    match op {
+        O::I32Add
+        | O::I32Sub
+        | O::I32Mul
+        | O::I32And
+        | O::I32Or
+        | O::I32Xor
+        | O::I32Shl
+        | O::I32ShrS
+        | O::I32ShrU
+        | O::I32Rotl
+        | O::I32Rotr
+        | O::I32Eq
+        | O::I32Ne
+        | O::I32LtS
+        | O::I32LtU
+        | O::I32GtS
+        | O::I32GtU
+        | O::I32LeS
+        | O::I32LeU
+        | O::I32GeS
+        | O::I32GeU => true,
+        O::I64Add | O::I64Sub => (c as i64).checked_neg().is_some_and(|n| i32::try_from(n).is_ok()) && fits_i32,
+        O::I64Mul
+        | O::I64And
+        | O::I64Or
+        | O::I64Xor
+        | O::I64Shl
+        | O::I64ShrS
+        | O::I64ShrU
+        | O::I64Rotl
+        | O::I64Rotr
+        | O::I64Eq
+        | O::I64Ne
+        | O::I64LtS
+        | O::I64LtU
+        | O::I64GtS
+        | O::I64GtU
+        | O::I64LeS
+        | O::I64LeU
+        | O::I64GeS
+        | O::I64GeU => fits_i32,
+        _ => false,
     }
 }

@@ -49,6 +49,13 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo) -> (Box<[u64]>, Box<[u32]>) 
                 e.op(h::Const64, &[d, 0]);
                 e.words.push(v);
             }
+            Op::BinImm { op, d, a, imm } => e.op(h::imm_handler(op), &[d, a, imm]),
+            Op::BrIfImm { op, a, imm, target: to } => {
+                e.cmp_branch(h::br_imm_handler(op, true), a, imm, to, &mut target)
+            }
+            Op::BrIfNotImm { op, a, imm, target: to } => {
+                e.cmp_branch(h::br_imm_handler(op, false), a, imm, to, &mut target)
+            }
             Op::GlobalGet { d, g } => {
                 let (handler, offset) = global(info, g, h::GlobalGetImported, h::GlobalGetDefined);
                 e.op(handler, &[d, offset]);

@@ -3,6 +3,7 @@
 //! words long, `Const64` three (its value in the third).
 
 use super::{field, handler, next, prologue, trap, Done, Ip, FRAME_OVERHEAD_SLOTS};
+use crate::interp::ir::ImmOp;
 use crate::interp::numeric::*;
 use crate::trap::Trap;
 use crate::vm::InterpFrame;
@@ -21,6 +22,84 @@ macro_rules! binary {
         });
     )*};
 }
+
+/// `s[d] = s[a] <op> imm`: fields `d, a, imm` (`Op::BinImm`), one handler
+/// per op, and `imm_handler` to find it.
+macro_rules! binary_imm {
+    ($($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// The handlers of `Op::BinImm`.
+        pub(crate) mod imm {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 1) as usize);
+                        let imm = field(ip, 2);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        *sp.add(field(ip, 0) as usize) = $e;
+                        next!(ip.add(3), sp, mem, len, cx)
+                    }
+                });
+            )*
+        }
+
+        /// The handler of `op` with an immediate.
+        pub(crate) fn imm_handler(op: ImmOp) -> super::Handler {
+            match op {
+                $(ImmOp::$name => imm::$name,)*
+            }
+        }
+
+        /// The handlers of `Op::BrIfImm` (`nonzero`) and `Op::BrIfNotImm`:
+        /// fields `a, imm, offset`.
+        pub(crate) mod br_imm {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx) {
+                    // SAFETY: as in `branch_if`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 0) as usize);
+                        let imm = field(ip, 1);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        if $e != 0 {
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                        }
+                        next!(ip.add(3), sp, mem, len, cx)
+                    }
+                });
+            )*
+        }
+
+        pub(crate) mod br_not_imm {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx) {
+                    // SAFETY: as in `branch_if`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 0) as usize);
+                        let imm = field(ip, 1);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        if $e == 0 {
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                        }
+                        next!(ip.add(3), sp, mem, len, cx)
+                    }
+                });
+            )*
+        }
+
+        /// The handler of a branch on `op` with an immediate: taken when
+        /// the result is non-zero (`nonzero`) or zero.
+        pub(crate) fn br_imm_handler(op: ImmOp, nonzero: bool) -> super::Handler {
+            match (op, nonzero) {
+                $((ImmOp::$name, true) => br_imm::$name,)*
+                $((ImmOp::$name, false) => br_not_imm::$name,)*
+            }
+        }
+    };
+}
+crate::interp::ir::for_each_imm_op!(binary_imm);
 
 /// `s[d] = f(s[a])`: fields `d, a`.
 macro_rules! unary {
