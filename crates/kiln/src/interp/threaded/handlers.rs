@@ -700,12 +700,9 @@ handler!(Call(ip, sp, mem, len, cx) {
             prologue(callee_sp, code);
             next!(code.code.as_ptr(), callee_sp, mem, len, cx)
         }
-        let instance = cxr.instance;
-        let (ip, sp) = cxr.enter(ip, ip.add(2), sp, field(ip, 1) as usize, instance, func);
-        if ip.is_null() {
-            return Done::Stopped;
-        }
-        next!(ip, sp, mem, len, cx)
+        // The stack or the frame list must grow, or the limit is reached:
+        // out of line, so this handler never calls (and needs no frame).
+        super::call_slow(ip, sp, mem, len, cx)
     }
 });
 
@@ -736,27 +733,46 @@ handler!(CallIndirect(ip, sp, mem, len, cx) {
     }
 });
 
+/// Returns to the innermost suspended caller, or out of the executor.
+/// A caller of another instance is resumed out of line (`return_slow`), so
+/// these handlers never call.
+macro_rules! return_to_caller {
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident) => {{
+        let cxr = &mut *$cx;
+        let Some(caller) = cxr.frames.last() else { return Done::Returned };
+        if caller.instance != cxr.instance {
+            return super::return_slow($ip, $sp, $mem, $len, $cx);
+        }
+        let caller = *caller;
+        cxr.frames.set_len(cxr.frames.len() - 1);
+        cxr.func = caller.func;
+        let sp = cxr.stack_base.add(caller.base);
+        next!(caller.pc as Ip, sp, $mem, $len, $cx)
+    }};
+}
+
 // Fields `src, n`: results at `src..src + n` move to slots `0..n`.
 handler!(Return(ip, sp, mem, len, cx) {
     // SAFETY: as in `binary`; a popped frame is a suspended caller, whose
     // return address is in its code and whose slots are in the stack.
     unsafe {
         let (src, n) = (field(ip, 0) as usize, field(ip, 1) as usize);
-        if n == 1 {
-            *sp = *sp.add(src);
-        } else if n > 1 {
-            std::ptr::copy(sp.add(src), sp, n);
-        }
-        let cx_ref = &mut *cx;
-        let Some(caller) = cx_ref.pop_frame() else { return Done::Returned };
-        let (mem, len) = if caller.instance != cx_ref.instance {
-            cx_ref.return_to_instance(caller.instance);
-            cx_ref.memory0()
-        } else {
-            (mem, len)
-        };
-        cx_ref.func = caller.func;
-        let sp = cx_ref.stack_base.add(caller.base);
-        next!(caller.pc as Ip, sp, mem, len, cx)
+        std::ptr::copy(sp.add(src), sp, n);
+        return_to_caller!(ip, sp, mem, len, cx)
+    }
+});
+
+// `Return` with no result.
+handler!(Return0(ip, sp, mem, len, cx) {
+    // SAFETY: as in `Return`.
+    unsafe { return_to_caller!(ip, sp, mem, len, cx) }
+});
+
+// `Return` with one result.
+handler!(Return1(ip, sp, mem, len, cx) {
+    // SAFETY: as in `Return`.
+    unsafe {
+        *sp = *sp.add(field(ip, 0) as usize);
+        return_to_caller!(ip, sp, mem, len, cx)
     }
 });

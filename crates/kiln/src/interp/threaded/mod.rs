@@ -57,7 +57,8 @@ pub(crate) type Handler = unsafe extern "C-unwind" fn(Ip, Sp, *mut u8, usize, *m
 
 /// Defines a handler with the handlers' ABI.
 macro_rules! handler {
-    ($name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident) $body:block) => {
+    ($(#[$attr:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident) $body:block) => {
+        $(#[$attr])*
         #[cfg(target_arch = "x86_64")]
         #[allow(non_snake_case, unused_variables, unused_mut)]
         pub(crate) unsafe extern "sysv64-unwind" fn $name(
@@ -69,6 +70,7 @@ macro_rules! handler {
         ) -> $crate::interp::threaded::Done {
             $body
         }
+        $(#[$attr])*
         #[cfg(not(target_arch = "x86_64"))]
         #[allow(non_snake_case, unused_variables, unused_mut)]
         pub(crate) unsafe extern "C-unwind" fn $name(
@@ -218,12 +220,6 @@ impl Exec {
         self.instance = instance;
     }
 
-    /// The innermost suspended caller, removed.
-    #[inline(always)]
-    fn pop_frame(&mut self) -> Option<InterpFrame> {
-        self.frames.pop()
-    }
-
     /// Slot index of `sp` in the stack.
     #[inline(always)]
     fn base_of(&self, sp: Sp) -> usize {
@@ -275,6 +271,38 @@ impl Exec {
     }
 }
 
+// The `Call` handler's slow path: grows the stack or the frame list, or
+// stops the code at the wasm stack limit.
+handler!(#[inline(never)] call_slow(ip, sp, mem, len, cx) {
+    // SAFETY: `cx` is the live context; the instruction is a `Call`.
+    unsafe {
+        let cxr = &mut *cx;
+        let instance = cxr.instance;
+        let func = FuncIndex(field(ip, 0));
+        let (ip, sp) = cxr.enter(ip, ip.add(2), sp, field(ip, 1) as usize, instance, func);
+        if ip.is_null() {
+            return Done::Stopped;
+        }
+        next!(ip, sp, mem, len, cx)
+    }
+});
+
+// A return to a caller of another instance: the results are in place.
+handler!(#[inline(never)] return_slow(ip, sp, mem, len, cx) {
+    // SAFETY: `cx` is the live context; the popped frame is a suspended
+    // caller, whose return address is in its code and whose slots are in
+    // the stack.
+    unsafe {
+        let cxr = &mut *cx;
+        let Some(caller) = cxr.frames.pop() else { return Done::Returned };
+        cxr.return_to_instance(caller.instance);
+        cxr.func = caller.func;
+        let (mem, len) = cxr.memory0();
+        let sp = cxr.stack_base.add(caller.base);
+        next!(caller.pc as Ip, sp, mem, len, cx)
+    }
+});
+
 /// Sets up a new frame at `sp`: locals other than parameters are zero,
 /// constant slots hold their constants.
 ///
@@ -282,18 +310,21 @@ impl Exec {
 /// `sp` has `code.frame_size` slots.
 #[inline(always)]
 pub(crate) unsafe fn prologue(sp: Sp, code: &CompiledFunc) {
+    // Volatile writes keep these loops inline: as `memset`/`memcpy` calls
+    // they would cost more for the few slots functions have, and make the
+    // `Call` handler save registers.
     let (np, nl) = (code.num_params as usize, code.num_locals as usize);
     let mut i = np;
     while i < nl {
         // SAFETY: below the frame size (caller's contract).
-        unsafe { *sp.add(i) = 0 };
+        unsafe { sp.add(i).write_volatile(0) };
         i += 1;
     }
     let consts = code.consts.as_ptr();
     let mut j = 0;
     while j < code.consts.len() {
         // SAFETY: the constant slots follow the locals, within the frame.
-        unsafe { *sp.add(nl + j) = *consts.add(j) };
+        unsafe { sp.add(nl + j).write_volatile(*consts.add(j)) };
         j += 1;
     }
 }
