@@ -412,6 +412,10 @@ fn execute(
                 Op::Br { target } => pc = target as usize,
                 Op::BrIfImm { op, a, imm, target } => br_if!(op.eval(s[a as usize & mask], imm) != 0, target),
                 Op::BrIfNotImm { op, a, imm, target } => br_if!(op.eval(s[a as usize & mask], imm) == 0, target),
+                Op::BrIfCmp { op, a, b, target } => br_if!(op.eval(s[a as usize & mask], s[b as usize & mask]), target),
+                Op::BrIfNotCmp { op, a, b, target } => {
+                    br_if!(!op.eval(s[a as usize & mask], s[b as usize & mask]), target)
+                }
                 Op::BrIfNez { c, target } => br_if!(s[c as usize & mask] as u32 != 0, target),
                 Op::BrIfEqz { c, target } => br_if!(s[c as usize & mask] as u32 == 0, target),
                 Op::BrIfI32Eq { a, b, target } => {

@@ -64,6 +64,74 @@ macro_rules! for_each_imm_op {
 }
 pub(crate) use for_each_imm_op;
 
+/// Calls `$m!` with the slot-to-slot comparisons that fuse into a
+/// following branch as `Op::BrIfCmp`/`Op::BrIfNotCmp` (i32 ones have their
+/// own ops): name and the comparison on the slot bits.
+macro_rules! for_each_cmp_op {
+    ($m:ident) => {
+        $m! {
+            I64Eq => |x, y| x == y;
+            I64Ne => |x, y| x != y;
+            I64LtS => |x, y| (x as i64) < y as i64;
+            I64LtU => |x, y| x < y;
+            I64GtS => |x, y| x as i64 > y as i64;
+            I64GtU => |x, y| x > y;
+            I64LeS => |x, y| x as i64 <= y as i64;
+            I64LeU => |x, y| x <= y;
+            I64GeS => |x, y| x as i64 >= y as i64;
+            I64GeU => |x, y| x >= y;
+            F32Eq => |x, y| f32::from_bits(x as u32) == f32::from_bits(y as u32);
+            F32Ne => |x, y| f32::from_bits(x as u32) != f32::from_bits(y as u32);
+            F32Lt => |x, y| f32::from_bits(x as u32) < f32::from_bits(y as u32);
+            F32Gt => |x, y| f32::from_bits(x as u32) > f32::from_bits(y as u32);
+            F32Le => |x, y| f32::from_bits(x as u32) <= f32::from_bits(y as u32);
+            F32Ge => |x, y| f32::from_bits(x as u32) >= f32::from_bits(y as u32);
+            F64Eq => |x, y| f64::from_bits(x) == f64::from_bits(y);
+            F64Ne => |x, y| f64::from_bits(x) != f64::from_bits(y);
+            F64Lt => |x, y| f64::from_bits(x) < f64::from_bits(y);
+            F64Gt => |x, y| f64::from_bits(x) > f64::from_bits(y);
+            F64Le => |x, y| f64::from_bits(x) <= f64::from_bits(y);
+            F64Ge => |x, y| f64::from_bits(x) >= f64::from_bits(y);
+        }
+    };
+}
+pub(crate) use for_each_cmp_op;
+
+macro_rules! define_cmp_ops {
+    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// A comparison fused into a branch (`Op::BrIfCmp`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum CmpOp {
+            $(
+                #[allow(missing_docs)]
+                $name,
+            )*
+        }
+
+        impl CmpOp {
+            /// The comparison of slot bits `x` and `y`.
+            #[inline(always)]
+            pub(crate) fn eval(self, x: u64, y: u64) -> bool {
+                match self {
+                    $(CmpOp::$name => {
+                        let ($x, $y) = (x, y);
+                        $e
+                    })*
+                }
+            }
+
+            /// The comparison `op` computes into slot `d` from `a` and `b`.
+            pub(crate) fn of(op: &Op) -> Option<(CmpOp, Slot, Slot, Slot)> {
+                match *op {
+                    $(Op::$name { d, a, b } => Some((CmpOp::$name, d, a, b)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+for_each_cmp_op!(define_cmp_ops);
+
 macro_rules! define_imm_ops {
     ($($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)*) => {
         /// A binary op with an immediate right operand (`Op::BinImm`).
@@ -201,6 +269,9 @@ define_ops! {
         // (`BrIfNotImm`): a comparison (or `and`) fused into a branch.
         BrIfImm { op: ImmOp, a: Slot, imm: u32, target: u32 },
         BrIfNotImm { op: ImmOp, a: Slot, imm: u32, target: u32 },
+        // Jump if `s[a] <cmp> s[b]` holds (`BrIfCmp`) or not (`BrIfNotCmp`).
+        BrIfCmp { op: CmpOp, a: Slot, b: Slot, target: u32 },
+        BrIfNotCmp { op: CmpOp, a: Slot, b: Slot, target: u32 },
         I64AddImm { d: Slot, a: Slot, imm: i32 },
         // Address arithmetic fused into the load that uses it (offset 0):
         // the address is `(s[a] + imm) mod 2^32` or `(s[a] + s[b]) mod 2^32`.
@@ -282,6 +353,8 @@ impl Op {
         match self {
             Op::Br { target }
             | Op::BrIfImm { target, .. }
+            | Op::BrIfCmp { target, .. }
+            | Op::BrIfNotCmp { target, .. }
             | Op::BrIfNotImm { target, .. }
             | Op::BrIfNez { target, .. }
             | Op::BrIfEqz { target, .. }

@@ -7,7 +7,7 @@
 //! value is copied into its home slot ("materialized") only when it must be
 //! (block boundaries, calls, a write to the local it refers to).
 
-use super::ir::{CompiledFunc, ImmOp, Op, Slot};
+use super::ir::{CmpOp, CompiledFunc, ImmOp, Op, Slot};
 use crate::compile::{charges_fuel, fuel_cost, BodyReader, CompileError, CompileErrorKind, Interrupts, ModuleInfo};
 use std::collections::HashMap;
 use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
@@ -263,7 +263,7 @@ impl Translator {
                     | Op::I32GeU { .. }
                     | Op::I32Eqz { .. }
                     | Op::BinImm { .. }
-            )
+            ) || CmpOp::of(op).is_some()
         };
         match self.last_producer {
             Some(at) if fusable(&self.ops[at]) => {
@@ -797,6 +797,13 @@ impl Translator {
                 Op::BrIfI32GeU { a, b, target: t }
             }
             (Op::BinImm { op, d, a, imm }, false) if d == home => Op::BrIfImm { op, a, imm, target: t },
+            (op, negate) if CmpOp::of(&op).is_some_and(|(_, d, _, _)| d == home) => {
+                let (op, _, a, b) = CmpOp::of(&op).expect("checked above");
+                match negate {
+                    false => Op::BrIfCmp { op, a, b, target: t },
+                    true => Op::BrIfNotCmp { op, a, b, target: t },
+                }
+            }
             (Op::BinImm { op, d, a, imm }, true) if d == home => Op::BrIfNotImm { op, a, imm, target: t },
             _ => return None,
         };

@@ -51,6 +51,10 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo) -> (Box<[u64]>, Box<[u32]>) 
             }
             Op::Return { src, n: 0 } => e.op(h::Return0, &[src, 0]),
             Op::Return { src, n: 1 } => e.op(h::Return1, &[src, 1]),
+            Op::BrIfCmp { op, a, b, target: to } => e.cmp_branch(h::br_cmp_handler(op, true), a, b, to, &mut target),
+            Op::BrIfNotCmp { op, a, b, target: to } => {
+                e.cmp_branch(h::br_cmp_handler(op, false), a, b, to, &mut target)
+            }
             Op::BinImm { op, d, a, imm } => e.op(h::imm_handler(op), &[d, a, imm]),
             Op::BrIfImm { op, a, imm, target: to } => {
                 e.cmp_branch(h::br_imm_handler(op, true), a, imm, to, &mut target)

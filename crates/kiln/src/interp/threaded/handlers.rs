@@ -3,7 +3,7 @@
 //! words long, `Const64` three (its value in the third).
 
 use super::{field, handler, next, prologue, trap, Done, Ip, FRAME_OVERHEAD_SLOTS};
-use crate::interp::ir::ImmOp;
+use crate::interp::ir::{CmpOp, ImmOp};
 use crate::interp::numeric::*;
 use crate::trap::Trap;
 use crate::vm::InterpFrame;
@@ -100,6 +100,57 @@ macro_rules! binary_imm {
     };
 }
 crate::interp::ir::for_each_imm_op!(binary_imm);
+
+/// `Op::BrIfCmp`/`Op::BrIfNotCmp`: fields `a, b, offset`.
+macro_rules! branch_cmp {
+    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// The handlers of `Op::BrIfCmp`.
+        pub(crate) mod br_cmp {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx) {
+                    // SAFETY: as in `branch_if`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 0) as usize);
+                        let $y = *sp.add(field(ip, 1) as usize);
+                        if $e {
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                        }
+                        next!(ip.add(3), sp, mem, len, cx)
+                    }
+                });
+            )*
+        }
+
+        /// The handlers of `Op::BrIfNotCmp`.
+        pub(crate) mod br_not_cmp {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx) {
+                    // SAFETY: as in `branch_if`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 0) as usize);
+                        let $y = *sp.add(field(ip, 1) as usize);
+                        if !$e {
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                        }
+                        next!(ip.add(3), sp, mem, len, cx)
+                    }
+                });
+            )*
+        }
+
+        /// The handler of a branch on comparison `op`, taken when it
+        /// holds (`holds`) or when it does not.
+        pub(crate) fn br_cmp_handler(op: CmpOp, holds: bool) -> super::Handler {
+            match (op, holds) {
+                $((CmpOp::$name, true) => br_cmp::$name,)*
+                $((CmpOp::$name, false) => br_not_cmp::$name,)*
+            }
+        }
+    };
+}
+crate::interp::ir::for_each_cmp_op!(branch_cmp);
 
 /// `s[d] = f(s[a])`: fields `d, a`.
 macro_rules! unary {
