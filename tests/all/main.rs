@@ -12,6 +12,7 @@ mod host_stack;
 mod instance_pre;
 mod interrupts;
 mod layout;
+mod lazy_translation;
 mod limits;
 mod linker;
 mod malformed;
