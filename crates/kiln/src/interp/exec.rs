@@ -463,8 +463,8 @@ fn execute(
                         continue 'frame;
                     }
                     let callee_module = &store.instance(instance).module;
-                    if super::code_of(callee_module).is_some() {
-                        let callee_funcs = Held::Shared(interp_code(callee_module).clone());
+                    if let Some(callee_code) = super::code_of(callee_module) {
+                        let callee_funcs = Held::Shared(callee_code.clone());
                         let callee_module = Held::Shared(callee_module.clone());
                         enter!(callee_base, callee_code!(callee_funcs, &callee_module, index));
                         mem = memory0(store, &callee_module, instance);
