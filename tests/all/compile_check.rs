@@ -41,7 +41,9 @@ const MAX_CALLS: usize = 50;
 
 /// The engines of every tier available on this host.
 pub struct Tiers {
-    /// Default configuration (parallel JIT compilation): the compile check.
+    /// Default configuration (parallel JIT compilation, lazy interpreter
+    /// translation), plus the interpreter translating eagerly (second):
+    /// the compile check.
     compile: Vec<(&'static str, Engine)>,
     /// Fuel on: modules that compiled are run with these.
     run: Vec<(&'static str, Engine)>,
