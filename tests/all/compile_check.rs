@@ -41,7 +41,9 @@ const MAX_CALLS: usize = 50;
 
 /// The engines of every tier available on this host.
 pub struct Tiers {
-    /// Default configuration (parallel JIT compilation): the compile check.
+    /// Default configuration (parallel JIT compilation, lazy interpreter
+    /// translation), plus the interpreter translating eagerly (second):
+    /// the compile check.
     compile: Vec<(&'static str, Engine)>,
     /// Fuel on: modules that compiled are run with these.
     run: Vec<(&'static str, Engine)>,
@@ -64,6 +66,11 @@ impl Tiers {
             tiers.run.push((name, Engine::new(&config).expect("the same configuration with fuel")));
         }
         assert!(!tiers.compile.is_empty(), "the interpreter is always available");
+        // The interpreter translates lazily by default (validating every
+        // body at compile time); eagerly it must refuse exactly the same.
+        let mut config = Config::new();
+        config.strategy(Strategy::Interpreter).lazy_translation(false);
+        tiers.compile.insert(1, ("interpreter (eager translation)", Engine::new(&config).expect("the interpreter")));
         for (name, engine) in tiers.compile.iter().chain(&tiers.run) {
             assert_calls_work(engine, name);
         }
@@ -72,7 +79,7 @@ impl Tiers {
 
     /// How many tiers are compared (1 where there is no JIT).
     pub fn count(&self) -> usize {
-        self.compile.len()
+        self.run.len()
     }
 }
 
@@ -360,6 +367,11 @@ pub fn check(tiers: &Tiers, bytes: &[u8], time_bound: Duration) -> Result<Checke
         compiled.push((name, result, message, t.elapsed()));
     }
     let (first_name, first, first_error, _) = &compiled[0];
+    // Lazy and eager translation (the first two) refuse with the same message too.
+    let (eager_name, _, eager_error, _) = &compiled[1];
+    if first_error.as_ref().map(|e| e.to_string()) != eager_error.as_ref().map(|e| e.to_string()) {
+        return Err(describe(format!("{first_name}: {first_error:?}, {eager_name}: {eager_error:?}")));
+    }
     for (name, result, error, _) in &compiled[1..] {
         if result == first {
             continue;

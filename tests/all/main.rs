@@ -13,6 +13,7 @@ mod instance_pre;
 mod interp_dispatch;
 mod interrupts;
 mod layout;
+mod lazy_translation;
 mod limits;
 mod linker;
 mod malformed;

@@ -27,6 +27,11 @@ pub(crate) fn is_precompiled(bytes: &[u8]) -> bool {
 }
 
 /// The settings of `engine` that compiled code depends on, by name.
+/// `Config::lazy_translation` is not one: it decides when the interpreter
+/// translates a function, not into what, and an interpreter artifact holds
+/// no translated code (the binary only: loading it validates it, and
+/// translates it too when translation is eager). So an artifact loads
+/// whichever way the loading engine translates.
 fn settings(engine: &Engine) -> Vec<(&'static str, String)> {
     let config = engine.config();
     let jit = tier::uses_jit(config);

@@ -31,6 +31,7 @@ pub struct Config {
     pub(crate) wasm2_encoding: bool,
     pub(crate) memory_reservation: usize,
     pub(crate) parallel_compilation: bool,
+    pub(crate) lazy_translation: bool,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) cache: Option<std::path::PathBuf>,
@@ -88,6 +89,7 @@ impl Config {
             wasm2_encoding: false,
             memory_reservation: 4 << 30,
             parallel_compilation: true,
+            lazy_translation: true,
             consume_fuel: false,
             epoch_interruption: false,
             cache: None,
@@ -156,6 +158,38 @@ impl Config {
     /// default) or on the calling thread only.
     pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
         self.parallel_compilation = enable;
+        self
+    }
+
+    /// Whether the interpreter translates each function to its own code on
+    /// the function's first call (`true`, the default, as wasmi does) or
+    /// every function when the module is compiled (`false`). Either way
+    /// [`Module::new`](crate::Module::new) validates every function body,
+    /// so it refuses exactly the same modules with the same errors; lazily,
+    /// it costs little more than that validation, and functions a program
+    /// never calls are never translated. The price is a translation on each
+    /// function's first call, on whichever thread makes it.
+    ///
+    /// Translate eagerly when a module is compiled once, ahead of time, and
+    /// then serves requests whose latency matters: a server that compiles
+    /// its modules at start-up and instantiates one per request would
+    /// otherwise translate functions while serving its first requests. The
+    /// JIT compiles every function when the module is compiled, whatever
+    /// this says.
+    ///
+    /// ```
+    /// # fn main() -> anyhow::Result<()> {
+    /// let mut config = kiln::Config::new();
+    /// config.strategy(kiln::Strategy::Interpreter).lazy_translation(false);
+    /// let engine = kiln::Engine::new(&config)?;
+    /// // Translated here, not on the first call of `answer`.
+    /// let module = kiln::Module::new(&engine, r#"(module (func (export "answer") (result i32) i32.const 42))"#)?;
+    /// # let _ = module;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lazy_translation(&mut self, enable: bool) -> &mut Self {
+        self.lazy_translation = enable;
         self
     }
 

@@ -43,6 +43,9 @@ impl Module {
             );
         }
         let config = engine.config();
+        // Only machine code is cached: an interpreter entry would hold the
+        // binary alone, and loading one would cost what compiling does
+        // (validation, and translation if it is eager).
         let artifacts = match &config.cache {
             Some(dir) if crate::tier::uses_jit(config) => crate::cache::load_or_compile(engine, dir, binary)?,
             _ => crate::tier::compile_module(engine, binary.to_vec().into())?,

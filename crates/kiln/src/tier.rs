@@ -49,8 +49,7 @@ fn compile_with(engine: &Engine, binary: SharedBytes, jit: bool) -> Result<Modul
             (info, code)
         }
         false => {
-            let mut compiler =
-                interp::Compiler::new(config.wasm2_encoding, config.interrupts(), config.portable_dispatch);
+            let mut compiler = interp::Compiler::new(config);
             let info = compile::compile(engine, &binary, &mut compiler)?;
             (info, compiler.finish()?)
         }

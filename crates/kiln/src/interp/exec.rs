@@ -9,7 +9,7 @@
 use super::ir::{CompiledFunc, Op};
 use super::numeric::*;
 use super::InterpCode;
-use crate::compile::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
+use crate::compile::{DefinedFuncIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, Trap, WasmBacktrace};
 use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
 use crate::vm::{MemoryRef, ACTIVATION_COST_BYTES};
@@ -29,11 +29,11 @@ struct Position {
     pc: usize,
 }
 
-/// The interpreter's functions of a module (asked only of modules whose
-/// code is the interpreter's).
+/// The interpreter's code of a module (asked only of modules whose code is
+/// the interpreter's).
 #[inline]
-fn interp_funcs(module: &ModuleArtifacts) -> &Arc<[CompiledFunc]> {
-    &module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module").funcs
+fn interp_code(module: &ModuleArtifacts) -> &Arc<InterpCode> {
+    super::code_of(module).expect("an interpreted module")
 }
 
 /// The running module or its functions: borrowed from the entry (no
@@ -55,10 +55,10 @@ impl<T: ?Sized> std::ops::Deref for Held<'_, T> {
     }
 }
 
-/// The code of function `func` (a defined function) among `funcs`.
+/// The defined-function index of `func` (a defined function of `module`).
 #[inline(always)]
-fn code_of<'a>(funcs: &'a [CompiledFunc], module: &ModuleArtifacts, func: FuncIndex) -> &'a CompiledFunc {
-    &funcs[(func.0 - module.info.num_imported_funcs) as usize]
+fn defined(module: &ModuleArtifacts, func: FuncIndex) -> DefinedFuncIndex {
+    DefinedFuncIndex(func.0 - module.info.num_imported_funcs)
 }
 
 /// Memory 0 of an instance, if it has one.
@@ -88,8 +88,8 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     let in_use = store.stack_in_use;
     let limit = super::activation_limit(store)?;
     let module = store.instance(instance).module.clone();
-    let funcs = interp_funcs(&module);
-    let code = code_of(funcs, &module, func);
+    let funcs = interp_code(&module);
+    let code = funcs.func(&module, defined(&module, func))?;
     let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
 
     let mut stack = std::mem::take(&mut store.stack);
@@ -174,8 +174,8 @@ impl From<Trap> for Exit {
     }
 }
 
-/// The module of the running instance and its interpreter functions.
-type ModuleCode<'a> = (Held<'a, ModuleArtifacts>, Held<'a, [CompiledFunc]>);
+/// The module of the running instance and its interpreter code.
+type ModuleCode<'a> = (Held<'a, ModuleArtifacts>, Held<'a, InterpCode>);
 
 #[allow(clippy::too_many_arguments)]
 fn run(
@@ -224,7 +224,14 @@ fn execute(
     let interrupts = store.engine.config().interrupts();
 
     'frame: loop {
-        let code = code_of(&funcs, &module, pos.func);
+        // Translated already: the frame was entered, or is a caller's.
+        let code = match funcs.func(&module, defined(&module, pos.func)) {
+            Ok(code) => code,
+            Err(e) => {
+                *base_out = base;
+                return Err(Exit::Host(e.into()));
+            }
+        };
         let ops: &[Op] = &code.ops;
         let frame_size = code.frame_size as usize;
         // Frames are a power of two in size and every slot index the
@@ -315,6 +322,19 @@ fn execute(
             }};
         }
 
+        // The code of function `$index` of the module of `$funcs`,
+        // translated if this is its first call; leaves with the error if
+        // it cannot be.
+        macro_rules! callee_code {
+            ($funcs:expr, $module:expr, $index:expr) => {{
+                let module: &ModuleArtifacts = $module;
+                match $funcs.func(module, defined(module, $index)) {
+                    Ok(code) => code,
+                    Err(e) => host_error!(e.into()),
+                }
+            }};
+        }
+
         // Pushes the caller's frame and makes room for a callee frame at
         // `$callee_base`, or traps when the wasm stack limit is reached.
         macro_rules! enter {
@@ -347,15 +367,15 @@ fn execute(
                 if let Some((instance, index)) = vm::func_ref_target(f) {
                     if instance == pos.instance {
                         // Same instance, so the same (interpreted) module.
-                        enter!(callee_base, code_of(&funcs, &module, index));
+                        enter!(callee_base, callee_code!(funcs, &module, index));
                         pos.func = index;
                         continue 'frame;
                     }
                     let callee_module = &store.instance(instance).module;
-                    if callee_module.code.as_any().is::<InterpCode>() {
-                        let callee_funcs = Held::Shared(interp_funcs(callee_module).clone());
+                    if let Some(callee_code) = super::code_of(callee_module) {
+                        let callee_funcs = Held::Shared(callee_code.clone());
                         let callee_module = Held::Shared(callee_module.clone());
-                        enter!(callee_base, code_of(&callee_funcs, &callee_module, index));
+                        enter!(callee_base, callee_code!(callee_funcs, &callee_module, index));
                         mem = memory0(store, &callee_module, instance);
                         module = callee_module;
                         funcs = callee_funcs;
@@ -465,7 +485,7 @@ fn execute(
                     let caller = frames.pop().expect("caller frame");
                     if caller.instance != pos.instance {
                         let caller_module = &store.instance(caller.instance).module;
-                        funcs = Held::Shared(interp_funcs(caller_module).clone());
+                        funcs = Held::Shared(interp_code(caller_module).clone());
                         module = Held::Shared(caller_module.clone());
                         mem = memory0(store, &module, caller.instance);
                     }
@@ -477,7 +497,7 @@ fn execute(
                 }
                 Op::Call { func, base: callee } => {
                     let func = FuncIndex(func);
-                    enter!(base + callee as usize, code_of(&funcs, &module, func));
+                    enter!(base + callee as usize, callee_code!(funcs, &module, func));
                     pos.func = func;
                     continue 'frame;
                 }

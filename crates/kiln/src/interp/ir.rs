@@ -62,6 +62,7 @@ macro_rules! for_each_imm_op {
         }
     };
 }
+#[cfg_attr(not(kiln_tail_dispatch), allow(unused_imports))]
 pub(crate) use for_each_imm_op;
 
 /// Calls `$m!` with the slot-to-slot comparisons that fuse into a
@@ -95,6 +96,7 @@ macro_rules! for_each_cmp_op {
         }
     };
 }
+#[cfg_attr(not(kiln_tail_dispatch), allow(unused_imports))]
 pub(crate) use for_each_cmp_op;
 
 macro_rules! define_cmp_ops {

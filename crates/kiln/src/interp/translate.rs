@@ -1,4 +1,5 @@
-//! Wasm function bodies to interpreter code, in one pass that also validates.
+//! Wasm function bodies to interpreter code, in one pass that also validates
+//! (or, for a body validated before, only decodes: see `BodyReader`).
 //!
 //! The translator mirrors the wasm operand stack with `Operand`s: a value is
 //! either in its home slot (`Temp`), still the current value of a local
@@ -10,7 +11,7 @@
 use super::ir::{CmpOp, CompiledFunc, ImmOp, Op, Slot};
 use crate::compile::{charges_fuel, fuel_cost, BodyReader, CompileError, CompileErrorKind, Interrupts, ModuleInfo};
 use std::collections::HashMap;
-use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+use wasmparser::{BlockType, FunctionBody, Operator};
 
 /// At most this many distinct constants of a function get slots; the rest
 /// are materialized where they are used.
@@ -150,18 +151,23 @@ macro_rules! store {
 }
 
 impl Translator {
+    /// A translator putting in the fuel and epoch checks `interrupts` asks for.
+    pub(crate) fn new(interrupts: Interrupts, threaded: bool) -> Translator {
+        Translator { interrupts, threaded, ..Translator::default() }
+    }
+
+    /// Translates defined function `func_index`, whose operators `reader`
+    /// reads from `body`.
     pub(crate) fn translate(
         &mut self,
         info: &ModuleInfo,
         func_index: u32,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
-        wasm2_encoding: bool,
+        mut reader: BodyReader<'_, '_>,
     ) -> Result<CompiledFunc> {
         let ty = info.func_type(func_index);
         let num_params = ty.params().len() as u32;
         let num_results = ty.results().len() as u32;
-        let mut reader = BodyReader::new(body, validator, wasm2_encoding)?;
         let num_locals = num_params.checked_add(reader.num_locals()).ok_or_else(|| {
             CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(body.range().start as usize))
         })?;
@@ -199,9 +205,16 @@ impl Translator {
             }
         }
 
-        let frame_size = self.stack_base as u64 + self.max_height as u64;
-        let frame_size = u32::try_from(frame_size)
-            .map_err(|_| CompileError::new(CompileErrorKind::Unsupported, "function frame too large", None))?;
+        // A frame is a power of two in slots (see `exec`), and its slot
+        // indices are `u32`s.
+        let frame_size = (self.stack_base as u64 + self.max_height as u64).max(num_results as u64).max(1);
+        let frame_size = u32::try_from(frame_size).ok().and_then(u32::checked_next_power_of_two).ok_or_else(|| {
+            CompileError::new(
+                CompileErrorKind::Unsupported,
+                "function frame too large",
+                Some(body.range().start as usize),
+            )
+        })?;
         #[cfg(kiln_tail_dispatch)]
         let (code, op_starts) = match self.threaded {
             true => super::threaded::encode(&self.ops, info),
@@ -218,7 +231,7 @@ impl Translator {
             num_locals,
             num_results,
             consts: self.consts.as_slice().into(),
-            frame_size: frame_size.max(num_results).max(1).next_power_of_two(),
+            frame_size,
         })
     }
 

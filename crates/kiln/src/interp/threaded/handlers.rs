@@ -131,7 +131,8 @@ macro_rules! branch_cmp {
                     unsafe {
                         let $x = *sp.add(field(ip, 0) as usize);
                         let $y = *sp.add(field(ip, 1) as usize);
-                        if !$e {
+                        let holds: bool = $e;
+                        if !holds {
                             next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
                         }
                         next!(ip.add(3), sp, mem, len, cx)
@@ -733,8 +734,10 @@ handler!(Call(ip, sp, mem, len, cx) {
     unsafe {
         let cxr = &mut *cx;
         let func = crate::compile::FuncIndex(field(ip, 0));
-        // The module's code outlives the call.
-        let code = &*(cxr.code(func) as *const crate::interp::ir::CompiledFunc);
+        // The module's code outlives the call. A callee not translated yet
+        // is translated on the slow path.
+        let Some(code) = cxr.translated(func) else { return super::call_slow(ip, sp, mem, len, cx) };
+        let code = &*(code as *const crate::interp::ir::CompiledFunc);
         let callee_sp = sp.add(field(ip, 1) as usize);
         let end = callee_sp.offset_from(cxr.stack_base) as usize + code.frame_size as usize;
         let n = cxr.frames.len();

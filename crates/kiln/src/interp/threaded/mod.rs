@@ -27,7 +27,7 @@ pub(crate) use encode::encode;
 
 use super::ir::CompiledFunc;
 use super::InterpCode;
-use crate::compile::{FuncIndex, Interrupts, MemoryIndex};
+use crate::compile::{DefinedFuncIndex, FuncIndex, Interrupts, MemoryIndex};
 use crate::trap::{with_backtrace, Trap, WasmBacktrace};
 use crate::vm::{self, InstanceId, InterpFrame, ModuleArtifacts, StoreOpaque, ValRaw, ACTIVATION_COST_BYTES};
 use anyhow::Result;
@@ -139,7 +139,7 @@ pub(crate) struct Exec {
     /// The current instance's context and its module's functions.
     vmctx: *mut u8,
     module: *const ModuleArtifacts,
-    funcs: *const CompiledFunc,
+    code: *const InterpCode,
     num_imported_funcs: u32,
     /// Memory 0 of the current instance, or null.
     memory0: *const vm::VMMemoryDefinition,
@@ -190,13 +190,22 @@ impl Exec {
         unsafe { &mut *self.store }
     }
 
-    /// The code of defined function `func` of the current module.
+    /// The code of defined function `func` of the current module, if it
+    /// has been translated (a function that has run, or is running, has).
     #[inline(always)]
-    pub(crate) fn code(&self, func: FuncIndex) -> &CompiledFunc {
+    pub(crate) fn translated(&self, func: FuncIndex) -> Option<&CompiledFunc> {
         // SAFETY: `func` is a defined function of the current module (the
-        // translator emits only those in `Call`), and the module's code
-        // lives as long as the instance.
-        unsafe { &*self.funcs.add((func.0 - self.num_imported_funcs) as usize) }
+        // translator emits only those in `Call`), whose code lives as long
+        // as the instance.
+        unsafe {
+            let funcs: &[super::FuncSlot] = &(*self.code).funcs;
+            funcs.get_unchecked((func.0 - self.num_imported_funcs) as usize).code.get()
+        }
+    }
+
+    /// The code of the running function.
+    fn running(&self) -> &CompiledFunc {
+        self.translated(self.func).expect("a running function is translated")
     }
 
     /// Makes `instance` (of an interpreted module) the current one.
@@ -212,7 +221,7 @@ impl Exec {
         } else {
             inst.memory_def(MemoryIndex(0)) as *const _
         };
-        self.funcs = interp_funcs(module).as_ptr();
+        self.code = &**interp_code(module);
         self.num_imported_funcs = module.info.num_imported_funcs;
         self.module = module;
         self.vmctx = vmctx;
@@ -237,11 +246,18 @@ impl Exec {
     #[inline(never)]
     fn enter(&mut self, at: Ip, ret: Ip, sp: Sp, args: usize, instance: InstanceId, callee: FuncIndex) -> (Ip, Sp) {
         let caller_base = self.base_of(sp);
-        let code: *const CompiledFunc = if instance == self.instance {
-            self.code(callee)
-        } else {
-            let module = &self.store().instance(instance).module;
-            &interp_funcs(module)[(callee.0 - module.info.num_imported_funcs) as usize]
+        // Translated here if this is its first call.
+        let code: *const CompiledFunc = {
+            // SAFETY: see `Exec::store`.
+            let module = &unsafe { &*self.store }.instance(instance).module;
+            let defined = DefinedFuncIndex(callee.0 - module.info.num_imported_funcs);
+            match interp_code(module).func(module, defined) {
+                Ok(code) => code,
+                Err(e) => {
+                    self.stop_with(at, e.into());
+                    return STOPPED;
+                }
+            }
         };
         // SAFETY: the callee's module lives as long as its instance.
         let frame_size = unsafe { (*code).frame_size as usize };
@@ -329,11 +345,11 @@ pub(crate) unsafe fn prologue(sp: Sp, code: &CompiledFunc) {
     }
 }
 
-/// The interpreter's functions of a module (asked only of modules whose
-/// code is the interpreter's).
+/// The interpreter's code of a module (asked only of modules whose code is
+/// the interpreter's).
 #[inline]
-fn interp_funcs(module: &ModuleArtifacts) -> &[CompiledFunc] {
-    &module.code.as_any().downcast_ref::<InterpCode>().expect("an interpreted module").funcs
+fn interp_code(module: &ModuleArtifacts) -> &std::sync::Arc<InterpCode> {
+    super::code_of(module).expect("an interpreted module")
 }
 
 /// The array-call entry of interpreted functions.
@@ -356,6 +372,12 @@ impl vm::SafeArrayCall for Entry {
 fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, args: &mut [ValRaw]) -> Result<()> {
     let in_use = store.stack_in_use;
     let limit = super::activation_limit(store)?;
+    // Translated here if this is its first call.
+    let entry_code: *const CompiledFunc = {
+        let module = &store.instance(instance).module;
+        let defined = DefinedFuncIndex(func.0 - module.info.num_imported_funcs);
+        interp_code(module).func(module, defined)?
+    };
     let interrupts = store.engine.config().interrupts();
     let fuel: *mut i64 = store.fuel_consumed();
     let stack = std::mem::take(&mut store.stack);
@@ -372,7 +394,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         func,
         vmctx: std::ptr::null_mut(),
         module: std::ptr::null(),
-        funcs: std::ptr::null(),
+        code: std::ptr::null(),
         num_imported_funcs: 0,
         memory0: std::ptr::null(),
         fuel,
@@ -383,9 +405,8 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         stopped_at: 0,
     };
     exec.enter_instance(instance);
-    let code: *const CompiledFunc = exec.code(func);
     // SAFETY: the module's code lives as long as the instance.
-    let code = unsafe { &*code };
+    let code = unsafe { &*entry_code };
     let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
     let needed = code.frame_size as usize;
     let outcome = if needed > limit {
@@ -490,7 +511,7 @@ impl Exec {
         ty: &crate::types::FuncType,
     ) -> (Ip, Sp) {
         if let Some((instance, index)) = vm::func_ref_target(f) {
-            if instance == self.instance || self.store().instance(instance).module.code.as_any().is::<InterpCode>() {
+            if instance == self.instance || super::code_of(&self.store().instance(instance).module).is_some() {
                 return self.enter(at, next, sp, args, instance, index);
             }
         }
@@ -504,7 +525,7 @@ impl Exec {
     /// Calls `f` through its array-call entry (see `call_ref`).
     fn call_out(&mut self, at: Ip, sp: Sp, args: usize, f: vm::FuncRefPtr, ty: &crate::types::FuncType) -> bool {
         let (np, nr) = (ty.params().len(), ty.results().len());
-        let frame_size = self.code(self.func).frame_size as usize;
+        let frame_size = self.running().frame_size as usize;
         let base = self.base_of(sp);
         self.host_buf.clear();
         // SAFETY: the arguments are slots of the current frame.
