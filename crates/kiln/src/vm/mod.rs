@@ -38,6 +38,6 @@ pub use store::{StoreOpaque, ValRaw};
 pub(crate) const ACTIVATION_COST_BYTES: usize = 16 * 1024;
 pub(crate) use table::Table;
 pub(crate) use traphandlers::{native_stack_exhausted, register_code, unregister_code};
-#[cfg(kiln_tail_dispatch)]
-pub(crate) use vmcontext::VMMemoryDefinition;
 pub(crate) use vmcontext::{BuiltinIndex, VMArrayCallFn};
+#[cfg(kiln_tail_dispatch)]
+pub(crate) use vmcontext::{VMFuncRef, VMMemoryDefinition, VMTableDefinition};

@@ -6,7 +6,7 @@
 
 use super::handlers as h;
 use super::Handler;
-use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo};
+use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo, TableIndex};
 use crate::interp::ir::Op;
 
 /// The encoded code of a function and, per op, the word where it starts.
@@ -56,6 +56,12 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo) -> (Box<[u64]>, Box<[u32]>) 
                 e.cmp_branch(h::br_cmp_handler(op, false), a, b, to, &mut target)
             }
             Op::BinImm { op, d, a, imm } => e.op(h::imm_handler(op), &[d, a, imm]),
+            Op::CallIndirect { table, ty, base } => {
+                let table_pointer = info.offsets.vmctx_table_pointer(TableIndex(table));
+                let sig = info.sigs[ty as usize].0;
+                let params = info.types[ty as usize].params().len() as u32;
+                e.op(h::CallIndirect, &[table, ty, base, table_pointer, sig, params]);
+            }
             Op::BrIfImm { op, a, imm, target: to } => {
                 e.cmp_branch(h::br_imm_handler(op, true), a, imm, to, &mut target)
             }
@@ -195,7 +201,7 @@ impl Encoder {
             I32LoadAddImm { d, a, imm }, I64LoadAddImm { d, a, imm }, I32Load8UAddImm { d, a, imm },
             I32LoadAdd { d, a, b }, I64LoadAdd { d, a, b }, I32Load8UAdd { d, a, b },
             Select { d, a, b },
-            Return { src, n }, Call { func, base }, CallImport { func, base }, CallIndirect { table, ty, base },
+            Return { src, n }, Call { func, base }, CallImport { func, base },
             MemorySize { d }, MemoryGrow { d, a }, MemoryFill { base }, MemoryCopy { base },
             MemoryInit { seg, base }, DataDrop { seg },
             TableGet { d, a, table }, TableSet { table, base }, TableSize { d, table }, TableGrow { table, base },

@@ -725,38 +725,47 @@ handler!(ConsumeFuel(ip, sp, mem, len, cx) {
     }
 });
 
-// Fields `func, base`: a defined function of this module, its arguments
-// (and then results) at `base`.
-handler!(Call(ip, sp, mem, len, cx) {
-    // SAFETY: `cx` is the live context; the callee's frame is checked to
-    // fit the stack and the limit before it is set up (or `enter` grows
-    // the stack, or stops the code).
-    unsafe {
-        let cxr = &mut *cx;
-        let func = crate::compile::FuncIndex(field(ip, 0));
-        // The module's code outlives the call. A callee not translated yet
-        // is translated on the slow path.
-        let Some(code) = cxr.translated(func) else { return super::call_slow(ip, sp, mem, len, cx) };
+/// Enters defined function `$func` of the current instance, its arguments
+/// at slot `$args`, resuming at `$ret` after it returns, when it is
+/// translated and its frame fits; otherwise goes on with `$slow` (a
+/// handler, out of line, so these handlers never call).
+macro_rules! enter_fast {
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $func:expr, $args:expr, $ret:expr, $slow:path) => {{
+        let cxr = &mut *$cx;
+        let func: crate::compile::FuncIndex = $func;
+        // The module's code outlives the call.
+        let Some(code) = cxr.translated(func) else { return $slow($ip, $sp, $mem, $len, $cx) };
         let code = &*(code as *const crate::interp::ir::CompiledFunc);
-        let callee_sp = sp.add(field(ip, 1) as usize);
+        let callee_sp = $sp.add($args);
         let end = callee_sp.offset_from(cxr.stack_base) as usize + code.frame_size as usize;
         let n = cxr.frames.len();
         if end <= cxr.stack.len() && n < cxr.frames.capacity() && end + (n + 1) * FRAME_OVERHEAD_SLOTS <= cxr.limit {
             let caller = InterpFrame {
                 instance: cxr.instance,
                 func: cxr.func,
-                pc: ip.add(2) as usize,
-                base: sp.offset_from(cxr.stack_base) as usize,
+                pc: $ret as usize,
+                base: $sp.offset_from(cxr.stack_base) as usize,
             };
             cxr.frames.as_mut_ptr().add(n).write(caller);
             cxr.frames.set_len(n + 1);
             cxr.func = func;
             prologue(callee_sp, code);
-            next!(code.code.as_ptr(), callee_sp, mem, len, cx)
+            next!(code.code.as_ptr(), callee_sp, $mem, $len, $cx)
         }
-        // The stack or the frame list must grow, or the limit is reached:
-        // out of line, so this handler never calls (and needs no frame).
-        super::call_slow(ip, sp, mem, len, cx)
+        // Not translated yet, the stack or the frame list must grow, or
+        // the limit is reached.
+        return $slow($ip, $sp, $mem, $len, $cx);
+    }};
+}
+
+// Fields `func, base`: a defined function of this module, its arguments
+// (and then results) at `base`.
+handler!(Call(ip, sp, mem, len, cx) {
+    // SAFETY: `cx` is the live context; the callee's frame is checked to
+    // fit the stack and the limit before it is set up (else `call_slow`
+    // translates, grows the stack, or stops the code).
+    unsafe {
+        enter_fast!(ip, sp, mem, len, cx, crate::compile::FuncIndex(field(ip, 0)), field(ip, 1) as usize, ip.add(2), super::call_slow)
     }
 });
 
@@ -773,12 +782,34 @@ handler!(CallImport(ip, sp, mem, len, cx) {
     }
 });
 
-// Fields `table, type, base`; the table index operand sits just above the
-// arguments.
+// Fields `table, type, base, table pointer offset, type id, params`; the
+// table index operand sits just above the arguments. A function of the
+// same instance is entered here; anything else (and every trap) is
+// `Exec::call_indirect`'s.
 handler!(CallIndirect(ip, sp, mem, len, cx) {
+    // SAFETY: as in `Call`; the table definition is the current instance's
+    // (its pointer at the offset `encode` took from the module's layout),
+    // and a non-null element is a live `VMFuncRef`.
+    unsafe {
+        let args = field(ip, 2) as usize;
+        let i = *sp.add(args + field(ip, 5) as usize) as u32 as usize;
+        let table = *((*cx).vmctx.add(field(ip, 3) as usize) as *const *const crate::vm::VMTableDefinition);
+        if i < (*table).current_elements {
+            let f = *(*table).base.add(i) as *const crate::vm::VMFuncRef;
+            if !f.is_null() && (*f).type_id.0 == field(ip, 4) && (*f).vmctx.cast::<u8>() == (*cx).vmctx {
+                enter_fast!(ip, sp, mem, len, cx, crate::compile::FuncIndex((*f).func_index), args, ip.add(4), call_indirect_slow)
+            }
+        }
+        call_indirect_slow(ip, sp, mem, len, cx)
+    }
+});
+
+// `CallIndirect` through `Exec::call_indirect`: other instances, other
+// tiers, the host, and the traps.
+handler!(#[inline(never)] call_indirect_slow(ip, sp, mem, len, cx) {
     // SAFETY: as in `CallImport`.
     unsafe {
-        let (ip, sp) = (*cx).call_indirect(ip, sp, 3);
+        let (ip, sp) = (*cx).call_indirect(ip, sp, 4);
         if ip.is_null() {
             return Done::Stopped;
         }
