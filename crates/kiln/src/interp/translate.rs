@@ -1060,7 +1060,12 @@ impl Translator {
                     bin!(self, I32GeU)
                 }
             }
-            O::I64Eqz => un!(self, I64Eqz),
+            // As `i64.eq` with 0, so a branch on it fuses (`BrIfImm`).
+            O::I64Eqz => {
+                let a = self.pop_slot();
+                let d = self.push_temp();
+                self.emit_producer(Op::BinImm { op: ImmOp::I64Eq, d, a, imm: 0 });
+            }
             O::I64Eq => {
                 if !self.bin_imm(ImmOp::I64Eq) {
                     bin!(self, I64Eq)
