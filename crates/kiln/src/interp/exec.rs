@@ -682,7 +682,6 @@ fn execute(
                 }
 
                 Op::I32Eqz { d, a } => un!(d, a, |x| (x as u32 == 0) as u64),
-                Op::I64Eqz { d, a } => un!(d, a, |x| (x == 0) as u64),
                 Op::I32Eq { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x == y),
                 Op::I32Ne { d, a, b } => cmp!(d, a, b, u32, |v| v as u32, |x, y| x != y),
                 Op::I32LtS { d, a, b } => cmp!(d, a, b, i32, |v| v as i32, |x, y| x < y),

@@ -238,7 +238,7 @@ define_ops! {
         F64Add, F64Sub, F64Mul, F64Div, F64Min, F64Max, F64Copysign,
     ],
     unary: [
-        I32Eqz, I64Eqz,
+        I32Eqz,
         I32Clz, I32Ctz, I32Popcnt, I64Clz, I64Ctz, I64Popcnt,
         F32Abs, F32Neg, F32Ceil, F32Floor, F32Trunc, F32Nearest, F32Sqrt,
         F64Abs, F64Neg, F64Ceil, F64Floor, F64Trunc, F64Nearest, F64Sqrt,

@@ -176,7 +176,7 @@ impl Encoder {
             F32Max { d, a, b }, F32Copysign { d, a, b },
             F64Add { d, a, b }, F64Sub { d, a, b }, F64Mul { d, a, b }, F64Div { d, a, b }, F64Min { d, a, b },
             F64Max { d, a, b }, F64Copysign { d, a, b },
-            I32Eqz { d, a }, I64Eqz { d, a }, I32Clz { d, a }, I32Ctz { d, a }, I32Popcnt { d, a },
+            I32Eqz { d, a }, I32Clz { d, a }, I32Ctz { d, a }, I32Popcnt { d, a },
             I64Clz { d, a }, I64Ctz { d, a }, I64Popcnt { d, a },
             F32Abs { d, a }, F32Neg { d, a }, F32Ceil { d, a }, F32Floor { d, a }, F32Trunc { d, a },
             F32Nearest { d, a }, F32Sqrt { d, a },

@@ -404,7 +404,6 @@ binary_trapping! {
 unary! {
     Copy => |x| x;
     I32Eqz => |x| (x as u32 == 0) as u64;
-    I64Eqz => |x| (x == 0) as u64;
     I32Clz => |x| (x as u32).leading_zeros() as u64;
     I32Ctz => |x| (x as u32).trailing_zeros() as u64;
     I32Popcnt => |x| (x as u32).count_ones() as u64;
