@@ -10,14 +10,48 @@ use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo, TableIndex};
 use crate::interp::ir::Op;
 
 /// The encoded code of a function and, per op, the word where it starts.
-pub(crate) fn encode(ops: &[Op], info: &ModuleInfo) -> (Box<[u64]>, Box<[u32]>) {
+/// Slots from `first_temp` up hold the wasm operand stack's temporaries.
+///
+/// A temporary that one binary op produces and the next consumes as its
+/// first operand goes through the accumulator register instead of its
+/// slot (a store and a load of the same slot in a row cost the chain their
+/// latency): the producer takes its `acc_out` form and the consumer its
+/// `acc_in` form, unless the consumer can be reached by a branch. The slot
+/// is not written; nothing reads it after the consumer, since a temporary
+/// is consumed once and binary ops read only their explicit operands.
+pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u64]>, Box<[u32]>) {
+    let mut is_target = vec![false; ops.len() + 1];
+    for op in ops {
+        let mut op = *op;
+        if let Some(t) = op.target_mut() {
+            is_target[*t as usize] = true;
+        }
+    }
+    let mut to_acc = vec![false; ops.len()];
+    for (i, pair) in ops.windows(2).enumerate() {
+        if let (Some((d, _, _)), Some((_, a, b))) = (h::binary_fields(&pair[0]), h::binary_fields(&pair[1])) {
+            to_acc[i] = d >= first_temp && a == d && b != Some(d) && !is_target[i + 1];
+        }
+    }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
     // Branches are patched once every op's start is known: (word of the
     // offset field, branching op's start, target op).
     let mut branches: Vec<(usize, usize, u32)> = Vec::new();
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
         let start = e.words.len();
         e.starts.push(start as u32);
+        let from_acc = i > 0 && to_acc[i - 1];
+        if let Some(handler) = h::binary_acc(op, from_acc, to_acc[i]) {
+            let fields = match *op {
+                Op::BinImm { d, a, imm, .. } => [d, a, imm],
+                _ => match h::binary_fields(op) {
+                    Some((d, a, Some(b))) => [d, a, b],
+                    _ => unreachable!("binary_acc answers only for binary ops"),
+                },
+            };
+            e.op(handler, &fields);
+            continue;
+        }
         // The field holding a branch offset, filled in below.
         let mut target =
             |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));

@@ -3,24 +3,101 @@
 //! words long, `Const64` three (its value in the third).
 
 use super::{field, handler, next, prologue, trap, Done, Ip, FRAME_OVERHEAD_SLOTS};
-use crate::interp::ir::{CmpOp, ImmOp};
+use crate::interp::ir::{CmpOp, ImmOp, Op};
 use crate::interp::numeric::*;
 use crate::trap::Trap;
 use crate::vm::InterpFrame;
 
 /// `s[d] = f(s[a], s[b])`: fields `d, a, b`.
+///
+/// Each also comes in accumulator forms (see `encode`): operand `a` from
+/// the accumulator (`acc_in`), the result to it (`acc_out`), or both
+/// (`acc_inout`); `binary_acc` finds them.
 macro_rules! binary {
-    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
-            // SAFETY: slot indices are within the frame (module invariant).
-            unsafe {
-                let $x = *sp.add(field(ip, 1) as usize);
-                let $y = *sp.add(field(ip, 2) as usize);
-                *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(3), sp, mem, len, cx)
+    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+        $(
+            handler!($name(ip, sp, mem, len, cx, acc) {
+                // SAFETY: slot indices are within the frame (module invariant).
+                unsafe {
+                    let $x = *sp.add(field(ip, 1) as usize);
+                    let $y = *sp.add(field(ip, 2) as usize);
+                    *sp.add(field(ip, 0) as usize) = $e;
+                    next!(ip.add(3), sp, mem, len, cx, acc)
+                }
+            });
+        )*
+
+        /// Binary ops reading `a` from the accumulator.
+        pub(crate) mod acc_in {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = acc;
+                        let $y = *sp.add(field(ip, 2) as usize);
+                        *sp.add(field(ip, 0) as usize) = $e;
+                        next!(ip.add(3), sp, mem, len, cx, acc)
+                    }
+                });
+            )*
+        }
+
+        /// Binary ops leaving their result in the accumulator.
+        pub(crate) mod acc_out {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 1) as usize);
+                        let $y = *sp.add(field(ip, 2) as usize);
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        /// Binary ops from and to the accumulator.
+        pub(crate) mod acc_inout {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = acc;
+                        let $y = *sp.add(field(ip, 2) as usize);
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        /// The fields `(d, a, b)` of a binary op that has accumulator forms.
+        pub(crate) fn binary_fields(op: &Op) -> Option<(u32, u32, Option<u32>)> {
+            match *op {
+                $(Op::$name { d, a, b } => Some((d, a, Some(b))),)*
+                Op::BinImm { d, a, .. } => Some((d, a, None)),
+                _ => None,
             }
-        });
-    )*};
+        }
+
+        /// The accumulator form of binary op `op` (`input`: `a` from the
+        /// accumulator; `output`: the result to it).
+        pub(crate) fn binary_acc(op: &Op, input: bool, output: bool) -> Option<super::Handler> {
+            let forms = match *op {
+                $(Op::$name { .. } => [acc_in::$name as super::Handler, acc_out::$name, acc_inout::$name],)*
+                Op::BinImm { op, .. } => imm_acc(op),
+                _ => return None,
+            };
+            match (input, output) {
+                (false, false) => None,
+                (true, false) => Some(forms[0]),
+                (false, true) => Some(forms[1]),
+                (true, true) => Some(forms[2]),
+            }
+        }
+    };
 }
 
 /// `s[d] = s[a] <op> imm`: fields `d, a, imm` (`Op::BinImm`), one handler
@@ -31,14 +108,14 @@ macro_rules! binary_imm {
         pub(crate) mod imm {
             use super::*;
             $(
-                handler!($name(ip, sp, mem, len, cx) {
+                handler!($name(ip, sp, mem, len, cx, acc) {
                     // SAFETY: as in `binary`.
                     unsafe {
                         let $x = *sp.add(field(ip, 1) as usize);
                         let imm = field(ip, 2);
                         let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
                         *sp.add(field(ip, 0) as usize) = $e;
-                        next!(ip.add(3), sp, mem, len, cx)
+                        next!(ip.add(3), sp, mem, len, cx, acc)
                     }
                 });
             )*
@@ -51,21 +128,79 @@ macro_rules! binary_imm {
             }
         }
 
+        /// `BinImm` ops in accumulator forms: `a` from it, the result to
+        /// it, both.
+        pub(crate) mod imm_acc_in {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = acc;
+                        let imm = field(ip, 2);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        *sp.add(field(ip, 0) as usize) = $e;
+                        next!(ip.add(3), sp, mem, len, cx, acc)
+                    }
+                });
+            )*
+        }
+
+        pub(crate) mod imm_acc_out {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = *sp.add(field(ip, 1) as usize);
+                        let imm = field(ip, 2);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        pub(crate) mod imm_acc_inout {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `binary`.
+                    unsafe {
+                        let $x = acc;
+                        let imm = field(ip, 2);
+                        let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        /// The accumulator forms of `op` with an immediate: in, out, both.
+        /// (Inlined: `tests/all/interp_dispatch.rs` holds every function
+        /// of this module to never call another.)
+        #[inline(always)]
+        fn imm_acc(op: ImmOp) -> [super::Handler; 3] {
+            match op {
+                $(ImmOp::$name => [imm_acc_in::$name, imm_acc_out::$name, imm_acc_inout::$name],)*
+            }
+        }
+
         /// The handlers of `Op::BrIfImm` (`nonzero`) and `Op::BrIfNotImm`:
         /// fields `a, imm, offset`.
         pub(crate) mod br_imm {
             use super::*;
             $(
-                handler!($name(ip, sp, mem, len, cx) {
+                handler!($name(ip, sp, mem, len, cx, acc) {
                     // SAFETY: as in `branch_if`.
                     unsafe {
                         let $x = *sp.add(field(ip, 0) as usize);
                         let imm = field(ip, 1);
                         let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
                         if $e != 0 {
-                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
                         }
-                        next!(ip.add(3), sp, mem, len, cx)
+                        next!(ip.add(3), sp, mem, len, cx, acc)
                     }
                 });
             )*
@@ -74,16 +209,16 @@ macro_rules! binary_imm {
         pub(crate) mod br_not_imm {
             use super::*;
             $(
-                handler!($name(ip, sp, mem, len, cx) {
+                handler!($name(ip, sp, mem, len, cx, acc) {
                     // SAFETY: as in `branch_if`.
                     unsafe {
                         let $x = *sp.add(field(ip, 0) as usize);
                         let imm = field(ip, 1);
                         let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
                         if $e == 0 {
-                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
                         }
-                        next!(ip.add(3), sp, mem, len, cx)
+                        next!(ip.add(3), sp, mem, len, cx, acc)
                     }
                 });
             )*
@@ -108,15 +243,15 @@ macro_rules! branch_cmp {
         pub(crate) mod br_cmp {
             use super::*;
             $(
-                handler!($name(ip, sp, mem, len, cx) {
+                handler!($name(ip, sp, mem, len, cx, acc) {
                     // SAFETY: as in `branch_if`.
                     unsafe {
                         let $x = *sp.add(field(ip, 0) as usize);
                         let $y = *sp.add(field(ip, 1) as usize);
                         if $e {
-                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
                         }
-                        next!(ip.add(3), sp, mem, len, cx)
+                        next!(ip.add(3), sp, mem, len, cx, acc)
                     }
                 });
             )*
@@ -126,16 +261,16 @@ macro_rules! branch_cmp {
         pub(crate) mod br_not_cmp {
             use super::*;
             $(
-                handler!($name(ip, sp, mem, len, cx) {
+                handler!($name(ip, sp, mem, len, cx, acc) {
                     // SAFETY: as in `branch_if`.
                     unsafe {
                         let $x = *sp.add(field(ip, 0) as usize);
                         let $y = *sp.add(field(ip, 1) as usize);
                         let holds: bool = $e;
                         if !holds {
-                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx)
+                            next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
                         }
-                        next!(ip.add(3), sp, mem, len, cx)
+                        next!(ip.add(3), sp, mem, len, cx, acc)
                     }
                 });
             )*
@@ -156,12 +291,12 @@ crate::interp::ir::for_each_cmp_op!(branch_cmp);
 /// `s[d] = f(s[a])`: fields `d, a`.
 macro_rules! unary {
     ($($name:ident => |$x:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `binary`.
             unsafe {
                 let $x = *sp.add(field(ip, 1) as usize);
                 *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(2), sp, mem, len, cx)
+                next!(ip.add(2), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -170,7 +305,7 @@ macro_rules! unary {
 /// `s[d] = f(memory[s[a] + off..][..N])`: fields `d, a, off`.
 macro_rules! load {
     ($($name:ident, $n:literal => |$b:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `binary`; the access is within `mem..mem + len`,
             // memory 0's current bytes, after the check.
             unsafe {
@@ -180,7 +315,7 @@ macro_rules! load {
                 }
                 let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
                 *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(3), sp, mem, len, cx)
+                next!(ip.add(3), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -189,7 +324,7 @@ macro_rules! load {
 /// `memory[s[a] + off..][..N] = f(s[v])`: fields `a, v, off`.
 macro_rules! store {
     ($($name:ident, $n:literal => |$x:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `load`.
             unsafe {
                 let addr = *sp.add(field(ip, 0) as usize) as u32 as u64 + field(ip, 2) as u64;
@@ -199,7 +334,7 @@ macro_rules! store {
                 let $x = *sp.add(field(ip, 1) as usize);
                 let bytes: [u8; $n] = $e;
                 (mem.add(addr as usize) as *mut [u8; $n]).write(bytes);
-                next!(ip.add(3), sp, mem, len, cx)
+                next!(ip.add(3), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -209,7 +344,7 @@ macro_rules! store {
 /// `Result<u64, Trap>`.
 macro_rules! binary_trapping {
     ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `binary`.
             unsafe {
                 let $x = *sp.add(field(ip, 1) as usize);
@@ -219,7 +354,7 @@ macro_rules! binary_trapping {
                     Ok(v) => *sp.add(field(ip, 0) as usize) = v,
                     Err(t) => trap!(ip, cx, t),
                 }
-                next!(ip.add(3), sp, mem, len, cx)
+                next!(ip.add(3), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -228,7 +363,7 @@ macro_rules! binary_trapping {
 /// `s[d] = f(s[a])`, or a trap: fields `d, a`.
 macro_rules! unary_trapping {
     ($($name:ident => |$x:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `binary`.
             unsafe {
                 let $x = *sp.add(field(ip, 1) as usize);
@@ -237,7 +372,7 @@ macro_rules! unary_trapping {
                     Ok(v) => *sp.add(field(ip, 0) as usize) = v,
                     Err(t) => trap!(ip, cx, t),
                 }
-                next!(ip.add(2), sp, mem, len, cx)
+                next!(ip.add(2), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -246,15 +381,15 @@ macro_rules! unary_trapping {
 /// Jumps by the relative word offset in field `$f` if `$cond`.
 macro_rules! branch_if {
     ($($name:ident, $size:literal, $f:literal => |$ip:ident, $sp:ident| $cond:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `binary`; branch targets are instructions of
             // the same function (module invariant).
             unsafe {
                 let ($ip, $sp) = (ip, sp);
                 if $cond {
-                    next!(ip.offset(field(ip, $f) as i32 as isize), sp, mem, len, cx)
+                    next!(ip.offset(field(ip, $f) as i32 as isize), sp, mem, len, cx, acc)
                 }
-                next!(ip.add($size), sp, mem, len, cx)
+                next!(ip.add($size), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -263,7 +398,7 @@ macro_rules! branch_if {
 /// An operation done by `Exec`: fields as it reads them.
 macro_rules! slow {
     ($($name:ident, $size:literal => $method:ident;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: `cx` is the live context; the method may have grown
             // or replaced memory 0, so its bounds are read again.
             unsafe {
@@ -271,7 +406,7 @@ macro_rules! slow {
                     return Done::Stopped;
                 }
                 let (mem, len) = (*cx).memory0();
-                next!(ip.add($size), sp, mem, len, cx)
+                next!(ip.add($size), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -509,7 +644,7 @@ store! {
 /// `d, a, imm or b`.
 macro_rules! load_add {
     ($($name:ident, $n:literal, $imm:literal => |$b:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx) {
+        handler!($name(ip, sp, mem, len, cx, acc) {
             // SAFETY: as in `load`.
             unsafe {
                 let base = *sp.add(field(ip, 1) as usize) as u32;
@@ -520,7 +655,7 @@ macro_rules! load_add {
                 }
                 let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
                 *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(3), sp, mem, len, cx)
+                next!(ip.add(3), sp, mem, len, cx, acc)
             }
         });
     )*};
@@ -566,95 +701,95 @@ slow! {
     Check, 1 => check_interrupts;
 }
 
-handler!(Br(ip, sp, mem, len, cx) {
+handler!(Br(ip, sp, mem, len, cx, acc) {
     // SAFETY: branch targets are instructions of the same function.
-    unsafe { next!(ip.offset(field(ip, 0) as i32 as isize), sp, mem, len, cx) }
+    unsafe { next!(ip.offset(field(ip, 0) as i32 as isize), sp, mem, len, cx, acc) }
 });
 
 // Fields `idx, n`; `n + 1` `Br` instructions (two words each) follow, the
 // last the default.
-handler!(BrTable(ip, sp, mem, len, cx) {
+handler!(BrTable(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`; the index is clamped to the table.
     unsafe {
         let i = (*sp.add(field(ip, 0) as usize) as u32).min(field(ip, 1));
-        next!(ip.add(2 + 2 * i as usize), sp, mem, len, cx)
+        next!(ip.add(2 + 2 * i as usize), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, a, n`: `s[d..d + n] = s[a..a + n]`, the spans may overlap.
-handler!(CopySpan(ip, sp, mem, len, cx) {
+handler!(CopySpan(ip, sp, mem, len, cx, acc) {
     // SAFETY: both spans are within the frame (module invariant).
     unsafe {
         let (d, a, n) = (field(ip, 0) as usize, field(ip, 1) as usize, field(ip, 2) as usize);
         std::ptr::copy(sp.add(a), sp.add(d), n);
-        next!(ip.add(3), sp, mem, len, cx)
+        next!(ip.add(3), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, v`.
-handler!(Const32(ip, sp, mem, len, cx) {
+handler!(Const32(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         *sp.add(field(ip, 0) as usize) = field(ip, 1) as u64;
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, _`, then the value in the third word.
-handler!(Const64(ip, sp, mem, len, cx) {
+handler!(Const64(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         *sp.add(field(ip, 0) as usize) = *ip.add(2);
-        next!(ip.add(3), sp, mem, len, cx)
+        next!(ip.add(3), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, a, imm`.
-handler!(I32AddImm(ip, sp, mem, len, cx) {
+handler!(I32AddImm(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         let x = *sp.add(field(ip, 1) as usize) as u32;
         *sp.add(field(ip, 0) as usize) = x.wrapping_add(field(ip, 2)) as u64;
-        next!(ip.add(3), sp, mem, len, cx)
+        next!(ip.add(3), sp, mem, len, cx, acc)
     }
 });
 
-handler!(I64AddImm(ip, sp, mem, len, cx) {
+handler!(I64AddImm(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         let x = *sp.add(field(ip, 1) as usize);
         *sp.add(field(ip, 0) as usize) = x.wrapping_add(field(ip, 2) as i32 as i64 as u64);
-        next!(ip.add(3), sp, mem, len, cx)
+        next!(ip.add(3), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, a, b`: `s[d] = if s[d + 2] != 0 { s[a] } else { s[b] }`.
-handler!(Select(ip, sp, mem, len, cx) {
+handler!(Select(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         let d = field(ip, 0) as usize;
         let c = *sp.add(d + 2) as u32;
         let from = if c != 0 { field(ip, 1) } else { field(ip, 2) };
         *sp.add(d) = *sp.add(from as usize);
-        next!(ip.add(3), sp, mem, len, cx)
+        next!(ip.add(3), sp, mem, len, cx, acc)
     }
 });
 
-handler!(Unreachable(ip, sp, mem, len, cx) {
+handler!(Unreachable(ip, sp, mem, len, cx, acc) {
     trap!(ip, cx, Trap::UnreachableCodeReached)
 });
 
 // Fields `d`.
-handler!(MemorySize(ip, sp, mem, len, cx) {
+handler!(MemorySize(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`.
     unsafe {
         *sp.add(field(ip, 0) as usize) = (len / crate::vm::WASM_PAGE_SIZE) as u64;
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `base`: (dst, value, n) at `base..base + 3`.
-handler!(MemoryFill(ip, sp, mem, len, cx) {
+handler!(MemoryFill(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`; `mem..mem + len` is memory 0's bytes, used
     // only through this slice while it lives.
     unsafe {
@@ -663,12 +798,12 @@ handler!(MemoryFill(ip, sp, mem, len, cx) {
         if let Err(t) = crate::vm::fill(std::slice::from_raw_parts_mut(mem, len), dst, val, n) {
             trap!(ip, cx, t);
         }
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `base`: (dst, src, n) at `base..base + 3`.
-handler!(MemoryCopy(ip, sp, mem, len, cx) {
+handler!(MemoryCopy(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `MemoryFill`.
     unsafe {
         let o = field(ip, 0) as usize;
@@ -676,51 +811,51 @@ handler!(MemoryCopy(ip, sp, mem, len, cx) {
         if let Err(t) = crate::vm::copy_within(std::slice::from_raw_parts_mut(mem, len), dst, src, n) {
             trap!(ip, cx, t);
         }
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `d, offset` (defined globals: the value is at that offset of the
 // instance's context; imported: a pointer to it).
-handler!(GlobalGetDefined(ip, sp, mem, len, cx) {
+handler!(GlobalGetDefined(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`; see `Exec::global`.
     unsafe {
         *sp.add(field(ip, 0) as usize) = *(*cx).global(field(ip, 1), false);
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
-handler!(GlobalGetImported(ip, sp, mem, len, cx) {
+handler!(GlobalGetImported(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `GlobalGetDefined`.
     unsafe {
         *sp.add(field(ip, 0) as usize) = *(*cx).global(field(ip, 1), true);
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `offset, a`.
-handler!(GlobalSetDefined(ip, sp, mem, len, cx) {
+handler!(GlobalSetDefined(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `GlobalGetDefined`.
     unsafe {
         *(*cx).global(field(ip, 0), false) = *sp.add(field(ip, 1) as usize);
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
-handler!(GlobalSetImported(ip, sp, mem, len, cx) {
+handler!(GlobalSetImported(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `GlobalGetDefined`.
     unsafe {
         *(*cx).global(field(ip, 0), true) = *sp.add(field(ip, 1) as usize);
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
 // Fields `n`.
-handler!(ConsumeFuel(ip, sp, mem, len, cx) {
+handler!(ConsumeFuel(ip, sp, mem, len, cx, acc) {
     // SAFETY: `cx` is the live context.
     unsafe {
         (*cx).consume_fuel(field(ip, 0));
-        next!(ip.add(2), sp, mem, len, cx)
+        next!(ip.add(2), sp, mem, len, cx, acc)
     }
 });
 
@@ -729,11 +864,11 @@ handler!(ConsumeFuel(ip, sp, mem, len, cx) {
 /// translated and its frame fits; otherwise goes on with `$slow` (a
 /// handler, out of line, so these handlers never call).
 macro_rules! enter_fast {
-    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $func:expr, $args:expr, $ret:expr, $slow:path) => {{
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $func:expr, $args:expr, $ret:expr, $slow:path) => {{
         let cxr = &mut *$cx;
         let func: crate::compile::FuncIndex = $func;
         // The module's code outlives the call.
-        let Some(code) = cxr.translated(func) else { return $slow($ip, $sp, $mem, $len, $cx) };
+        let Some(code) = cxr.translated(func) else { return $slow($ip, $sp, $mem, $len, $cx, $acc) };
         let code = &*(code as *const crate::interp::ir::CompiledFunc);
         let callee_sp = $sp.add($args);
         let end = callee_sp.offset_from(cxr.stack_base) as usize + code.frame_size as usize;
@@ -749,27 +884,27 @@ macro_rules! enter_fast {
             cxr.frames.set_len(n + 1);
             cxr.func = func;
             prologue(callee_sp, code);
-            next!(code.code.as_ptr(), callee_sp, $mem, $len, $cx)
+            next!(code.code.as_ptr(), callee_sp, $mem, $len, $cx, $acc)
         }
         // Not translated yet, the stack or the frame list must grow, or
         // the limit is reached.
-        return $slow($ip, $sp, $mem, $len, $cx);
+        return $slow($ip, $sp, $mem, $len, $cx, $acc);
     }};
 }
 
 // Fields `func, base`: a defined function of this module, its arguments
 // (and then results) at `base`.
-handler!(Call(ip, sp, mem, len, cx) {
+handler!(Call(ip, sp, mem, len, cx, acc) {
     // SAFETY: `cx` is the live context; the callee's frame is checked to
     // fit the stack and the limit before it is set up (else `call_slow`
     // translates, grows the stack, or stops the code).
     unsafe {
-        enter_fast!(ip, sp, mem, len, cx, crate::compile::FuncIndex(field(ip, 0)), field(ip, 1) as usize, ip.add(2), super::call_slow)
+        enter_fast!(ip, sp, mem, len, cx, acc, crate::compile::FuncIndex(field(ip, 0)), field(ip, 1) as usize, ip.add(2), super::call_slow)
     }
 });
 
 // Fields `func, base`.
-handler!(CallImport(ip, sp, mem, len, cx) {
+handler!(CallImport(ip, sp, mem, len, cx, acc) {
     // SAFETY: `cx` is the live context; after a call, memory 0 is read again.
     unsafe {
         let (ip, sp) = (*cx).call_import(ip, sp, 2);
@@ -777,7 +912,7 @@ handler!(CallImport(ip, sp, mem, len, cx) {
             return Done::Stopped;
         }
         let (mem, len) = (*cx).memory0();
-        next!(ip, sp, mem, len, cx)
+        next!(ip, sp, mem, len, cx, acc)
     }
 });
 
@@ -785,7 +920,7 @@ handler!(CallImport(ip, sp, mem, len, cx) {
 // table index operand sits just above the arguments. A function of the
 // same instance is entered here; anything else (and every trap) is
 // `Exec::call_indirect`'s.
-handler!(CallIndirect(ip, sp, mem, len, cx) {
+handler!(CallIndirect(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `Call`; the table definition is the current instance's
     // (its pointer at the offset `encode` took from the module's layout),
     // and a non-null element is a live `VMFuncRef`.
@@ -796,16 +931,16 @@ handler!(CallIndirect(ip, sp, mem, len, cx) {
         if i < (*table).current_elements {
             let f = *(*table).base.add(i) as *const crate::vm::VMFuncRef;
             if !f.is_null() && (*f).type_id.0 == field(ip, 4) && (*f).vmctx.cast::<u8>() == (*cx).vmctx {
-                enter_fast!(ip, sp, mem, len, cx, crate::compile::FuncIndex((*f).func_index), args, ip.add(4), call_indirect_slow)
+                enter_fast!(ip, sp, mem, len, cx, acc, crate::compile::FuncIndex((*f).func_index), args, ip.add(4), call_indirect_slow)
             }
         }
-        call_indirect_slow(ip, sp, mem, len, cx)
+        call_indirect_slow(ip, sp, mem, len, cx, acc)
     }
 });
 
 // `CallIndirect` through `Exec::call_indirect`: other instances, other
 // tiers, the host, and the traps.
-handler!(#[inline(never)] call_indirect_slow(ip, sp, mem, len, cx) {
+handler!(#[inline(never)] call_indirect_slow(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `CallImport`.
     unsafe {
         let (ip, sp) = (*cx).call_indirect(ip, sp, 4);
@@ -813,7 +948,7 @@ handler!(#[inline(never)] call_indirect_slow(ip, sp, mem, len, cx) {
             return Done::Stopped;
         }
         let (mem, len) = (*cx).memory0();
-        next!(ip, sp, mem, len, cx)
+        next!(ip, sp, mem, len, cx, acc)
     }
 });
 
@@ -821,42 +956,42 @@ handler!(#[inline(never)] call_indirect_slow(ip, sp, mem, len, cx) {
 /// A caller of another instance is resumed out of line (`return_slow`), so
 /// these handlers never call.
 macro_rules! return_to_caller {
-    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident) => {{
+    ($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident) => {{
         let cxr = &mut *$cx;
         let Some(caller) = cxr.frames.last() else { return Done::Returned };
         if caller.instance != cxr.instance {
-            return super::return_slow($ip, $sp, $mem, $len, $cx);
+            return super::return_slow($ip, $sp, $mem, $len, $cx, $acc);
         }
         let caller = *caller;
         cxr.frames.set_len(cxr.frames.len() - 1);
         cxr.func = caller.func;
         let sp = cxr.stack_base.add(caller.base);
-        next!(caller.pc as Ip, sp, $mem, $len, $cx)
+        next!(caller.pc as Ip, sp, $mem, $len, $cx, $acc)
     }};
 }
 
 // Fields `src, n`: results at `src..src + n` move to slots `0..n`.
-handler!(Return(ip, sp, mem, len, cx) {
+handler!(Return(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `binary`; a popped frame is a suspended caller, whose
     // return address is in its code and whose slots are in the stack.
     unsafe {
         let (src, n) = (field(ip, 0) as usize, field(ip, 1) as usize);
         std::ptr::copy(sp.add(src), sp, n);
-        return_to_caller!(ip, sp, mem, len, cx)
+        return_to_caller!(ip, sp, mem, len, cx, acc)
     }
 });
 
 // `Return` with no result.
-handler!(Return0(ip, sp, mem, len, cx) {
+handler!(Return0(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `Return`.
-    unsafe { return_to_caller!(ip, sp, mem, len, cx) }
+    unsafe { return_to_caller!(ip, sp, mem, len, cx, acc) }
 });
 
 // `Return` with one result.
-handler!(Return1(ip, sp, mem, len, cx) {
+handler!(Return1(ip, sp, mem, len, cx, acc) {
     // SAFETY: as in `Return`.
     unsafe {
         *sp = *sp.add(field(ip, 0) as usize);
-        return_to_caller!(ip, sp, mem, len, cx)
+        return_to_caller!(ip, sp, mem, len, cx, acc)
     }
 });
