@@ -27,9 +27,13 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u6
             is_target[*t as usize] = true;
         }
     }
+    // A load's accumulator form has its normal fields: it is encoded as
+    // usual, then its handler replaced.
+    let load_to_acc = |op: &Op| h::load_acc_out(op).or_else(|| h::load_add_acc_out(op));
     let mut to_acc = vec![false; ops.len()];
     for (i, pair) in ops.windows(2).enumerate() {
-        if let (Some((d, _, _)), Some((_, a, b))) = (h::binary_fields(&pair[0]), h::binary_fields(&pair[1])) {
+        let produced = h::binary_fields(&pair[0]).map(|(d, _, _)| d).or_else(|| load_to_acc(&pair[0]).map(|(d, _)| d));
+        if let (Some(d), Some((_, a, b))) = (produced, h::binary_fields(&pair[1])) {
             to_acc[i] = d >= first_temp && a == d && b != Some(d) && !is_target[i + 1];
         }
     }
@@ -111,6 +115,11 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u6
                 e.op(handler, &[offset, a]);
             }
             _ => e.plain(op),
+        }
+        if to_acc[i] {
+            if let Some((_, handler)) = load_to_acc(op) {
+                e.words[start] = handler as usize as u64;
+            }
         }
     }
     for (field, from, to) in branches {

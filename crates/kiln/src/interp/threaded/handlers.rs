@@ -303,22 +303,52 @@ macro_rules! unary {
 }
 
 /// `s[d] = f(memory[s[a] + off..][..N])`: fields `d, a, off`.
+/// Each also comes in a form leaving the value in the accumulator
+/// (`load_acc`, found by `load_acc_out`; see `encode`).
 macro_rules! load {
-    ($($name:ident, $n:literal => |$b:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
-            // SAFETY: as in `binary`; the access is within `mem..mem + len`,
-            // memory 0's current bytes, after the check.
-            unsafe {
-                let addr = *sp.add(field(ip, 1) as usize) as u32 as u64 + field(ip, 2) as u64;
-                if addr + $n > len as u64 {
-                    trap!(ip, cx, Trap::MemoryOutOfBounds);
+    ($($name:ident, $n:literal => |$b:ident| $e:expr;)*) => {
+        $(
+            handler!($name(ip, sp, mem, len, cx, acc) {
+                // SAFETY: as in `binary`; the access is within `mem..mem + len`,
+                // memory 0's current bytes, after the check.
+                unsafe {
+                    let addr = *sp.add(field(ip, 1) as usize) as u32 as u64 + field(ip, 2) as u64;
+                    if addr + $n > len as u64 {
+                        trap!(ip, cx, Trap::MemoryOutOfBounds);
+                    }
+                    let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
+                    *sp.add(field(ip, 0) as usize) = $e;
+                    next!(ip.add(3), sp, mem, len, cx, acc)
                 }
-                let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
-                *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(3), sp, mem, len, cx, acc)
+            });
+        )*
+
+        /// Loads leaving the value in the accumulator.
+        pub(crate) mod load_acc {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `load`.
+                    unsafe {
+                        let addr = *sp.add(field(ip, 1) as usize) as u32 as u64 + field(ip, 2) as u64;
+                        if addr + $n > len as u64 {
+                            trap!(ip, cx, Trap::MemoryOutOfBounds);
+                        }
+                        let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        /// The destination and accumulator form of a load (same fields).
+        pub(crate) fn load_acc_out(op: &Op) -> Option<(u32, super::Handler)> {
+            match *op {
+                $(Op::$name { d, .. } => Some((d, load_acc::$name)),)*
+                _ => None,
             }
-        });
-    )*};
+        }
+    };
 }
 
 /// `memory[s[a] + off..][..N] = f(s[v])`: fields `a, v, off`.
@@ -643,22 +673,52 @@ store! {
 /// Loads at `s[a] + imm` or `s[a] + s[b]` (mod 2^32), offset 0: fields
 /// `d, a, imm or b`.
 macro_rules! load_add {
-    ($($name:ident, $n:literal, $imm:literal => |$b:ident| $e:expr;)*) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
-            // SAFETY: as in `load`.
-            unsafe {
-                let base = *sp.add(field(ip, 1) as usize) as u32;
-                let add = if $imm { field(ip, 2) } else { *sp.add(field(ip, 2) as usize) as u32 };
-                let addr = base.wrapping_add(add) as u64;
-                if addr + $n > len as u64 {
-                    trap!(ip, cx, Trap::MemoryOutOfBounds);
+    ($($name:ident, $n:literal, $imm:literal => |$b:ident| $e:expr;)*) => {
+        $(
+            handler!($name(ip, sp, mem, len, cx, acc) {
+                // SAFETY: as in `load`.
+                unsafe {
+                    let base = *sp.add(field(ip, 1) as usize) as u32;
+                    let add = if $imm { field(ip, 2) } else { *sp.add(field(ip, 2) as usize) as u32 };
+                    let addr = base.wrapping_add(add) as u64;
+                    if addr + $n > len as u64 {
+                        trap!(ip, cx, Trap::MemoryOutOfBounds);
+                    }
+                    let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
+                    *sp.add(field(ip, 0) as usize) = $e;
+                    next!(ip.add(3), sp, mem, len, cx, acc)
                 }
-                let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
-                *sp.add(field(ip, 0) as usize) = $e;
-                next!(ip.add(3), sp, mem, len, cx, acc)
+            });
+        )*
+
+        /// Fused loads leaving the value in the accumulator.
+        pub(crate) mod load_add_acc {
+            use super::*;
+            $(
+                handler!($name(ip, sp, mem, len, cx, acc) {
+                    // SAFETY: as in `load`.
+                    unsafe {
+                        let base = *sp.add(field(ip, 1) as usize) as u32;
+                        let add = if $imm { field(ip, 2) } else { *sp.add(field(ip, 2) as usize) as u32 };
+                        let addr = base.wrapping_add(add) as u64;
+                        if addr + $n > len as u64 {
+                            trap!(ip, cx, Trap::MemoryOutOfBounds);
+                        }
+                        let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
+                        next!(ip.add(3), sp, mem, len, cx, $e)
+                    }
+                });
+            )*
+        }
+
+        /// The destination and accumulator form of a fused load.
+        pub(crate) fn load_add_acc_out(op: &Op) -> Option<(u32, super::Handler)> {
+            match *op {
+                $(Op::$name { d, .. } => Some((d, load_add_acc::$name)),)*
+                _ => None,
             }
-        });
-    )*};
+        }
+    };
 }
 
 load_add! {
