@@ -30,6 +30,20 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u6
     // A load's accumulator form has its normal fields: it is encoded as
     // usual, then its handler replaced.
     let load_to_acc = |op: &Op| h::load_acc_out(op).or_else(|| h::load_add_acc_out(op));
+    // A commutative integer op whose second operand is the temporary just
+    // produced takes it as its first, so that it can come from the
+    // accumulator.
+    let mut ops = ops.to_vec();
+    for i in 1..ops.len() {
+        let produced =
+            h::binary_fields(&ops[i - 1]).map(|(d, _, _)| d).or_else(|| load_to_acc(&ops[i - 1]).map(|(d, _)| d));
+        if let (Some(d), Some((_, a, Some(b)))) = (produced, h::binary_fields(&ops[i])) {
+            if b == d && a != d {
+                ops[i] = swapped(ops[i]);
+            }
+        }
+    }
+    let ops = &ops[..];
     let mut to_acc = vec![false; ops.len()];
     for (i, pair) in ops.windows(2).enumerate() {
         let produced = h::binary_fields(&pair[0]).map(|(d, _, _)| d).or_else(|| load_to_acc(&pair[0]).map(|(d, _)| d));
@@ -253,4 +267,21 @@ impl Encoder {
             ConsumeFuel { n },
         )
     }
+}
+
+/// `op` with its operands swapped if it is a commutative integer op (the
+/// same result; floats are left alone, where the order can choose which
+/// NaN comes out).
+fn swapped(op: Op) -> Op {
+    macro_rules! commutative {
+        ($($name:ident),*) => {
+            match op {
+                $(Op::$name { d, a, b } => Op::$name { d, a: b, b: a },)*
+                other => other,
+            }
+        };
+    }
+    commutative!(
+        I32Add, I32Mul, I32And, I32Or, I32Xor, I32Eq, I32Ne, I64Add, I64Mul, I64And, I64Or, I64Xor, I64Eq, I64Ne
+    )
 }
