@@ -9,15 +9,13 @@
 use super::ir::{CompiledFunc, Op};
 use super::numeric::*;
 use super::InterpCode;
+use super::FRAME_OVERHEAD_SLOTS;
 use crate::compile::{DefinedFuncIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::trap::{with_backtrace, Trap, WasmBacktrace};
 use crate::vm::{self, FuncRefPtr, InstanceId, MemoryView, ModuleArtifacts, StoreOpaque, ValRaw};
 use crate::vm::{MemoryRef, ACTIVATION_COST_BYTES};
 use anyhow::Result;
 use std::sync::Arc;
-
-/// What a frame costs against `max_wasm_stack` besides its slots.
-const FRAME_OVERHEAD_SLOTS: usize = 4;
 
 /// A suspended caller.
 type Frame = vm::InterpFrame;

@@ -112,6 +112,10 @@ impl FunctionCompiler for Compiler {
     }
 }
 
+/// What a frame costs against `max_wasm_stack` besides its slots (both
+/// executors count it the same).
+const FRAME_OVERHEAD_SLOTS: usize = 4;
+
 /// The slots an entry into the interpreter from the host may use, or the
 /// "call stack exhausted" trap. The interpreter keeps wasm frames off the
 /// native stack, but each entry from the host (host -> wasm -> host -> ...)

@@ -217,7 +217,7 @@ impl Translator {
         })?;
         #[cfg(kiln_tail_dispatch)]
         let (code, op_starts) = match self.threaded {
-            true => super::threaded::encode(&self.ops, info, self.stack_base),
+            true => super::threaded::encode(&mut self.ops, info, self.stack_base),
             false => Default::default(),
         };
         Ok(CompiledFunc {

@@ -19,9 +19,9 @@ use crate::interp::ir::Op;
 /// `acc_in` form, unless the consumer can be reached by a branch. The slot
 /// is not written; nothing reads it after the consumer, since a temporary
 /// is consumed once and binary ops read only their explicit operands.
-pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u64]>, Box<[u32]>) {
+pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u64]>, Box<[u32]>) {
     let mut is_target = vec![false; ops.len() + 1];
-    for op in ops {
+    for op in ops.iter() {
         let mut op = *op;
         if let Some(t) = op.target_mut() {
             is_target[*t as usize] = true;
@@ -30,24 +30,22 @@ pub(crate) fn encode(ops: &[Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u6
     // A load's accumulator form has its normal fields: it is encoded as
     // usual, then its handler replaced.
     let load_to_acc = |op: &Op| h::load_acc_out(op).or_else(|| h::load_add_acc_out(op));
+    // The temporary `op` writes, if it may hand it on through the accumulator.
+    let produced = |op: &Op| h::binary_fields(op).map(|(d, _, _)| d).or_else(|| load_to_acc(op).map(|(d, _)| d));
     // A commutative integer op whose second operand is the temporary just
     // produced takes it as its first, so that it can come from the
-    // accumulator.
-    let mut ops = ops.to_vec();
+    // accumulator (in place: the threaded executor keeps only the encoding).
     for i in 1..ops.len() {
-        let produced =
-            h::binary_fields(&ops[i - 1]).map(|(d, _, _)| d).or_else(|| load_to_acc(&ops[i - 1]).map(|(d, _)| d));
-        if let (Some(d), Some((_, a, Some(b)))) = (produced, h::binary_fields(&ops[i])) {
+        if let (Some(d), Some((_, a, Some(b)))) = (produced(&ops[i - 1]), h::binary_fields(&ops[i])) {
             if b == d && a != d {
                 ops[i] = swapped(ops[i]);
             }
         }
     }
-    let ops = &ops[..];
+    let ops = &*ops;
     let mut to_acc = vec![false; ops.len()];
     for (i, pair) in ops.windows(2).enumerate() {
-        let produced = h::binary_fields(&pair[0]).map(|(d, _, _)| d).or_else(|| load_to_acc(&pair[0]).map(|(d, _)| d));
-        if let (Some(d), Some((_, a, b))) = (produced, h::binary_fields(&pair[1])) {
+        if let (Some(d), Some((_, a, b))) = (produced(&pair[0]), h::binary_fields(&pair[1])) {
             to_acc[i] = d >= first_temp && a == d && b != Some(d) && !is_target[i + 1];
         }
     }

@@ -26,7 +26,7 @@ mod handlers;
 pub(crate) use encode::encode;
 
 use super::ir::CompiledFunc;
-use super::InterpCode;
+use super::{InterpCode, FRAME_OVERHEAD_SLOTS};
 use crate::compile::{DefinedFuncIndex, FuncIndex, Interrupts, MemoryIndex};
 use crate::trap::{with_backtrace, Trap, WasmBacktrace};
 use crate::vm::{self, InstanceId, InterpFrame, ModuleArtifacts, StoreOpaque, ValRaw, ACTIVATION_COST_BYTES};
@@ -116,10 +116,6 @@ pub(crate) use trap;
 
 /// The position a call returns when it stopped the code.
 pub(crate) const STOPPED: (Ip, Sp) = (std::ptr::null(), std::ptr::null_mut());
-
-/// What a frame costs against `max_wasm_stack` besides its slots (as in
-/// the `match` executor).
-const FRAME_OVERHEAD_SLOTS: usize = 4;
 
 /// The executor's state besides what travels in registers: where the
 /// current function and instance are, the frame stack, and why the code
