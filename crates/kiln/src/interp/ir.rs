@@ -203,6 +203,41 @@ macro_rules! define_ops {
             )*
         }
 
+        #[cfg_attr(not(kiln_tail_dispatch), allow(dead_code))]
+        impl Op {
+            /// `(d, a, b)` of a binary op.
+            pub(crate) fn binary_operands(&self) -> Option<(Slot, Slot, Slot)> {
+                match *self {
+                    $(Op::$bin { d, a, b } => Some((d, a, b)),)*
+                    _ => None,
+                }
+            }
+
+            /// `(d, a)` of a unary op.
+            pub(crate) fn unary_operands(&self) -> Option<(Slot, Slot)> {
+                match *self {
+                    $(Op::$un { d, a } => Some((d, a)),)*
+                    _ => None,
+                }
+            }
+
+            /// `(d, a)` (value, address) of a load.
+            pub(crate) fn load_operands(&self) -> Option<(Slot, Slot)> {
+                match *self {
+                    $(Op::$load { d, a, .. } => Some((d, a)),)*
+                    _ => None,
+                }
+            }
+
+            /// `(a, v)` (address, value) of a store.
+            pub(crate) fn store_operands(&self) -> Option<(Slot, Slot)> {
+                match *self {
+                    $(Op::$store { a, v, .. } => Some((a, v)),)*
+                    _ => None,
+                }
+            }
+        }
+
         impl Op {
             /// The destination slot of an instruction whose only effect is
             /// writing one result slot, and whose operands are all explicit,

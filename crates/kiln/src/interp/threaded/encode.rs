@@ -4,21 +4,20 @@
 //! branching instruction, and globals become offsets into the instance's
 //! context.
 
-use super::handlers as h;
+use super::handlers::{self as h, Forms, In, Out};
 use super::Handler;
 use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo, TableIndex};
-use crate::interp::ir::Op;
+use crate::interp::ir::{CmpOp, Op, Slot};
 
 /// The encoded code of a function and, per op, the word where it starts.
 /// Slots from `first_temp` up hold the wasm operand stack's temporaries.
 ///
-/// A temporary that one binary op produces and the next consumes as its
-/// first operand goes through the accumulator register instead of its
-/// slot (a store and a load of the same slot in a row cost the chain their
-/// latency): the producer takes its `acc_out` form and the consumer its
-/// `acc_in` form, unless the consumer can be reached by a branch. The slot
-/// is not written; nothing reads it after the consumer, since a temporary
-/// is consumed once and binary ops read only their explicit operands.
+/// When an op's result is an operand of the next op, it goes through the
+/// accumulator register as well (see `handlers`), unless the next op can
+/// be reached by a branch: the producer takes an output form `Out::Both`
+/// and the consumer an input form `In::A` or `In::B`. When the result is
+/// a temporary that the consumer pops, its slot is not written at all
+/// (`Out::Acc`): nothing reads a popped temporary again.
 pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u64]>, Box<[u32]>) {
     let mut is_target = vec![false; ops.len() + 1];
     for op in ops.iter() {
@@ -27,27 +26,33 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
             is_target[*t as usize] = true;
         }
     }
-    // A load's accumulator form has its normal fields: it is encoded as
-    // usual, then its handler replaced.
-    let load_to_acc = |op: &Op| h::load_acc_out(op).or_else(|| h::load_add_acc_out(op));
-    // The temporary `op` writes, if it may hand it on through the accumulator.
-    let produced = |op: &Op| h::binary_fields(op).map(|(d, _, _)| d).or_else(|| load_to_acc(op).map(|(d, _)| d));
-    // A commutative integer op whose second operand is the temporary just
-    // produced takes it as its first, so that it can come from the
-    // accumulator (in place: the threaded executor keeps only the encoding).
+    // A compare-and-branch or fused load whose second operand is the value
+    // just produced takes it as its first (the same test or address), so
+    // that it can come from the accumulator. In place: the threaded
+    // executor keeps only the encoding.
     for i in 1..ops.len() {
-        if let (Some(d), Some((_, a, Some(b)))) = (produced(&ops[i - 1]), h::binary_fields(&ops[i])) {
-            if b == d && a != d {
-                ops[i] = swapped(ops[i]);
-            }
+        if let Some(d) = shape(&ops[i - 1]).and_then(|s| s.dst) {
+            ops[i] = operands_swapped(ops[i], d);
         }
     }
     let ops = &*ops;
-    let mut to_acc = vec![false; ops.len()];
-    for (i, pair) in ops.windows(2).enumerate() {
-        if let (Some(d), Some((_, a, b))) = (produced(&pair[0]), h::binary_fields(&pair[1])) {
-            to_acc[i] = d >= first_temp && a == d && b != Some(d) && !is_target[i + 1];
+    let shapes: Vec<Option<Shape>> = ops.iter().map(shape).collect();
+    let mut input = vec![In::Slots; ops.len()];
+    let mut output = vec![Out::Slot; ops.len()];
+    for i in 1..ops.len() {
+        let (Some(producer), Some(consumer)) = (&shapes[i - 1], &shapes[i]) else { continue };
+        let Some(d) = producer.dst else { continue };
+        let which = match (consumer.a, consumer.b) {
+            (Some(a), _) if a == d => In::A,
+            (_, Some(b)) if b == d => In::B,
+            _ => continue,
+        };
+        if is_target[i] || consumer.forms[which as usize][Out::Slot as usize].is_none() {
+            continue;
         }
+        input[i] = which;
+        let read_once = consumer.a != consumer.b;
+        output[i - 1] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
     }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
     // Branches are patched once every op's start is known: (word of the
@@ -56,18 +61,6 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
     for (i, op) in ops.iter().enumerate() {
         let start = e.words.len();
         e.starts.push(start as u32);
-        let from_acc = i > 0 && to_acc[i - 1];
-        if let Some(handler) = h::binary_acc(op, from_acc, to_acc[i]) {
-            let fields = match *op {
-                Op::BinImm { d, a, imm, .. } => [d, a, imm],
-                _ => match h::binary_fields(op) {
-                    Some((d, a, Some(b))) => [d, a, b],
-                    _ => unreachable!("binary_acc answers only for binary ops"),
-                },
-            };
-            e.op(handler, &fields);
-            continue;
-        }
         // The field holding a branch offset, filled in below.
         let mut target =
             |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));
@@ -101,22 +94,18 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
             }
             Op::Return { src, n: 0 } => e.op(h::Return0, &[src, 0]),
             Op::Return { src, n: 1 } => e.op(h::Return1, &[src, 1]),
-            Op::BrIfCmp { op, a, b, target: to } => e.cmp_branch(h::br_cmp_handler(op, true), a, b, to, &mut target),
-            Op::BrIfNotCmp { op, a, b, target: to } => {
-                e.cmp_branch(h::br_cmp_handler(op, false), a, b, to, &mut target)
+            Op::BrIfCmp { a, b, target: to, .. } | Op::BrIfNotCmp { a, b, target: to, .. } => {
+                e.cmp_branch(h::Br, a, b, to, &mut target)
             }
-            Op::BinImm { op, d, a, imm } => e.op(h::imm_handler(op), &[d, a, imm]),
+            Op::BinImm { d, a, imm, .. } => e.op(h::Br, &[d, a, imm]),
             Op::CallIndirect { table, ty, base } => {
                 let table_pointer = info.offsets.vmctx_table_pointer(TableIndex(table));
                 let sig = info.sigs[ty as usize].0;
                 let params = info.types[ty as usize].params().len() as u32;
                 e.op(h::CallIndirect, &[table, ty, base, table_pointer, sig, params]);
             }
-            Op::BrIfImm { op, a, imm, target: to } => {
-                e.cmp_branch(h::br_imm_handler(op, true), a, imm, to, &mut target)
-            }
-            Op::BrIfNotImm { op, a, imm, target: to } => {
-                e.cmp_branch(h::br_imm_handler(op, false), a, imm, to, &mut target)
+            Op::BrIfImm { a, imm, target: to, .. } | Op::BrIfNotImm { a, imm, target: to, .. } => {
+                e.cmp_branch(h::Br, a, imm, to, &mut target)
             }
             Op::GlobalGet { d, g } => {
                 let (handler, offset) = global(info, g, h::GlobalGetImported, h::GlobalGetDefined);
@@ -128,10 +117,13 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
             }
             _ => e.plain(op),
         }
-        if to_acc[i] {
-            if let Some((_, handler)) = load_to_acc(op) {
-                e.words[start] = handler as usize as u64;
-            }
+        // Every form of an op has the fields of its plain form: the handler
+        // word is all that changes (`h::Br` above is a placeholder).
+        if let Some(shape) = &shapes[i] {
+            let form = shape.forms[input[i] as usize][output[i] as usize];
+            let plain = shape.forms[In::Slots as usize][Out::Slot as usize];
+            let handler = form.or(plain).expect("every family has a plain form");
+            e.words[start] = handler as usize as u64;
         }
     }
     for (field, from, to) in branches {
@@ -139,6 +131,120 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         e.set_field(field, rel as i32 as u32);
     }
     (e.words.into(), e.starts.into())
+}
+
+/// How an op can use the accumulator: its handlers by form, the slot it
+/// writes (for the output forms), and the operands the accumulator may
+/// stand for (`In::A`, `In::B`).
+struct Shape {
+    forms: Forms,
+    dst: Option<Slot>,
+    a: Option<Slot>,
+    b: Option<Slot>,
+    /// Whether the op pops those operands off the wasm stack. A `Copy`
+    /// may leave its temporary there (a branch's values on the way out).
+    pops: bool,
+}
+
+fn shape(op: &Op) -> Option<Shape> {
+    let op = *op;
+    let some = |forms: Option<Forms>, dst, a, b| forms.map(|forms| Shape { forms, dst, a, b, pops: true });
+    if let Some((d, a, b)) = op.binary_operands() {
+        return some(h::binary_forms(op), Some(d), Some(a), Some(b));
+    }
+    if let Some((d, a)) = op.unary_operands() {
+        return some(h::unary_forms(op), Some(d), Some(a), None);
+    }
+    if let Some((d, a)) = op.load_operands() {
+        return some(h::load_forms(op), Some(d), Some(a), None);
+    }
+    if let Some((a, v)) = op.store_operands() {
+        return some(h::store_forms(op), None, Some(a), Some(v));
+    }
+    match op {
+        Op::Copy { d, a } => some(h::unary_forms(op), Some(d), Some(a), None).map(|s| Shape { pops: false, ..s }),
+        Op::BinImm { op: imm, d, a, .. } => some(h::imm_forms(imm), Some(d), Some(a), None),
+        Op::I32AddImm { d, a, .. } | Op::I64AddImm { d, a, .. } => some(h::add_imm_forms(op), Some(d), Some(a), None),
+        Op::I32LoadAddImm { d, a, .. }
+        | Op::I64LoadAddImm { d, a, .. }
+        | Op::I32Load8UAddImm { d, a, .. }
+        | Op::I32LoadAdd { d, a, .. }
+        | Op::I64LoadAdd { d, a, .. }
+        | Op::I32Load8UAdd { d, a, .. } => some(h::load_add_forms(op), Some(d), Some(a), None),
+        Op::BrIfNez { c, .. } | Op::BrIfEqz { c, .. } => some(h::br_test_forms(op), None, Some(c), None),
+        Op::BrIfCmp { op: cmp, a, .. } => some(h::br_cmp_forms(cmp), None, Some(a), None),
+        Op::BrIfNotCmp { op: cmp, a, .. } => some(h::br_not_cmp_forms(cmp), None, Some(a), None),
+        Op::BrIfImm { op: imm, a, .. } => some(h::br_imm_forms(imm), None, Some(a), None),
+        Op::BrIfNotImm { op: imm, a, .. } => some(h::br_not_imm_forms(imm), None, Some(a), None),
+        _ => some(h::br_i32_forms(op), None, branch_i32_operand(op), None),
+    }
+}
+
+/// The first operand of an i32 compare-and-branch.
+fn branch_i32_operand(op: Op) -> Option<Slot> {
+    match op {
+        Op::BrIfI32Eq { a, .. }
+        | Op::BrIfI32Ne { a, .. }
+        | Op::BrIfI32LtS { a, .. }
+        | Op::BrIfI32LtU { a, .. }
+        | Op::BrIfI32GtS { a, .. }
+        | Op::BrIfI32GtU { a, .. }
+        | Op::BrIfI32LeS { a, .. }
+        | Op::BrIfI32LeU { a, .. }
+        | Op::BrIfI32GeS { a, .. }
+        | Op::BrIfI32GeU { a, .. } => Some(a),
+        _ => None,
+    }
+}
+
+/// `op` with its operands swapped when its second one is `d` and its
+/// first is not, where that gives the same result: a comparison branch
+/// with the mirrored comparison, or a fused load's address sum.
+fn operands_swapped(op: Op, d: Slot) -> Op {
+    macro_rules! mirrored {
+        ($($name:ident => $mirror:ident),*) => {
+            match op {
+                $(Op::$name { a, b, target } if b == d && a != d => Op::$mirror { a: b, b: a, target },)*
+                Op::BrIfCmp { op, a, b, target } if b == d && a != d => Op::BrIfCmp { op: mirror(op), a: b, b: a, target },
+                Op::BrIfNotCmp { op, a, b, target } if b == d && a != d => {
+                    Op::BrIfNotCmp { op: mirror(op), a: b, b: a, target }
+                }
+                Op::I32LoadAdd { d: r, a, b } if b == d && a != d => Op::I32LoadAdd { d: r, a: b, b: a },
+                Op::I64LoadAdd { d: r, a, b } if b == d && a != d => Op::I64LoadAdd { d: r, a: b, b: a },
+                Op::I32Load8UAdd { d: r, a, b } if b == d && a != d => Op::I32Load8UAdd { d: r, a: b, b: a },
+                other => other,
+            }
+        };
+    }
+    mirrored!(
+        BrIfI32Eq => BrIfI32Eq, BrIfI32Ne => BrIfI32Ne,
+        BrIfI32LtS => BrIfI32GtS, BrIfI32LtU => BrIfI32GtU, BrIfI32GtS => BrIfI32LtS, BrIfI32GtU => BrIfI32LtU,
+        BrIfI32LeS => BrIfI32GeS, BrIfI32LeU => BrIfI32GeU, BrIfI32GeS => BrIfI32LeS, BrIfI32GeU => BrIfI32LeU
+    )
+}
+
+/// The comparison that holds for `(y, x)` when `op` holds for `(x, y)`.
+fn mirror(op: CmpOp) -> CmpOp {
+    use CmpOp::*;
+    match op {
+        I64LtS => I64GtS,
+        I64LtU => I64GtU,
+        I64GtS => I64LtS,
+        I64GtU => I64LtU,
+        I64LeS => I64GeS,
+        I64LeU => I64GeU,
+        I64GeS => I64LeS,
+        I64GeU => I64LeU,
+        F32Lt => F32Gt,
+        F32Gt => F32Lt,
+        F32Le => F32Ge,
+        F32Ge => F32Le,
+        F64Lt => F64Gt,
+        F64Gt => F64Lt,
+        F64Le => F64Ge,
+        F64Ge => F64Le,
+        I64Eq | I64Ne | F32Eq | F32Ne | F64Eq | F64Ne => op,
+    }
 }
 
 /// The handler and context offset of a `global.get`/`global.set` of `g`.
@@ -265,21 +371,4 @@ impl Encoder {
             ConsumeFuel { n },
         )
     }
-}
-
-/// `op` with its operands swapped if it is a commutative integer op (the
-/// same result; floats are left alone, where the order can choose which
-/// NaN comes out).
-fn swapped(op: Op) -> Op {
-    macro_rules! commutative {
-        ($($name:ident),*) => {
-            match op {
-                $(Op::$name { d, a, b } => Op::$name { d, a: b, b: a },)*
-                other => other,
-            }
-        };
-    }
-    commutative!(
-        I32Add, I32Mul, I32And, I32Or, I32Xor, I32Eq, I32Ne, I64Add, I64Mul, I64And, I64Or, I64Xor, I64Eq, I64Ne
-    )
 }

@@ -1,0 +1,155 @@
+//! Conditional branches, in their accumulator forms (see the parent
+//! module): the first operand may come from the accumulator. A branch
+//! jumps by the relative word offset in its last field.
+
+use super::{family, forms_of, modules, operand, Forms, Handler};
+use crate::interp::ir::{CmpOp, ImmOp, Op};
+use crate::interp::threaded::{field, handler, next};
+
+/// Handlers of branches taken when `$e` holds, of form `$in`: fields `a,
+/// b, offset`; `$x` is `s[a]` (or the accumulator) and `$y` is `s[b]`.
+macro_rules! br_tmpl {
+    ($in:ident, $out:ident; { $($name:ident => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc) {
+            // SAFETY: slot indices are within the frame, and branch targets
+            // are instructions of the same function (module invariants).
+            unsafe {
+                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                let $y: u64 = *sp.add(field(ip, 1) as usize);
+                if $e {
+                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
+                }
+                next!(ip.add(3), sp, mem, len, cx, acc)
+            }
+        });
+    )*};
+}
+
+/// Handlers of branches on `s[a] <op> imm` (`$e`) being non-zero
+/// (`$nonzero`) or zero, of form `$in`: fields `a, imm, offset`.
+macro_rules! br_imm_tmpl {
+    ($in:ident, $out:ident; { $($name:ident, $wide:literal, $nonzero:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc) {
+            // SAFETY: as in `br_tmpl`.
+            unsafe {
+                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                let imm = field(ip, 1);
+                let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
+                if ($e != 0) == $nonzero {
+                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
+                }
+                next!(ip.add(3), sp, mem, len, cx, acc)
+            }
+        });
+    )*};
+}
+
+/// Handlers of branches on `s[c]`, of form `$in`: fields `c, offset`.
+macro_rules! br_test_tmpl {
+    ($in:ident, $out:ident; { $($name:ident => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc) {
+            // SAFETY: as in `br_tmpl`.
+            unsafe {
+                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                if $e {
+                    next!(ip.offset(field(ip, 1) as i32 as isize), sp, mem, len, cx, acc)
+                }
+                next!(ip.add(2), sp, mem, len, cx, acc)
+            }
+        });
+    )*};
+}
+
+/// `Op::BrIfNez`/`Op::BrIfEqz`.
+pub(crate) mod test {
+    use super::*;
+
+    family!(br_test_tmpl, br_test_forms, Op, [(Slots, Slot, s), (A, Slot, a)], {
+        BrIfNez => |x| x as u32 != 0;
+        BrIfEqz => |x| x as u32 == 0;
+    });
+}
+
+/// The fused i32 compare-and-branch ops.
+pub(crate) mod i32_cmp {
+    use super::*;
+
+    family!(br_tmpl, br_i32_forms, Op, [(Slots, Slot, s), (A, Slot, a)], {
+        BrIfI32Eq => |x, y| x as u32 == y as u32;
+        BrIfI32Ne => |x, y| x as u32 != y as u32;
+        BrIfI32LtS => |x, y| (x as i32) < y as i32;
+        BrIfI32LtU => |x, y| (x as u32) < y as u32;
+        BrIfI32GtS => |x, y| x as i32 > y as i32;
+        BrIfI32GtU => |x, y| x as u32 > y as u32;
+        BrIfI32LeS => |x, y| x as i32 <= y as i32;
+        BrIfI32LeU => |x, y| x as u32 <= y as u32;
+        BrIfI32GeS => |x, y| x as i32 >= y as i32;
+        BrIfI32GeU => |x, y| x as u32 >= y as u32;
+    });
+}
+
+/// Whether `holds` is false (a negated float comparison, which also
+/// holds for NaNs, as `Op::BrIfNotCmp` asks).
+#[inline(always)]
+fn not(holds: bool) -> bool {
+    !holds
+}
+
+/// Instantiates `br_tmpl` for `Op::BrIfCmp` (`holds`) and `Op::BrIfNotCmp`
+/// (`fails`) with the comparisons `for_each_cmp_op` lists.
+macro_rules! br_cmp_families {
+    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// `Op::BrIfCmp`.
+        pub(crate) mod holds {
+            use super::*;
+
+            family!(br_tmpl, br_cmp_forms, CmpOp, [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| $e;)* });
+        }
+
+        /// `Op::BrIfNotCmp`.
+        pub(crate) mod fails {
+            use super::*;
+
+            family!(br_tmpl, br_not_cmp_forms, CmpOp, [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| not($e);)* });
+        }
+    };
+}
+
+/// Instantiates `br_imm_tmpl` for `Op::BrIfImm` (`nonzero`) and
+/// `Op::BrIfNotImm` (`zero`) with the ops `for_each_imm_op` lists.
+macro_rules! br_imm_families {
+    ($($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// `Op::BrIfImm`.
+        pub(crate) mod nonzero {
+            use super::*;
+
+            family!(br_imm_tmpl, br_imm_forms, ImmOp, [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, true => |$x, $y| $e;)* });
+        }
+
+        /// `Op::BrIfNotImm`.
+        pub(crate) mod zero {
+            use super::*;
+
+            family!(br_imm_tmpl, br_not_imm_forms, ImmOp, [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, false => |$x, $y| $e;)* });
+        }
+    };
+}
+
+/// Compare-and-branch on the comparisons of `CmpOp`.
+pub(crate) mod cmp {
+    use super::*;
+
+    crate::interp::ir::for_each_cmp_op!(br_cmp_families);
+}
+
+/// Branches on an `ImmOp` with an immediate.
+pub(crate) mod imm {
+    use super::*;
+
+    crate::interp::ir::for_each_imm_op!(br_imm_families);
+}
+
+pub(crate) use cmp::{fails::br_not_cmp_forms, holds::br_cmp_forms};
+pub(crate) use i32_cmp::br_i32_forms;
+pub(crate) use imm::{nonzero::br_imm_forms, zero::br_not_imm_forms};
+pub(crate) use test::br_test_forms;
