@@ -67,10 +67,13 @@ pub(crate) use for_each_imm_op;
 
 /// Calls `$m!` with the slot-to-slot comparisons that fuse into a
 /// following branch as `Op::BrIfCmp`/`Op::BrIfNotCmp` (i32 ones have their
-/// own ops): name and the comparison on the slot bits.
+/// own ops): name and the comparison on the slot bits, the f64 ones in a
+/// group of their own (the threaded executor takes their operand from its
+/// f64 accumulator).
 macro_rules! for_each_cmp_op {
     ($m:ident) => {
         $m! {
+            [Int] {
             I64Eq => |x, y| x == y;
             I64Ne => |x, y| x != y;
             I64LtS => |x, y| (x as i64) < y as i64;
@@ -87,12 +90,15 @@ macro_rules! for_each_cmp_op {
             F32Gt => |x, y| f32::from_bits(x as u32) > f32::from_bits(y as u32);
             F32Le => |x, y| f32::from_bits(x as u32) <= f32::from_bits(y as u32);
             F32Ge => |x, y| f32::from_bits(x as u32) >= f32::from_bits(y as u32);
+            }
+            [F64] {
             F64Eq => |x, y| f64::from_bits(x) == f64::from_bits(y);
             F64Ne => |x, y| f64::from_bits(x) != f64::from_bits(y);
             F64Lt => |x, y| f64::from_bits(x) < f64::from_bits(y);
             F64Gt => |x, y| f64::from_bits(x) > f64::from_bits(y);
             F64Le => |x, y| f64::from_bits(x) <= f64::from_bits(y);
             F64Ge => |x, y| f64::from_bits(x) >= f64::from_bits(y);
+            }
         }
     };
 }
@@ -100,14 +106,14 @@ macro_rules! for_each_cmp_op {
 pub(crate) use for_each_cmp_op;
 
 macro_rules! define_cmp_ops {
-    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+    ($([$class:ident] { $($name:ident => |$x:ident, $y:ident| $e:expr;)* })*) => {
         /// A comparison fused into a branch (`Op::BrIfCmp`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(crate) enum CmpOp {
-            $(
+            $($(
                 #[allow(missing_docs)]
                 $name,
-            )*
+            )*)*
         }
 
         impl CmpOp {
@@ -115,17 +121,17 @@ macro_rules! define_cmp_ops {
             #[inline(always)]
             pub(crate) fn eval(self, x: u64, y: u64) -> bool {
                 match self {
-                    $(CmpOp::$name => {
+                    $($(CmpOp::$name => {
                         let ($x, $y) = (x, y);
                         $e
-                    })*
+                    })*)*
                 }
             }
 
             /// The comparison `op` computes into slot `d` from `a` and `b`.
             pub(crate) fn of(op: &Op) -> Option<(CmpOp, Slot, Slot, Slot)> {
                 match *op {
-                    $(Op::$name { d, a, b } => Some((CmpOp::$name, d, a, b)),)*
+                    $($(Op::$name { d, a, b } => Some((CmpOp::$name, d, a, b)),)*)*
                     _ => None,
                 }
             }

@@ -12,9 +12,10 @@ use crate::interp::ir::{CmpOp, Op, Slot};
 /// The encoded code of a function and, per op, the word where it starts.
 /// Slots from `first_temp` up hold the wasm operand stack's temporaries.
 ///
-/// When an op's result is an operand of the next op, it goes through the
+/// When an op's result is an operand of the next op, it goes through an
 /// accumulator register as well (see `handlers`), unless the next op can
-/// be reached by a branch: the producer takes an output form `Out::Both`
+/// be reached by a branch or takes the value in the other accumulator
+/// (integer or `f64`): the producer takes an output form `Out::Both`
 /// and the consumer an input form `In::A` or `In::B`. When the result is
 /// a temporary that the consumer pops, its slot is not written at all
 /// (`Out::Acc`): nothing reads a popped temporary again.
@@ -47,7 +48,9 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
             (_, Some(b)) if b == d => In::B,
             _ => continue,
         };
-        if is_target[i] || consumer.forms[which as usize][Out::Slot as usize].is_none() {
+        let possible = consumer.forms.handlers[which as usize][Out::Slot as usize].is_some()
+            && consumer.forms.input == producer.forms.output;
+        if is_target[i] || !possible {
             continue;
         }
         input[i] = which;
@@ -120,8 +123,8 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         // Every form of an op has the fields of its plain form: the handler
         // word is all that changes (`h::Br` above is a placeholder).
         if let Some(shape) = &shapes[i] {
-            let form = shape.forms[input[i] as usize][output[i] as usize];
-            let plain = shape.forms[In::Slots as usize][Out::Slot as usize];
+            let form = shape.forms.handlers[input[i] as usize][output[i] as usize];
+            let plain = shape.forms.handlers[In::Slots as usize][Out::Slot as usize];
             let handler = form.or(plain).expect("every family has a plain form");
             e.words[start] = handler as usize as u64;
         }
@@ -150,10 +153,15 @@ fn shape(op: &Op) -> Option<Shape> {
     let op = *op;
     let some = |forms: Option<Forms>, dst, a, b| forms.map(|forms| Shape { forms, dst, a, b, pops: true });
     if let Some((d, a, b)) = op.binary_operands() {
-        return some(h::binary_forms(op), Some(d), Some(a), Some(b));
+        let forms = h::binary_forms(op).or_else(|| h::binary_f64_forms(op)).or_else(|| h::cmp_f64_forms(op));
+        return some(forms, Some(d), Some(a), Some(b));
     }
     if let Some((d, a)) = op.unary_operands() {
-        return some(h::unary_forms(op), Some(d), Some(a), None);
+        let forms = h::unary_forms(op)
+            .or_else(|| h::unary_f64_forms(op))
+            .or_else(|| h::to_f64_forms(op))
+            .or_else(|| h::from_f64_forms(op));
+        return some(forms, Some(d), Some(a), None);
     }
     if let Some((d, a)) = op.load_operands() {
         return some(h::load_forms(op), Some(d), Some(a), None);
@@ -172,8 +180,12 @@ fn shape(op: &Op) -> Option<Shape> {
         | Op::I64LoadAdd { d, a, .. }
         | Op::I32Load8UAdd { d, a, .. } => some(h::load_add_forms(op), Some(d), Some(a), None),
         Op::BrIfNez { c, .. } | Op::BrIfEqz { c, .. } => some(h::br_test_forms(op), None, Some(c), None),
-        Op::BrIfCmp { op: cmp, a, .. } => some(h::br_cmp_forms(cmp), None, Some(a), None),
-        Op::BrIfNotCmp { op: cmp, a, .. } => some(h::br_not_cmp_forms(cmp), None, Some(a), None),
+        Op::BrIfCmp { op: cmp, a, .. } => {
+            some(h::br_cmp_forms(cmp).or_else(|| h::br_cmp_f64_forms(cmp)), None, Some(a), None)
+        }
+        Op::BrIfNotCmp { op: cmp, a, .. } => {
+            some(h::br_not_cmp_forms(cmp).or_else(|| h::br_not_cmp_f64_forms(cmp)), None, Some(a), None)
+        }
         Op::BrIfImm { op: imm, a, .. } => some(h::br_imm_forms(imm), None, Some(a), None),
         Op::BrIfNotImm { op: imm, a, .. } => some(h::br_not_imm_forms(imm), None, Some(a), None),
         _ => some(h::br_i32_forms(op), None, branch_i32_operand(op), None),

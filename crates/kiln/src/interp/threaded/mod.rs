@@ -50,14 +50,14 @@ pub(crate) enum Done {
 /// An instruction's handler. `sysv64` on x86_64 whatever the OS, so all
 /// five arguments travel in registers (Windows' own convention has four).
 #[cfg(target_arch = "x86_64")]
-pub(crate) type Handler = unsafe extern "sysv64-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64) -> Done;
+pub(crate) type Handler = unsafe extern "sysv64-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64, f64) -> Done;
 /// An instruction's handler (AAPCS64 passes eight arguments in registers).
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) type Handler = unsafe extern "C-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64) -> Done;
+pub(crate) type Handler = unsafe extern "C-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64, f64) -> Done;
 
 /// Defines a handler with the handlers' ABI.
 macro_rules! handler {
-    ($(#[$attr:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident) $body:block) => {
+    ($(#[$attr:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $facc:ident) $body:block) => {
         $(#[$attr])*
         #[cfg(target_arch = "x86_64")]
         #[allow(non_snake_case, unused_variables, unused_mut)]
@@ -68,6 +68,7 @@ macro_rules! handler {
             $len: usize,
             $cx: *mut $crate::interp::threaded::Exec,
             $acc: u64,
+            $facc: f64,
         ) -> $crate::interp::threaded::Done {
             $body
         }
@@ -81,6 +82,7 @@ macro_rules! handler {
             $len: usize,
             $cx: *mut $crate::interp::threaded::Exec,
             $acc: u64,
+            $facc: f64,
         ) -> $crate::interp::threaded::Done {
             $body
         }
@@ -91,14 +93,14 @@ pub(crate) use handler;
 /// Jumps to the handler of the instruction at `ip` (a call in tail
 /// position).
 macro_rules! next {
-    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
+    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr, $facc:expr) => {{
         let ip: $crate::interp::threaded::Ip = $ip;
         // Every instruction starts with its handler's address (`encode`),
         // and `ip` is at an instruction (module invariants); the handler
         // gets the state its instruction expects. (Used inside the
         // handlers' `unsafe` blocks.)
         let h: $crate::interp::threaded::Handler = *(ip as *const $crate::interp::threaded::Handler);
-        return h(ip, $sp, $mem, $len, $cx, $acc);
+        return h(ip, $sp, $mem, $len, $cx, $acc, $facc);
     }};
 }
 pub(crate) use next;
@@ -287,7 +289,7 @@ impl Exec {
 
 // The `Call` handler's slow path: grows the stack or the frame list, or
 // stops the code at the wasm stack limit.
-handler!(#[inline(never)] call_slow(ip, sp, mem, len, cx, acc) {
+handler!(#[inline(never)] call_slow(ip, sp, mem, len, cx, acc, facc) {
     // SAFETY: `cx` is the live context; the instruction is a `Call`.
     unsafe {
         let cxr = &mut *cx;
@@ -297,12 +299,12 @@ handler!(#[inline(never)] call_slow(ip, sp, mem, len, cx, acc) {
         if ip.is_null() {
             return Done::Stopped;
         }
-        next!(ip, sp, mem, len, cx, acc)
+        next!(ip, sp, mem, len, cx, acc, facc)
     }
 });
 
 // A return to a caller of another instance: the results are in place.
-handler!(#[inline(never)] return_slow(ip, sp, mem, len, cx, acc) {
+handler!(#[inline(never)] return_slow(ip, sp, mem, len, cx, acc, facc) {
     // SAFETY: `cx` is the live context; the popped frame is a suspended
     // caller, whose return address is in its code and whose slots are in
     // the stack.
@@ -313,7 +315,7 @@ handler!(#[inline(never)] return_slow(ip, sp, mem, len, cx, acc) {
         cxr.func = caller.func;
         let (mem, len) = cxr.memory0();
         let sp = cxr.stack_base.add(caller.base);
-        next!(caller.pc as Ip, sp, mem, len, cx, acc)
+        next!(caller.pc as Ip, sp, mem, len, cx, acc, facc)
     }
 });
 
@@ -432,7 +434,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
             unsafe {
                 prologue(sp, code);
                 let h: Handler = *(ip as *const Handler);
-                h(ip, sp, mem, len, &mut exec, 0)
+                h(ip, sp, mem, len, &mut exec, 0, 0.0)
             }
         }))
     };

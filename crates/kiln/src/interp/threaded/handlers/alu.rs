@@ -11,23 +11,23 @@ use crate::trap::Trap;
 /// Handlers `s[d] = f(s[a], s[b])`, fields `d, a, b`, of form `$in`/`$out`;
 /// `f` is `$e`, or with `trapping`, `$e` is a `Result<u64, Trap>`.
 macro_rules! binary_tmpl {
-    ($in:ident, $out:ident; { $($name:ident $(, $kind:ident)? => |$x:ident, $y:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident $(, $kind:ident)? => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: slot indices are within the frame (module invariant).
             unsafe {
-                let $x = operand!($in, A, ip, sp, acc, 1);
-                let $y = operand!($in, B, ip, sp, acc, 2);
-                binary_tmpl!(@result [$($kind)?] $out, $e, ip, sp, mem, len, cx, acc, 0, 3)
+                let $x = operand!($in, A, $cin, ip, sp, acc, facc, 1);
+                let $y = operand!($in, B, $cin, ip, sp, acc, facc, 2);
+                binary_tmpl!(@result [$($kind)?] $out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 3)
             }
         });
     )*};
-    (@result [] $out:ident, $e:expr, $ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $f:literal, $size:literal) => {
-        result!($out, $e, $ip, $sp, $mem, $len, $cx, $acc, $f, $size)
+    (@result [] $out:ident, $cout:ident, $e:expr, $ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $facc:ident, $f:literal, $size:literal) => {
+        result!($out, $cout, $e, $ip, $sp, $mem, $len, $cx, $acc, $facc, $f, $size)
     };
-    (@result [trapping] $out:ident, $e:expr, $ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $f:literal, $size:literal) => {{
+    (@result [trapping] $out:ident, $cout:ident, $e:expr, $ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $facc:ident, $f:literal, $size:literal) => {{
         let r: Result<u64, Trap> = $e;
         match r {
-            Ok(v) => result!($out, v, $ip, $sp, $mem, $len, $cx, $acc, $f, $size),
+            Ok(v) => result!($out, $cout, v, $ip, $sp, $mem, $len, $cx, $acc, $facc, $f, $size),
             Err(t) => trap!($ip, $cx, t),
         }
     }};
@@ -36,12 +36,12 @@ macro_rules! binary_tmpl {
 /// Handlers `s[d] = f(s[a])`, fields `d, a`, of form `$in`/`$out`; with
 /// `trapping`, `$e` is a `Result<u64, Trap>`.
 macro_rules! unary_tmpl {
-    ($in:ident, $out:ident; { $($name:ident $(, $kind:ident)? => |$x:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident $(, $kind:ident)? => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `binary_tmpl`.
             unsafe {
-                let $x = operand!($in, A, ip, sp, acc, 1);
-                binary_tmpl!(@result [$($kind)?] $out, $e, ip, sp, mem, len, cx, acc, 0, 2)
+                let $x = operand!($in, A, $cin, ip, sp, acc, facc, 1);
+                binary_tmpl!(@result [$($kind)?] $out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 2)
             }
         });
     )*};
@@ -50,14 +50,14 @@ macro_rules! unary_tmpl {
 /// Handlers `s[d] = s[a] <op> imm`, fields `d, a, imm` (the immediate
 /// sign-extended to 64 bits when `$wide`), of form `$in`/`$out`.
 macro_rules! imm_tmpl {
-    ($in:ident, $out:ident; { $($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $wide:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `binary_tmpl`.
             unsafe {
-                let $x = operand!($in, A, ip, sp, acc, 1);
+                let $x = operand!($in, A, $cin, ip, sp, acc, facc, 1);
                 let imm = field(ip, 2);
                 let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
-                result!($out, $e, ip, sp, mem, len, cx, acc, 0, 3)
+                result!($out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 3)
             }
         });
     )*};
@@ -127,7 +127,7 @@ fn i64_trunc_f64_s(v: f64) -> Result<u64, Trap> {
 pub(crate) mod binary {
     use super::*;
 
-    family!(binary_tmpl, binary_forms, Op, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b), (B, Slot, b_s), (B, Acc, b_a), (B, Both, b_b)], {
+    family!(binary_tmpl, binary_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b), (B, Slot, b_s), (B, Acc, b_a), (B, Both, b_b)], {
         I32Add => |x, y| (x as u32).wrapping_add(y as u32) as u64;
         I32Sub => |x, y| (x as u32).wrapping_sub(y as u32) as u64;
         I32Mul => |x, y| (x as u32).wrapping_mul(y as u32) as u64;
@@ -177,12 +177,6 @@ pub(crate) mod binary {
         F32Gt => |x, y| (f32_of(x) > f32_of(y)) as u64;
         F32Le => |x, y| (f32_of(x) <= f32_of(y)) as u64;
         F32Ge => |x, y| (f32_of(x) >= f32_of(y)) as u64;
-        F64Eq => |x, y| (f64_of(x) == f64_of(y)) as u64;
-        F64Ne => |x, y| (f64_of(x) != f64_of(y)) as u64;
-        F64Lt => |x, y| (f64_of(x) < f64_of(y)) as u64;
-        F64Gt => |x, y| (f64_of(x) > f64_of(y)) as u64;
-        F64Le => |x, y| (f64_of(x) <= f64_of(y)) as u64;
-        F64Ge => |x, y| (f64_of(x) >= f64_of(y)) as u64;
 
         F32Add => |x, y| from_f32(f32_of(x) + f32_of(y));
         F32Sub => |x, y| from_f32(f32_of(x) - f32_of(y));
@@ -191,13 +185,6 @@ pub(crate) mod binary {
         F32Min => |x, y| from_f32(fmin(f32_of(x), f32_of(y), x, y, f32_of));
         F32Max => |x, y| from_f32(fmax(f32_of(x), f32_of(y), x, y, f32_of));
         F32Copysign => |x, y| (x & 0x7fff_ffff) | (y & 0x8000_0000);
-        F64Add => |x, y| from_f64(f64_of(x) + f64_of(y));
-        F64Sub => |x, y| from_f64(f64_of(x) - f64_of(y));
-        F64Mul => |x, y| from_f64(f64_of(x) * f64_of(y));
-        F64Div => |x, y| from_f64(f64_of(x) / f64_of(y));
-        F64Min => |x, y| from_f64(fmin(f64_of(x), f64_of(y), x, y, f64_of));
-        F64Max => |x, y| from_f64(fmax(f64_of(x), f64_of(y), x, y, f64_of));
-        F64Copysign => |x, y| (x & 0x7fff_ffff_ffff_ffff) | (y & 0x8000_0000_0000_0000);
 
 
         I32DivS, trapping => |x, y| i32_div_s(x, y);
@@ -215,7 +202,7 @@ pub(crate) mod binary {
 pub(crate) mod unary {
     use super::*;
 
-    family!(unary_tmpl, unary_forms, Op, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+    family!(unary_tmpl, unary_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
         Copy => |x| x;
         I32Eqz => |x| (x as u32 == 0) as u64;
         I32Clz => |x| (x as u32).leading_zeros() as u64;
@@ -231,13 +218,6 @@ pub(crate) mod unary {
         F32Trunc => |x| from_f32(quiet_f32(f32_of(x).trunc()));
         F32Nearest => |x| from_f32(quiet_f32(f32_of(x).round_ties_even()));
         F32Sqrt => |x| from_f32(f32_of(x).sqrt());
-        F64Abs => |x| x & 0x7fff_ffff_ffff_ffff;
-        F64Neg => |x| x ^ 0x8000_0000_0000_0000;
-        F64Ceil => |x| from_f64(quiet_f64(f64_of(x).ceil()));
-        F64Floor => |x| from_f64(quiet_f64(f64_of(x).floor()));
-        F64Trunc => |x| from_f64(quiet_f64(f64_of(x).trunc()));
-        F64Nearest => |x| from_f64(quiet_f64(f64_of(x).round_ties_even()));
-        F64Sqrt => |x| from_f64(f64_of(x).sqrt());
         I32WrapI64 => |x| x as u32 as u64;
         I64ExtendI32S => |x| x as i32 as i64 as u64;
         I64ExtendI32U => |x| x as u32 as u64;
@@ -245,12 +225,6 @@ pub(crate) mod unary {
         F32ConvertI32U => |x| from_f32(x as u32 as f32);
         F32ConvertI64S => |x| from_f32(x as i64 as f32);
         F32ConvertI64U => |x| from_f32(x as f32);
-        F32DemoteF64 => |x| from_f32(f64_of(x) as f32);
-        F64ConvertI32S => |x| from_f64(x as i32 as f64);
-        F64ConvertI32U => |x| from_f64(x as u32 as f64);
-        F64ConvertI64S => |x| from_f64(x as i64 as f64);
-        F64ConvertI64U => |x| from_f64(x as f64);
-        F64PromoteF32 => |x| from_f64(f32_of(x) as f64);
         I32Extend8S => |x| x as i8 as i32 as u32 as u64;
         I32Extend16S => |x| x as i16 as i32 as u32 as u64;
         I64Extend8S => |x| x as i8 as i64 as u64;
@@ -258,20 +232,86 @@ pub(crate) mod unary {
         I64Extend32S => |x| x as i32 as i64 as u64;
         I32TruncSatF32S => |x| f32_of(x) as i32 as u32 as u64;
         I32TruncSatF32U => |x| f32_of(x) as u32 as u64;
-        I32TruncSatF64S => |x| f64_of(x) as i32 as u32 as u64;
-        I32TruncSatF64U => |x| f64_of(x) as u32 as u64;
         I64TruncSatF32S => |x| f32_of(x) as i64 as u64;
         I64TruncSatF32U => |x| f32_of(x) as u64;
-        I64TruncSatF64S => |x| f64_of(x) as i64 as u64;
-        I64TruncSatF64U => |x| f64_of(x) as u64;
         RefIsNull => |x| (x == 0) as u64;
 
         I32TruncF32S, trapping => |x| trunc(f32_of(x) as f64, -2147483649.0, 2147483648.0, |v| v as i32 as u32 as u64);
         I32TruncF32U, trapping => |x| trunc(f32_of(x) as f64, -1.0, 4294967296.0, |v| v as u32 as u64);
-        I32TruncF64S, trapping => |x| trunc(f64_of(x), -2147483649.0, 2147483648.0, |v| v as i32 as u32 as u64);
-        I32TruncF64U, trapping => |x| trunc(f64_of(x), -1.0, 4294967296.0, |v| v as u32 as u64);
         I64TruncF32S, trapping => |x| i64_trunc_f32_s(f32_of(x));
         I64TruncF32U, trapping => |x| trunc(f32_of(x) as f64, -1.0, 18446744073709551616.0, |v| v as u64);
+    });
+}
+
+/// f64 arithmetic: from and to the f64 accumulator.
+pub(crate) mod binary_f64 {
+    use super::*;
+
+    family!(binary_tmpl, binary_f64_forms, Op, (F64, F64), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b), (B, Slot, b_s), (B, Acc, b_a), (B, Both, b_b)], {
+        F64Add => |x, y| from_f64(f64_of(x) + f64_of(y));
+        F64Sub => |x, y| from_f64(f64_of(x) - f64_of(y));
+        F64Mul => |x, y| from_f64(f64_of(x) * f64_of(y));
+        F64Div => |x, y| from_f64(f64_of(x) / f64_of(y));
+        F64Min => |x, y| from_f64(fmin(f64_of(x), f64_of(y), x, y, f64_of));
+        F64Max => |x, y| from_f64(fmax(f64_of(x), f64_of(y), x, y, f64_of));
+        F64Copysign => |x, y| (x & 0x7fff_ffff_ffff_ffff) | (y & 0x8000_0000_0000_0000);
+    });
+}
+
+/// f64 comparisons: operands from the f64 accumulator.
+pub(crate) mod cmp_f64 {
+    use super::*;
+
+    family!(binary_tmpl, cmp_f64_forms, Op, (F64, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b), (B, Slot, b_s), (B, Acc, b_a), (B, Both, b_b)], {
+        F64Eq => |x, y| (f64_of(x) == f64_of(y)) as u64;
+        F64Ne => |x, y| (f64_of(x) != f64_of(y)) as u64;
+        F64Lt => |x, y| (f64_of(x) < f64_of(y)) as u64;
+        F64Gt => |x, y| (f64_of(x) > f64_of(y)) as u64;
+        F64Le => |x, y| (f64_of(x) <= f64_of(y)) as u64;
+        F64Ge => |x, y| (f64_of(x) >= f64_of(y)) as u64;
+    });
+}
+
+/// f64 to f64.
+pub(crate) mod unary_f64 {
+    use super::*;
+
+    family!(unary_tmpl, unary_f64_forms, Op, (F64, F64), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+        F64Abs => |x| x & 0x7fff_ffff_ffff_ffff;
+        F64Neg => |x| x ^ 0x8000_0000_0000_0000;
+        F64Ceil => |x| from_f64(quiet_f64(f64_of(x).ceil()));
+        F64Floor => |x| from_f64(quiet_f64(f64_of(x).floor()));
+        F64Trunc => |x| from_f64(quiet_f64(f64_of(x).trunc()));
+        F64Nearest => |x| from_f64(quiet_f64(f64_of(x).round_ties_even()));
+        F64Sqrt => |x| from_f64(f64_of(x).sqrt());
+    });
+}
+
+/// Conversions to f64: the result to the f64 accumulator.
+pub(crate) mod to_f64 {
+    use super::*;
+
+    family!(unary_tmpl, to_f64_forms, Op, (Int, F64), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+        F64ConvertI32S => |x| from_f64(x as i32 as f64);
+        F64ConvertI32U => |x| from_f64(x as u32 as f64);
+        F64ConvertI64S => |x| from_f64(x as i64 as f64);
+        F64ConvertI64U => |x| from_f64(x as f64);
+        F64PromoteF32 => |x| from_f64(f32_of(x) as f64);
+    });
+}
+
+/// Conversions from f64: the operand from the f64 accumulator.
+pub(crate) mod from_f64 {
+    use super::*;
+
+    family!(unary_tmpl, from_f64_forms, Op, (F64, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+        F32DemoteF64 => |x| from_f32(f64_of(x) as f32);
+        I32TruncSatF64S => |x| f64_of(x) as i32 as u32 as u64;
+        I32TruncSatF64U => |x| f64_of(x) as u32 as u64;
+        I64TruncSatF64S => |x| f64_of(x) as i64 as u64;
+        I64TruncSatF64U => |x| f64_of(x) as u64;
+        I32TruncF64S, trapping => |x| trunc(f64_of(x), -2147483649.0, 2147483648.0, |v| v as i32 as u32 as u64);
+        I32TruncF64U, trapping => |x| trunc(f64_of(x), -1.0, 4294967296.0, |v| v as u32 as u64);
         I64TruncF64S, trapping => |x| i64_trunc_f64_s(f64_of(x));
         I64TruncF64U, trapping => |x| trunc(f64_of(x), -1.0, 18446744073709551616.0, |v| v as u64);
     });
@@ -280,7 +320,7 @@ pub(crate) mod unary {
 /// Instantiates `imm_tmpl` for the ops `for_each_imm_op` lists.
 macro_rules! imm_family {
     ($($ops:tt)*) => {
-        family!(imm_tmpl, imm_forms, ImmOp, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], { $($ops)* });
+        family!(imm_tmpl, imm_forms, ImmOp, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], { $($ops)* });
     };
 }
 
@@ -295,7 +335,7 @@ pub(crate) mod imm {
 pub(crate) mod add_imm {
     use super::*;
 
-    family!(imm_tmpl, add_imm_forms, Op, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+    family!(imm_tmpl, add_imm_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
         I32AddImm, false => |x, y| (x as u32).wrapping_add(y as u32) as u64;
         I64AddImm, true => |x, y| x.wrapping_add(y);
     });
@@ -303,5 +343,10 @@ pub(crate) mod add_imm {
 
 pub(crate) use add_imm::add_imm_forms;
 pub(crate) use binary::binary_forms;
+pub(crate) use binary_f64::binary_f64_forms;
+pub(crate) use cmp_f64::cmp_f64_forms;
+pub(crate) use from_f64::from_f64_forms;
 pub(crate) use imm::imm_forms;
+pub(crate) use to_f64::to_f64_forms;
 pub(crate) use unary::unary_forms;
+pub(crate) use unary_f64::unary_f64_forms;

@@ -9,17 +9,17 @@ use crate::interp::threaded::{field, handler, next};
 /// Handlers of branches taken when `$e` holds, of form `$in`: fields `a,
 /// b, offset`; `$x` is `s[a]` (or the accumulator) and `$y` is `s[b]`.
 macro_rules! br_tmpl {
-    ($in:ident, $out:ident; { $($name:ident => |$x:ident, $y:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: slot indices are within the frame, and branch targets
             // are instructions of the same function (module invariants).
             unsafe {
-                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                let $x: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
                 let $y: u64 = *sp.add(field(ip, 1) as usize);
                 if $e {
-                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
+                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc, facc)
                 }
-                next!(ip.add(3), sp, mem, len, cx, acc)
+                next!(ip.add(3), sp, mem, len, cx, acc, facc)
             }
         });
     )*};
@@ -28,17 +28,17 @@ macro_rules! br_tmpl {
 /// Handlers of branches on `s[a] <op> imm` (`$e`) being non-zero
 /// (`$nonzero`) or zero, of form `$in`: fields `a, imm, offset`.
 macro_rules! br_imm_tmpl {
-    ($in:ident, $out:ident; { $($name:ident, $wide:literal, $nonzero:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $wide:literal, $nonzero:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `br_tmpl`.
             unsafe {
-                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                let $x: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
                 let imm = field(ip, 1);
                 let $y = if $wide { imm as i32 as i64 as u64 } else { imm as u64 };
                 if ($e != 0) == $nonzero {
-                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc)
+                    next!(ip.offset(field(ip, 2) as i32 as isize), sp, mem, len, cx, acc, facc)
                 }
-                next!(ip.add(3), sp, mem, len, cx, acc)
+                next!(ip.add(3), sp, mem, len, cx, acc, facc)
             }
         });
     )*};
@@ -46,15 +46,15 @@ macro_rules! br_imm_tmpl {
 
 /// Handlers of branches on `s[c]`, of form `$in`: fields `c, offset`.
 macro_rules! br_test_tmpl {
-    ($in:ident, $out:ident; { $($name:ident => |$x:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `br_tmpl`.
             unsafe {
-                let $x: u64 = operand!($in, A, ip, sp, acc, 0);
+                let $x: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
                 if $e {
-                    next!(ip.offset(field(ip, 1) as i32 as isize), sp, mem, len, cx, acc)
+                    next!(ip.offset(field(ip, 1) as i32 as isize), sp, mem, len, cx, acc, facc)
                 }
-                next!(ip.add(2), sp, mem, len, cx, acc)
+                next!(ip.add(2), sp, mem, len, cx, acc, facc)
             }
         });
     )*};
@@ -64,7 +64,7 @@ macro_rules! br_test_tmpl {
 pub(crate) mod test {
     use super::*;
 
-    family!(br_test_tmpl, br_test_forms, Op, [(Slots, Slot, s), (A, Slot, a)], {
+    family!(br_test_tmpl, br_test_forms, Op, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], {
         BrIfNez => |x| x as u32 != 0;
         BrIfEqz => |x| x as u32 == 0;
     });
@@ -74,7 +74,7 @@ pub(crate) mod test {
 pub(crate) mod i32_cmp {
     use super::*;
 
-    family!(br_tmpl, br_i32_forms, Op, [(Slots, Slot, s), (A, Slot, a)], {
+    family!(br_tmpl, br_i32_forms, Op, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], {
         BrIfI32Eq => |x, y| x as u32 == y as u32;
         BrIfI32Ne => |x, y| x as u32 != y as u32;
         BrIfI32LtS => |x, y| (x as i32) < y as i32;
@@ -96,21 +96,37 @@ fn not(holds: bool) -> bool {
 }
 
 /// Instantiates `br_tmpl` for `Op::BrIfCmp` (`holds`) and `Op::BrIfNotCmp`
-/// (`fails`) with the comparisons `for_each_cmp_op` lists.
+/// (`fails`) with the comparisons `for_each_cmp_op` lists, the f64 ones
+/// taking their operand from the f64 accumulator.
 macro_rules! br_cmp_families {
-    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+    ([Int] { $($name:ident => |$x:ident, $y:ident| $e:expr;)* }
+     [F64] { $($fname:ident => |$fx:ident, $fy:ident| $fe:expr;)* }) => {
         /// `Op::BrIfCmp`.
         pub(crate) mod holds {
             use super::*;
 
-            family!(br_tmpl, br_cmp_forms, CmpOp, [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| $e;)* });
+            family!(br_tmpl, br_cmp_forms, CmpOp, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| $e;)* });
+        }
+
+        /// `Op::BrIfCmp` on f64s.
+        pub(crate) mod holds_f64 {
+            use super::*;
+
+            family!(br_tmpl, br_cmp_f64_forms, CmpOp, (F64, Int), [(Slots, Slot, s), (A, Slot, a)], { $($fname => |$fx, $fy| $fe;)* });
         }
 
         /// `Op::BrIfNotCmp`.
         pub(crate) mod fails {
             use super::*;
 
-            family!(br_tmpl, br_not_cmp_forms, CmpOp, [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| not($e);)* });
+            family!(br_tmpl, br_not_cmp_forms, CmpOp, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], { $($name => |$x, $y| not($e);)* });
+        }
+
+        /// `Op::BrIfNotCmp` on f64s.
+        pub(crate) mod fails_f64 {
+            use super::*;
+
+            family!(br_tmpl, br_not_cmp_f64_forms, CmpOp, (F64, Int), [(Slots, Slot, s), (A, Slot, a)], { $($fname => |$fx, $fy| not($fe);)* });
         }
     };
 }
@@ -123,14 +139,14 @@ macro_rules! br_imm_families {
         pub(crate) mod nonzero {
             use super::*;
 
-            family!(br_imm_tmpl, br_imm_forms, ImmOp, [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, true => |$x, $y| $e;)* });
+            family!(br_imm_tmpl, br_imm_forms, ImmOp, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, true => |$x, $y| $e;)* });
         }
 
         /// `Op::BrIfNotImm`.
         pub(crate) mod zero {
             use super::*;
 
-            family!(br_imm_tmpl, br_not_imm_forms, ImmOp, [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, false => |$x, $y| $e;)* });
+            family!(br_imm_tmpl, br_not_imm_forms, ImmOp, (Int, Int), [(Slots, Slot, s), (A, Slot, a)], { $($name, $wide, false => |$x, $y| $e;)* });
         }
     };
 }
@@ -149,7 +165,8 @@ pub(crate) mod imm {
     crate::interp::ir::for_each_imm_op!(br_imm_families);
 }
 
-pub(crate) use cmp::{fails::br_not_cmp_forms, holds::br_cmp_forms};
+pub(crate) use cmp::{fails::br_not_cmp_forms, fails_f64::br_not_cmp_f64_forms};
+pub(crate) use cmp::{holds::br_cmp_forms, holds_f64::br_cmp_f64_forms};
 pub(crate) use i32_cmp::br_i32_forms;
 pub(crate) use imm::{nonzero::br_imm_forms, zero::br_not_imm_forms};
 pub(crate) use test::br_test_forms;

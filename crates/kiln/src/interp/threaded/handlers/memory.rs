@@ -10,19 +10,19 @@ use crate::trap::Trap;
 /// Handlers `s[d] = f(memory[s[a] + off..][..N])`, fields `d, a, off`,
 /// of form `$in`/`$out` (`A`: the address from the accumulator).
 macro_rules! load_tmpl {
-    ($in:ident, $out:ident; { $($name:ident, $n:literal => |$b:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal => |$b:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: slot indices are within the frame (module invariant);
             // the access is within `mem..mem + len`, memory 0's current
             // bytes, after the check.
             unsafe {
-                let base: u64 = operand!($in, A, ip, sp, acc, 1);
+                let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 1);
                 let addr = base as u32 as u64 + field(ip, 2) as u64;
                 if addr + $n > len as u64 {
                     trap!(ip, cx, Trap::MemoryOutOfBounds);
                 }
                 let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
-                result!($out, $e, ip, sp, mem, len, cx, acc, 0, 3)
+                result!($out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 3)
             }
         });
     )*};
@@ -32,18 +32,18 @@ macro_rules! load_tmpl {
 /// 0: fields `d, a, imm or b`, of form `$in`/`$out` (`A`: `s[a]` from the
 /// accumulator).
 macro_rules! load_add_tmpl {
-    ($in:ident, $out:ident; { $($name:ident, $n:literal, $imm:literal => |$b:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal, $imm:literal => |$b:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `load_tmpl`.
             unsafe {
-                let base: u64 = operand!($in, A, ip, sp, acc, 1);
+                let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 1);
                 let add = if $imm { field(ip, 2) } else { *sp.add(field(ip, 2) as usize) as u32 };
                 let addr = (base as u32).wrapping_add(add) as u64;
                 if addr + $n > len as u64 {
                     trap!(ip, cx, Trap::MemoryOutOfBounds);
                 }
                 let $b: [u8; $n] = (mem.add(addr as usize) as *const [u8; $n]).read();
-                result!($out, $e, ip, sp, mem, len, cx, acc, 0, 3)
+                result!($out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 3)
             }
         });
     )*};
@@ -52,19 +52,19 @@ macro_rules! load_add_tmpl {
 /// Handlers `memory[s[a] + off..][..N] = f(s[v])`, fields `a, v, off`, of
 /// form `$in` (`A`: the address from the accumulator, `B`: the value).
 macro_rules! store_tmpl {
-    ($in:ident, $out:ident; { $($name:ident, $n:literal => |$x:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc) {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `load_tmpl`.
             unsafe {
-                let base: u64 = operand!($in, A, ip, sp, acc, 0);
+                let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
                 let addr = base as u32 as u64 + field(ip, 2) as u64;
                 if addr + $n > len as u64 {
                     trap!(ip, cx, Trap::MemoryOutOfBounds);
                 }
-                let $x: u64 = operand!($in, B, ip, sp, acc, 1);
+                let $x: u64 = operand!($in, B, $cin, ip, sp, acc, facc, 1);
                 let bytes: [u8; $n] = $e;
                 (mem.add(addr as usize) as *mut [u8; $n]).write(bytes);
-                next!(ip.add(3), sp, mem, len, cx, acc)
+                next!(ip.add(3), sp, mem, len, cx, acc, facc)
             }
         });
     )*};
@@ -74,7 +74,7 @@ macro_rules! store_tmpl {
 pub(crate) mod load {
     use super::*;
 
-    family!(load_tmpl, load_forms, Op, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+    family!(load_tmpl, load_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
         I32Load, 4 => |b| u32::from_le_bytes(b) as u64;
         I64Load, 8 => |b| u64::from_le_bytes(b);
         I32Load8S, 1 => |b| b[0] as i8 as i32 as u32 as u64;
@@ -94,7 +94,7 @@ pub(crate) mod load {
 pub(crate) mod load_add {
     use super::*;
 
-    family!(load_add_tmpl, load_add_forms, Op, [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+    family!(load_add_tmpl, load_add_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
         I32LoadAddImm, 4, true => |b| u32::from_le_bytes(b) as u64;
         I64LoadAddImm, 8, true => |b| u64::from_le_bytes(b);
         I32Load8UAddImm, 1, true => |b| b[0] as u64;
@@ -108,7 +108,7 @@ pub(crate) mod load_add {
 pub(crate) mod store {
     use super::*;
 
-    modules!(store_tmpl; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)]; {
+    modules!(store_tmpl, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)]; {
         I32Store, 4 => |x| (x as u32).to_le_bytes();
         I64Store, 8 => |x| x.to_le_bytes();
         Store8, 1 => |x| [x as u8];
@@ -119,14 +119,14 @@ pub(crate) mod store {
     pub(crate) fn store_forms(op: Op) -> Option<Forms> {
         let forms = match op {
             Op::I32Store { .. } | Op::I64Store32 { .. } => {
-                forms_of!(I32Store; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
+                forms_of!(I32Store, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
             }
-            Op::I64Store { .. } => forms_of!(I64Store; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)]),
+            Op::I64Store { .. } => forms_of!(I64Store, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)]),
             Op::I32Store8 { .. } | Op::I64Store8 { .. } => {
-                forms_of!(Store8; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
+                forms_of!(Store8, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
             }
             Op::I32Store16 { .. } | Op::I64Store16 { .. } => {
-                forms_of!(Store16; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
+                forms_of!(Store16, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)])
             }
             _ => return None,
         };
