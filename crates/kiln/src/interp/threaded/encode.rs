@@ -37,11 +37,48 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         }
     }
     let ops = &*ops;
-    let shapes: Vec<Option<Shape>> = ops.iter().map(shape).collect();
+    // A `select` reads its condition from a field of its own (the `match`
+    // executor finds it two slots above the result, where the translator
+    // puts it): the copy that put it there from a local is dropped, and
+    // the select reads the local, unless a branch lands between them.
+    let mut cond = vec![0; ops.len()];
+    let mut elided = vec![false; ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        if let Op::Select { d, .. } = *op {
+            cond[i] = d + 2;
+            if let Some(&Op::Copy { d: to, a: from }) = i.checked_sub(1).map(|p| &ops[p]) {
+                if to == d + 2 && !is_target[i] {
+                    cond[i] = from;
+                    elided[i - 1] = true;
+                }
+            }
+        }
+    }
+    let shapes: Vec<Option<Shape>> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| match *op {
+            _ if elided[i] => None,
+            Op::Select { d, .. } => {
+                Some(Shape { forms: h::select_forms(*op)?, dst: Some(d), a: Some(cond[i]), b: None, pops: true })
+            }
+            _ => shape(op),
+        })
+        .collect();
     let mut input = vec![In::Slots; ops.len()];
     let mut output = vec![Out::Slot; ops.len()];
-    for i in 1..ops.len() {
-        let (Some(producer), Some(consumer)) = (&shapes[i - 1], &shapes[i]) else { continue };
+    // The op encoded last, and whether a branch lands after it.
+    let mut prev: Option<usize> = None;
+    let mut landed = false;
+    for i in 0..ops.len() {
+        landed |= is_target[i];
+        if elided[i] {
+            continue;
+        }
+        let link = prev.filter(|_| !landed).and_then(|p| Some((p, shapes[p].as_ref()?, shapes[i].as_ref()?)));
+        prev = Some(i);
+        landed = false;
+        let Some((p, producer, consumer)) = link else { continue };
         let Some(d) = producer.dst else { continue };
         let which = match (consumer.a, consumer.b) {
             (Some(a), _) if a == d => In::A,
@@ -50,12 +87,12 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         };
         let possible = consumer.forms.handlers[which as usize][Out::Slot as usize].is_some()
             && consumer.forms.input == producer.forms.output;
-        if is_target[i] || !possible {
+        if !possible {
             continue;
         }
         input[i] = which;
         let read_once = consumer.a != consumer.b;
-        output[i - 1] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
+        output[p] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
     }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
     // Branches are patched once every op's start is known: (word of the
@@ -64,6 +101,9 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
     for (i, op) in ops.iter().enumerate() {
         let start = e.words.len();
         e.starts.push(start as u32);
+        if elided[i] {
+            continue;
+        }
         // The field holding a branch offset, filled in below.
         let mut target =
             |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));
@@ -91,6 +131,7 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
             Op::BrIfI32GeS { a, b, target: to } => e.cmp_branch(h::BrIfI32GeS, a, b, to, &mut target),
             Op::BrIfI32GeU { a, b, target: to } => e.cmp_branch(h::BrIfI32GeU, a, b, to, &mut target),
             Op::BrTable { idx, len } => e.op(h::BrTable, &[idx, len]),
+            Op::Select { d, a, b } => e.op(h::Select, &[d, a, b, cond[i]]),
             Op::Const64 { d, v } => {
                 e.op(h::Const64, &[d, 0]);
                 e.words.push(v);
@@ -373,7 +414,6 @@ impl Encoder {
             Copy { d, a }, CopySpan { d, a, n }, Const32 { d, v }, I32AddImm { d, a, imm }, I64AddImm { d, a, imm },
             I32LoadAddImm { d, a, imm }, I64LoadAddImm { d, a, imm }, I32Load8UAddImm { d, a, imm },
             I32LoadAdd { d, a, b }, I64LoadAdd { d, a, b }, I32Load8UAdd { d, a, b },
-            Select { d, a, b },
             Return { src, n }, Call { func, base }, CallImport { func, base },
             MemorySize { d }, MemoryGrow { d, a }, MemoryFill { base }, MemoryCopy { base },
             MemoryInit { seg, base }, DataDrop { seg },

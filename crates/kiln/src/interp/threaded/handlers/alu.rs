@@ -63,6 +63,23 @@ macro_rules! imm_tmpl {
     )*};
 }
 
+/// Handlers of `Op::Select`, `s[d] = if s[c] != 0 { s[a] } else { s[b] }`:
+/// fields `d, a, b, c` (`A`: the condition from the accumulator; `$e` is
+/// the identity).
+macro_rules! select_tmpl {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
+            // SAFETY: as in `binary_tmpl`.
+            unsafe {
+                let c: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 3);
+                let from = if c as u32 != 0 { field(ip, 1) } else { field(ip, 2) };
+                let $x: u64 = *sp.add(from as usize);
+                result!($out, $cout, $e, ip, sp, mem, len, cx, acc, facc, 0, 3)
+            }
+        });
+    )*};
+}
+
 fn i32_div_s(x: u64, y: u64) -> Result<u64, Trap> {
     let (x, y) = (x as i32, y as i32);
     if y == 0 {
@@ -317,6 +334,15 @@ pub(crate) mod from_f64 {
     });
 }
 
+/// `select`, with its condition in a field of its own.
+pub(crate) mod select {
+    use super::*;
+
+    family!(select_tmpl, select_forms, Op, (Int, Int), [(Slots, Slot, s_s), (Slots, Acc, s_a), (Slots, Both, s_b), (A, Slot, a_s), (A, Acc, a_a), (A, Both, a_b)], {
+        Select => |x| x;
+    });
+}
+
 /// Instantiates `imm_tmpl` for the ops `for_each_imm_op` lists.
 macro_rules! imm_family {
     ($($ops:tt)*) => {
@@ -347,6 +373,7 @@ pub(crate) use binary_f64::binary_f64_forms;
 pub(crate) use cmp_f64::cmp_f64_forms;
 pub(crate) use from_f64::from_f64_forms;
 pub(crate) use imm::imm_forms;
+pub(crate) use select::select_forms;
 pub(crate) use to_f64::to_f64_forms;
 pub(crate) use unary::unary_forms;
 pub(crate) use unary_f64::unary_f64_forms;

@@ -14,10 +14,11 @@ mod alu;
 mod branch;
 mod memory;
 
+pub(crate) use alu::select::s_s::Select;
 pub(crate) use alu::{add_imm::s_s::*, binary::s_s::*, binary_f64::s_s::*, cmp_f64::s_s::*};
 pub(crate) use alu::{add_imm_forms, binary_f64_forms, binary_forms, cmp_f64_forms, imm_forms};
 pub(crate) use alu::{from_f64::s_s::*, to_f64::s_s::*, unary::s_s::*, unary_f64::s_s::*};
-pub(crate) use alu::{from_f64_forms, to_f64_forms, unary_f64_forms, unary_forms};
+pub(crate) use alu::{from_f64_forms, select_forms, to_f64_forms, unary_f64_forms, unary_forms};
 pub(crate) use branch::{br_cmp_f64_forms, br_cmp_forms, br_i32_forms, br_imm_forms, br_not_cmp_f64_forms};
 pub(crate) use branch::{br_not_cmp_forms, br_not_imm_forms, br_test_forms};
 pub(crate) use branch::{i32_cmp::s::*, test::s::*};
@@ -234,18 +235,6 @@ handler!(Const64(ip, sp, mem, len, cx, acc, facc) {
     // SAFETY: slot indices are within the frame (module invariant).
     unsafe {
         *sp.add(field(ip, 0) as usize) = *ip.add(2);
-        next!(ip.add(3), sp, mem, len, cx, acc, facc)
-    }
-});
-
-// Fields `d, a, b`: `s[d] = if s[d + 2] != 0 { s[a] } else { s[b] }`.
-handler!(Select(ip, sp, mem, len, cx, acc, facc) {
-    // SAFETY: slot indices are within the frame (module invariant).
-    unsafe {
-        let d = field(ip, 0) as usize;
-        let c = *sp.add(d + 2) as u32;
-        let from = if c != 0 { field(ip, 1) } else { field(ip, 2) };
-        *sp.add(d) = *sp.add(from as usize);
         next!(ip.add(3), sp, mem, len, cx, acc, facc)
     }
 });
