@@ -217,7 +217,12 @@ impl Translator {
         })?;
         #[cfg(kiln_tail_dispatch)]
         let (code, op_starts) = match self.threaded {
-            true => super::threaded::encode(&mut self.ops, info, self.stack_base),
+            true => {
+                debug_assert_eq!(self.stack_base, num_locals + self.consts.len() as u32);
+                let frame =
+                    super::threaded::FrameLayout { params: num_params, locals: num_locals, consts: &self.consts };
+                super::threaded::encode(&mut self.ops, info, frame)
+            }
             false => Default::default(),
         };
         Ok(CompiledFunc {

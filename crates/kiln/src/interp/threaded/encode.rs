@@ -10,7 +10,6 @@ use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo, TableIndex};
 use crate::interp::ir::{CmpOp, Op, Slot};
 
 /// The encoded code of a function and, per op, the word where it starts.
-/// Slots from `first_temp` up hold the wasm operand stack's temporaries.
 ///
 /// When an op's result is an operand of the next op, it goes through an
 /// accumulator register as well (see `handlers`), unless the next op can
@@ -19,7 +18,13 @@ use crate::interp::ir::{CmpOp, Op, Slot};
 /// and the consumer an input form `In::A` or `In::B`. When the result is
 /// a temporary that the consumer pops, its slot is not written at all
 /// (`Out::Acc`): nothing reads a popped temporary again.
-pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box<[u64]>, Box<[u32]>) {
+///
+/// The code starts with an `Enter` instruction when the function has
+/// locals besides its parameters (zeroed) or constant slots (filled), so
+/// that calls do not do it themselves; branches to the first op land
+/// after it.
+pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) -> (Box<[u64]>, Box<[u32]>) {
+    let first_temp = frame.locals + frame.consts.len() as u32;
     let mut is_target = vec![false; ops.len() + 1];
     for op in ops.iter() {
         let mut op = *op;
@@ -95,6 +100,10 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         output[p] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
     }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
+    if frame.locals > frame.params || !frame.consts.is_empty() {
+        e.op(h::Enter, &[frame.params, frame.locals, frame.consts.len() as u32]);
+        e.words.extend_from_slice(frame.consts);
+    }
     // Branches are patched once every op's start is known: (word of the
     // offset field, branching op's start, target op).
     let mut branches: Vec<(usize, usize, u32)> = Vec::new();
@@ -175,6 +184,15 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, first_temp: u32) -> (Box
         e.set_field(field, rel as i32 as u32);
     }
     (e.words.into(), e.starts.into())
+}
+
+/// What a function's first instruction sets up in its frame: slots
+/// `params..locals` are zeroed, `consts` fill the slots from `locals` on,
+/// and the wasm operand stack's temporaries follow them.
+pub(crate) struct FrameLayout<'a> {
+    pub(crate) params: u32,
+    pub(crate) locals: u32,
+    pub(crate) consts: &'a [u64],
 }
 
 /// How an op can use the accumulator: its handlers by form, the slot it

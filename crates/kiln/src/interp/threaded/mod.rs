@@ -23,7 +23,7 @@
 mod encode;
 mod handlers;
 
-pub(crate) use encode::encode;
+pub(crate) use encode::{encode, FrameLayout};
 
 use super::ir::CompiledFunc;
 use super::{InterpCode, FRAME_OVERHEAD_SLOTS};
@@ -279,11 +279,7 @@ impl Exec {
         self.func = callee;
         // SAFETY: `code` is alive with its module; the frame `base..end`
         // was allocated above.
-        unsafe {
-            let sp = self.stack_base.add(base);
-            prologue(sp, &*code);
-            ((*code).code.as_ptr(), sp)
-        }
+        unsafe { ((*code).code.as_ptr(), self.stack_base.add(base)) }
     }
 }
 
@@ -318,32 +314,6 @@ handler!(#[inline(never)] return_slow(ip, sp, mem, len, cx, acc, facc) {
         next!(caller.pc as Ip, sp, mem, len, cx, acc, facc)
     }
 });
-
-/// Sets up a new frame at `sp`: locals other than parameters are zero,
-/// constant slots hold their constants.
-///
-/// # Safety
-/// `sp` has `code.frame_size` slots.
-#[inline(always)]
-pub(crate) unsafe fn prologue(sp: Sp, code: &CompiledFunc) {
-    // Volatile writes keep these loops inline: as `memset`/`memcpy` calls
-    // they would cost more for the few slots functions have, and make the
-    // `Call` handler save registers.
-    let (np, nl) = (code.num_params as usize, code.num_locals as usize);
-    let mut i = np;
-    while i < nl {
-        // SAFETY: below the frame size (caller's contract).
-        unsafe { sp.add(i).write_volatile(0) };
-        i += 1;
-    }
-    let consts = code.consts.as_ptr();
-    let mut j = 0;
-    while j < code.consts.len() {
-        // SAFETY: the constant slots follow the locals, within the frame.
-        unsafe { sp.add(nl + j).write_volatile(*consts.add(j)) };
-        j += 1;
-    }
-}
 
 /// The interpreter's code of a module (asked only of modules whose code is
 /// the interpreter's).
@@ -428,11 +398,9 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         // below; this catches what nothing else may (a bug), so the store's
         // state is put back before it unwinds further.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // SAFETY: the frame has `frame_size` slots and its constants;
-            // `ip` is the function's first instruction; `exec` outlives the
-            // run.
+            // SAFETY: the frame has `frame_size` slots; `ip` is the
+            // function's first instruction; `exec` outlives the run.
             unsafe {
-                prologue(sp, code);
                 let h: Handler = *(ip as *const Handler);
                 h(ip, sp, mem, len, &mut exec, 0, 0.0)
             }

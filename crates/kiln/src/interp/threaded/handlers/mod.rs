@@ -25,7 +25,7 @@ pub(crate) use branch::{i32_cmp::s::*, test::s::*};
 pub(crate) use memory::{load::s_s::*, load_add::s_s::*, store::s::*};
 pub(crate) use memory::{load_add_forms, load_forms, store_forms};
 
-use super::{field, handler, next, prologue, trap, Done, Handler, Ip, FRAME_OVERHEAD_SLOTS};
+use super::{field, handler, next, trap, Done, Handler, Ip, FRAME_OVERHEAD_SLOTS};
 use crate::trap::Trap;
 use crate::vm::InterpFrame;
 
@@ -239,6 +239,31 @@ handler!(Const64(ip, sp, mem, len, cx, acc, facc) {
     }
 });
 
+// Fields `from, to, n`, then `n` words: a function's first instruction
+// when it has locals to zero (slots `from..to`) or constants (`n` slots
+// from `to` on, their values inline).
+handler!(Enter(ip, sp, mem, len, cx, acc, facc) {
+    // SAFETY: the locals and constants are within the frame (module
+    // invariant), and the constants' values follow the fields.
+    unsafe {
+        let (from, to, n) = (field(ip, 0) as usize, field(ip, 1) as usize, field(ip, 2) as usize);
+        // Volatile writes keep these loops inline: as `memset`/`memcpy`
+        // calls they would cost more for the few slots functions have.
+        let mut i = from;
+        while i < to {
+            sp.add(i).write_volatile(0);
+            i += 1;
+        }
+        let consts = ip.add(3);
+        let mut j = 0;
+        while j < n {
+            sp.add(to + j).write_volatile(*consts.add(j));
+            j += 1;
+        }
+        next!(ip.add(3 + n), sp, mem, len, cx, acc, facc)
+    }
+});
+
 handler!(Unreachable(ip, sp, mem, len, cx, acc, facc) {
     trap!(ip, cx, Trap::UnreachableCodeReached)
 });
@@ -347,8 +372,10 @@ macro_rules! enter_fast {
             cxr.frames.as_mut_ptr().add(n).write(caller);
             cxr.frames.set_len(n + 1);
             cxr.func = func;
-            prologue(callee_sp, code);
-            next!(code.code.as_ptr(), callee_sp, $mem, $len, $cx, $acc, $facc)
+            // No value is handed on through the accumulator across a call
+            // (`encode` links only neighbouring ops of one function), so
+            // its register is free here.
+            next!(code.code.as_ptr(), callee_sp, $mem, $len, $cx, 0, $facc)
         }
         // Not translated yet, the stack or the frame list must grow, or
         // the limit is reached.
