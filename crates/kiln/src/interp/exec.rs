@@ -888,7 +888,6 @@ fn execute(
                     s[d as usize & mask] = x as u32 as u64;
                 }
                 Op::I64ExtendI32S { d, a } => un!(d, a, |x| x as i32 as i64 as u64),
-                Op::I64ExtendI32U { d, a } => un!(d, a, |x| x as u32 as u64),
                 Op::I64TruncF32S { d, a } => {
                     let x = f32_of(s[a as usize & mask]);
                     if x.is_nan() {

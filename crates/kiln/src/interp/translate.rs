@@ -835,6 +835,18 @@ impl Translator {
     /// Removes the op that just produced the top operand, if it did and
     /// `wanted` accepts it, and returns it (with the operand popped): the
     /// caller fuses it into what consumes the operand.
+    /// Whether the top operand is a temporary that the last op, one that
+    /// `wanted` accepts, just produced.
+    fn top_produced_by(&self, wanted: impl Fn(&Op) -> bool) -> bool {
+        let Some(at) = self.last_producer else { return false };
+        if self.stack.last() != Some(&Operand::Temp) {
+            return false;
+        }
+        let home = self.home(self.stack.len() - 1);
+        let mut op = self.ops[at];
+        op.retargetable_dst().map(|d| *d) == Some(home) && wanted(&op)
+    }
+
     fn take_last_producer_of_top(&mut self, wanted: impl Fn(&Op) -> bool) -> Option<Op> {
         let at = self.last_producer?;
         if self.stack.last() != Some(&Operand::Temp) {
@@ -1285,13 +1297,17 @@ impl Translator {
             O::F64Min => bin!(self, F64Min),
             O::F64Max => bin!(self, F64Max),
             O::F64Copysign => bin!(self, F64Copysign),
+            // A value below 2^32 is its own wrap (slots hold i32s
+            // zero-extended).
+            O::I32WrapI64 if self.top_produced_by(fits_in_32_bits) => {}
             O::I32WrapI64 => un!(self, I32WrapI64),
             O::I32TruncF32S => un!(self, I32TruncF32S),
             O::I32TruncF32U => un!(self, I32TruncF32U),
             O::I32TruncF64S => un!(self, I32TruncF64S),
             O::I32TruncF64U => un!(self, I32TruncF64U),
             O::I64ExtendI32S => un!(self, I64ExtendI32S),
-            O::I64ExtendI32U => un!(self, I64ExtendI32U),
+            // An i32 slot already holds its value zero-extended to 64 bits.
+            O::I64ExtendI32U => {}
             O::I64TruncF32S => un!(self, I64TruncF32S),
             O::I64TruncF32U => un!(self, I64TruncF32U),
             O::I64TruncF64S => un!(self, I64TruncF64S),
@@ -1538,6 +1554,15 @@ impl Translator {
         }
         self.dead = false;
         Ok(())
+    }
+}
+
+/// Whether i64 op `op` always produces a value below 2^32.
+fn fits_in_32_bits(op: &Op) -> bool {
+    match *op {
+        Op::BinImm { op: ImmOp::I64ShrU, imm, .. } => imm % 64 >= 32,
+        Op::I64Load8U { .. } | Op::I64Load16U { .. } | Op::I64Load32U { .. } => true,
+        _ => false,
     }
 }
 

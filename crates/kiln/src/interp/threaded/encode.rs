@@ -415,7 +415,7 @@ impl Encoder {
             F64Abs { d, a }, F64Neg { d, a }, F64Ceil { d, a }, F64Floor { d, a }, F64Trunc { d, a },
             F64Nearest { d, a }, F64Sqrt { d, a },
             I32WrapI64 { d, a }, I32TruncF32S { d, a }, I32TruncF32U { d, a }, I32TruncF64S { d, a },
-            I32TruncF64U { d, a }, I64ExtendI32S { d, a }, I64ExtendI32U { d, a }, I64TruncF32S { d, a },
+            I32TruncF64U { d, a }, I64ExtendI32S { d, a }, I64TruncF32S { d, a },
             I64TruncF32U { d, a }, I64TruncF64S { d, a }, I64TruncF64U { d, a },
             F32ConvertI32S { d, a }, F32ConvertI32U { d, a }, F32ConvertI64S { d, a }, F32ConvertI64U { d, a },
             F32DemoteF64 { d, a }, F64ConvertI32S { d, a }, F64ConvertI32U { d, a }, F64ConvertI64S { d, a },

@@ -3,8 +3,10 @@
 //! handler (a call in tail position, which LLVM turns into a jump at
 //! opt-level 2 and up on x86_64 and aarch64; `build.rs` enables this module
 //! only there). The hot state travels in argument registers: the
-//! instruction pointer, the frame's slots, memory 0's base and length, and
-//! the executor's context. There is no central dispatch loop, so each
+//! instruction pointer, the frame's slots, memory 0's base and length, the
+//! executor's context, and two accumulators (an integer one and an f64
+//! one, in a float register) that hand a value from one op to the next
+//! (see `handlers` and `encode`). There is no central dispatch loop, so each
 //! handler's indirect jump is predicted on its own.
 //!
 //! This is one of the places outside `vm/` and `jit/` that holds `unsafe`
@@ -48,10 +50,12 @@ pub(crate) enum Done {
 }
 
 /// An instruction's handler. `sysv64` on x86_64 whatever the OS, so all
-/// five arguments travel in registers (Windows' own convention has four).
+/// arguments travel in registers (six integer ones and the f64
+/// accumulator; Windows' own convention has four).
 #[cfg(target_arch = "x86_64")]
 pub(crate) type Handler = unsafe extern "sysv64-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64, f64) -> Done;
-/// An instruction's handler (AAPCS64 passes eight arguments in registers).
+/// An instruction's handler (AAPCS64 passes eight integer and eight float
+/// arguments in registers).
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) type Handler = unsafe extern "C-unwind" fn(Ip, Sp, *mut u8, usize, *mut Exec, u64, f64) -> Done;
 

@@ -237,7 +237,6 @@ pub(crate) mod unary {
         F32Sqrt => |x| from_f32(f32_of(x).sqrt());
         I32WrapI64 => |x| x as u32 as u64;
         I64ExtendI32S => |x| x as i32 as i64 as u64;
-        I64ExtendI32U => |x| x as u32 as u64;
         F32ConvertI32S => |x| from_f32(x as i32 as f32);
         F32ConvertI32U => |x| from_f32(x as u32 as f32);
         F32ConvertI64S => |x| from_f32(x as i64 as f32);
