@@ -11,6 +11,7 @@ mod func;
 mod host_stack;
 mod instance_pre;
 mod interp_dispatch;
+mod interp_fusions;
 mod interrupts;
 mod layout;
 mod lazy_translation;

@@ -543,6 +543,18 @@ fn execute(
                 }
                 Op::I64Store32 { a, v, off } => store!(a, v, off, |x| (x as u32).to_le_bytes()),
 
+                Op::I32StoreAddImm { a, v, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    tryt!(vm::store(mem_data, addr, 0, (s[v as usize & mask] as u32).to_le_bytes()));
+                }
+                Op::I64StoreAddImm { a, v, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    tryt!(vm::store(mem_data, addr, 0, s[v as usize & mask].to_le_bytes()));
+                }
+                Op::I32Store8AddImm { a, v, imm } => {
+                    let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
+                    tryt!(vm::store(mem_data, addr, 0, [s[v as usize & mask] as u8]));
+                }
                 Op::I32LoadAddImm { d, a, imm } => {
                     let addr = (s[a as usize & mask] as u32).wrapping_add(imm as u32) as u64;
                     let b = tryt!(vm::load::<4>(mem_data, addr, 0));

@@ -324,6 +324,10 @@ define_ops! {
         I32LoadAdd { d: Slot, a: Slot, b: Slot },
         I64LoadAdd { d: Slot, a: Slot, b: Slot },
         I32Load8UAdd { d: Slot, a: Slot, b: Slot },
+        // Stores at `(s[a] + imm) mod 2^32`, offset 0: `memory[..] = s[v]`.
+        I32StoreAddImm { a: Slot, v: Slot, imm: i32 },
+        I64StoreAddImm { a: Slot, v: Slot, imm: i32 },
+        I32Store8AddImm { a: Slot, v: Slot, imm: i32 },
         // `s[d] = if s[d + 2] != 0 { s[a] } else { s[b] }`: the condition sits
         // in its home slot, two above the result's.
         Select { d: Slot, a: Slot, b: Slot },

@@ -541,7 +541,37 @@ impl Translator {
     }
 
     fn store(&mut self, memarg: wasmparser::MemArg, make: impl FnOnce(Slot, Slot, u32) -> Op) -> Result<()> {
+        self.store_fused(memarg, make, None)
+    }
+
+    /// A store; when its address was just computed by an add of a
+    /// constant (its value being a local, and the offset 0), the add is
+    /// folded into a fused store (`fused`).
+    fn store_fused(
+        &mut self,
+        memarg: wasmparser::MemArg,
+        make: impl FnOnce(Slot, Slot, u32) -> Op,
+        fused: Option<fn(Slot, Slot, i32) -> Op>,
+    ) -> Result<()> {
         let off = self.offset32(memarg)?;
+        let len = self.stack.len();
+        let value_is_local = matches!(self.stack[len - 1], Operand::Local(_));
+        if let (0, Some(fused), true, Some(at)) = (off, fused, value_is_local, self.last_producer) {
+            // The add is the last op and wrote the address's home slot;
+            // popping a local's operand emits nothing.
+            let home = self.home(len - 2);
+            if let (Operand::Temp, Op::I32AddImm { d, a, imm }) = (self.stack[len - 2], self.ops[at]) {
+                if d == home && at + 1 == self.ops.len() {
+                    self.ops.pop();
+                    self.offsets.pop();
+                    self.last_producer = None;
+                    let v = self.pop_slot();
+                    self.stack.pop();
+                    self.emit(fused(a, v, imm));
+                    return Ok(());
+                }
+            }
+        }
         let v = self.pop_slot();
         let a = self.pop_slot();
         self.emit(make(a, v, off));
@@ -1004,9 +1034,21 @@ impl Translator {
             O::I64Load16U { memarg } => load!(self, I64Load16U, memarg)?,
             O::I64Load32S { memarg } => load!(self, I64Load32S, memarg)?,
             O::I64Load32U { memarg } => load!(self, I64Load32U, memarg)?,
-            O::I32Store { memarg } | O::F32Store { memarg } => store!(self, I32Store, memarg)?,
-            O::I64Store { memarg } | O::F64Store { memarg } => store!(self, I64Store, memarg)?,
-            O::I32Store8 { memarg } => store!(self, I32Store8, memarg)?,
+            O::I32Store { memarg } | O::F32Store { memarg } => self.store_fused(
+                memarg,
+                |a, v, off| Op::I32Store { a, v, off },
+                Some(|a, v, imm| Op::I32StoreAddImm { a, v, imm }),
+            )?,
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store_fused(
+                memarg,
+                |a, v, off| Op::I64Store { a, v, off },
+                Some(|a, v, imm| Op::I64StoreAddImm { a, v, imm }),
+            )?,
+            O::I32Store8 { memarg } => self.store_fused(
+                memarg,
+                |a, v, off| Op::I32Store8 { a, v, off },
+                Some(|a, v, imm| Op::I32Store8AddImm { a, v, imm }),
+            )?,
             O::I32Store16 { memarg } => store!(self, I32Store16, memarg)?,
             O::I64Store8 { memarg } => store!(self, I64Store8, memarg)?,
             O::I64Store16 { memarg } => store!(self, I64Store16, memarg)?,

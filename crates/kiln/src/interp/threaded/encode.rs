@@ -238,6 +238,9 @@ fn shape(op: &Op) -> Option<Shape> {
         | Op::I32LoadAdd { d, a, .. }
         | Op::I64LoadAdd { d, a, .. }
         | Op::I32Load8UAdd { d, a, .. } => some(h::load_add_forms(op), Some(d), Some(a), None),
+        Op::I32StoreAddImm { a, v, .. } | Op::I64StoreAddImm { a, v, .. } | Op::I32Store8AddImm { a, v, .. } => {
+            some(h::store_add_forms(op), None, Some(a), Some(v))
+        }
         Op::BrIfNez { c, .. } | Op::BrIfEqz { c, .. } => some(h::br_test_forms(op), None, Some(c), None),
         Op::BrIfCmp { op: cmp, a, .. } => {
             some(h::br_cmp_forms(cmp).or_else(|| h::br_cmp_f64_forms(cmp)), None, Some(a), None)
@@ -432,6 +435,7 @@ impl Encoder {
             Copy { d, a }, CopySpan { d, a, n }, Const32 { d, v }, I32AddImm { d, a, imm }, I64AddImm { d, a, imm },
             I32LoadAddImm { d, a, imm }, I64LoadAddImm { d, a, imm }, I32Load8UAddImm { d, a, imm },
             I32LoadAdd { d, a, b }, I64LoadAdd { d, a, b }, I32Load8UAdd { d, a, b },
+            I32StoreAddImm { a, v, imm }, I64StoreAddImm { a, v, imm }, I32Store8AddImm { a, v, imm },
             Return { src, n }, Call { func, base }, CallImport { func, base },
             MemorySize { d }, MemoryGrow { d, a }, MemoryFill { base }, MemoryCopy { base },
             MemoryInit { seg, base }, DataDrop { seg },

@@ -70,6 +70,27 @@ macro_rules! store_tmpl {
     )*};
 }
 
+/// Handlers of stores at `(s[a] + imm) mod 2^32`, offset 0: fields `a, v,
+/// imm`, of form `$in` (`A`: `s[a]` from the accumulator, `B`: the value).
+macro_rules! store_add_tmpl {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal => |$x:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
+            // SAFETY: as in `load_tmpl`.
+            unsafe {
+                let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
+                let addr = (base as u32).wrapping_add(field(ip, 2)) as u64;
+                if addr + $n > len as u64 {
+                    trap!(ip, cx, Trap::MemoryOutOfBounds);
+                }
+                let $x: u64 = operand!($in, B, $cin, ip, sp, acc, facc, 1);
+                let bytes: [u8; $n] = $e;
+                (mem.add(addr as usize) as *mut [u8; $n]).write(bytes);
+                next!(ip.add(3), sp, mem, len, cx, acc, facc)
+            }
+        });
+    )*};
+}
+
 /// Loads with an offset.
 pub(crate) mod load {
     use super::*;
@@ -134,6 +155,18 @@ pub(crate) mod store {
     }
 }
 
+/// Stores with their address arithmetic fused in.
+pub(crate) mod store_add {
+    use super::*;
+
+    family!(store_add_tmpl, store_add_forms, Op, (Int, Int), [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)], {
+        I32StoreAddImm, 4 => |x| (x as u32).to_le_bytes();
+        I64StoreAddImm, 8 => |x| x.to_le_bytes();
+        I32Store8AddImm, 1 => |x| [x as u8];
+    });
+}
+
 pub(crate) use load::load_forms;
 pub(crate) use load_add::load_add_forms;
 pub(crate) use store::store_forms;
+pub(crate) use store_add::store_add_forms;
