@@ -50,35 +50,20 @@ macro_rules! load_add_tmpl {
 }
 
 /// Handlers `memory[s[a] + off..][..N] = f(s[v])`, fields `a, v, off`, of
-/// form `$in` (`A`: the address from the accumulator, `B`: the value).
+/// form `$in` (`A`: the address from the accumulator, `B`: the value);
+/// with `$wrapping`, the address is `(s[a] + off) mod 2^32` (an add fused
+/// into the store, offset 0).
 macro_rules! store_tmpl {
-    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal => |$x:ident| $e:expr;)* }) => {$(
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal, $wrapping:literal => |$x:ident| $e:expr;)* }) => {$(
         handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `load_tmpl`.
             unsafe {
                 let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
-                let addr = base as u32 as u64 + field(ip, 2) as u64;
-                if addr + $n > len as u64 {
-                    trap!(ip, cx, Trap::MemoryOutOfBounds);
-                }
-                let $x: u64 = operand!($in, B, $cin, ip, sp, acc, facc, 1);
-                let bytes: [u8; $n] = $e;
-                (mem.add(addr as usize) as *mut [u8; $n]).write(bytes);
-                next!(ip.add(3), sp, mem, len, cx, acc, facc)
-            }
-        });
-    )*};
-}
-
-/// Handlers of stores at `(s[a] + imm) mod 2^32`, offset 0: fields `a, v,
-/// imm`, of form `$in` (`A`: `s[a]` from the accumulator, `B`: the value).
-macro_rules! store_add_tmpl {
-    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $n:literal => |$x:ident| $e:expr;)* }) => {$(
-        handler!($name(ip, sp, mem, len, cx, acc, facc) {
-            // SAFETY: as in `load_tmpl`.
-            unsafe {
-                let base: u64 = operand!($in, A, $cin, ip, sp, acc, facc, 0);
-                let addr = (base as u32).wrapping_add(field(ip, 2)) as u64;
+                let addr = if $wrapping {
+                    (base as u32).wrapping_add(field(ip, 2)) as u64
+                } else {
+                    base as u32 as u64 + field(ip, 2) as u64
+                };
                 if addr + $n > len as u64 {
                     trap!(ip, cx, Trap::MemoryOutOfBounds);
                 }
@@ -130,10 +115,10 @@ pub(crate) mod store {
     use super::*;
 
     modules!(store_tmpl, Int, Int; [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)]; {
-        I32Store, 4 => |x| (x as u32).to_le_bytes();
-        I64Store, 8 => |x| x.to_le_bytes();
-        Store8, 1 => |x| [x as u8];
-        Store16, 2 => |x| (x as u16).to_le_bytes();
+        I32Store, 4, false => |x| (x as u32).to_le_bytes();
+        I64Store, 8, false => |x| x.to_le_bytes();
+        Store8, 1, false => |x| [x as u8];
+        Store16, 2, false => |x| (x as u16).to_le_bytes();
     });
 
     /// The handlers of store `op` by form.
@@ -159,10 +144,10 @@ pub(crate) mod store {
 pub(crate) mod store_add {
     use super::*;
 
-    family!(store_add_tmpl, store_add_forms, Op, (Int, Int), [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)], {
-        I32StoreAddImm, 4 => |x| (x as u32).to_le_bytes();
-        I64StoreAddImm, 8 => |x| x.to_le_bytes();
-        I32Store8AddImm, 1 => |x| [x as u8];
+    family!(store_tmpl, store_add_forms, Op, (Int, Int), [(Slots, Slot, s), (A, Slot, a), (B, Slot, b)], {
+        I32StoreAddImm, 4, true => |x| (x as u32).to_le_bytes();
+        I64StoreAddImm, 8, true => |x| x.to_le_bytes();
+        I32Store8AddImm, 1, true => |x| [x as u8];
     });
 }
 
