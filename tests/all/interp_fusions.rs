@@ -1,6 +1,6 @@
 //! The interpreter folds some operator sequences into one instruction
-//! (address arithmetic into a load or store, a local into `select`'s
-//! condition, a `br_table` entry into the table, extensions that are no-ops
+//! (address arithmetic into a load or store, a loop counter's add into the
+//! branch that tests it, a local into `select`'s condition, a `br_table` entry into the table, extensions that are no-ops
 //! on its slots) and hands values from one instruction to the next in its
 //! accumulator registers. These check the edge cases those must keep (an
 //! address that wraps around 2^32 before the access, an out-of-bounds
@@ -43,6 +43,24 @@ const PROGRAM: &str = r#"
         (return (i32.const 10)))
       (return (i32.const 20)))
     (i32.const 30))
+  (func (export "count") (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $s))
+  (func (export "count_imm") (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 3))) (i32.const 30))))
+    (local.get $s))
+  (func (export "count_if") (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (if (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 10))
+        (then (local.set $s (i32.add (local.get $s) (local.get $i))) (br $l))))
+    (local.get $s))
   (func (export "chain") (param $x f64) (param $n i32) (result i32)
     ;; f64 results feeding f64 ops, a conversion to an integer feeding
     ;; integer ops, and back.
@@ -85,6 +103,9 @@ fn fused_instructions_keep_wasm_semantics_in_every_tier() {
         let select_local = instance.get_typed_func::<(i32, i32, i32), i32>(&mut store, "select_local").unwrap();
         let table = instance.get_typed_func::<i32, i32>(&mut store, "table").unwrap();
         let chain = instance.get_typed_func::<(f64, i32), i32>(&mut store, "chain").unwrap();
+        let count = instance.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+        let count_imm = instance.get_typed_func::<(), i32>(&mut store, "count_imm").unwrap();
+        let count_if = instance.get_typed_func::<(), i32>(&mut store, "count_if").unwrap();
 
         // -4 + 8 wraps around to address 4.
         assert_eq!(store32.call(&mut store, (-4, 0x5566_7788)).unwrap(), 0x5566_7788, "{tier}");
@@ -104,6 +125,11 @@ fn fused_instructions_keep_wasm_semantics_in_every_tier() {
         for (i, expected) in [(0, 10), (1, 20), (2, 30), (3, 30), (-1, 30)] {
             assert_eq!(table.call(&mut store, i).unwrap(), expected, "{tier}: br_table {i}");
         }
+        // Loop counters fused with their test.
+        assert_eq!(count.call(&mut store, 10).unwrap(), 45, "{tier}");
+        assert_eq!(count.call(&mut store, -5).unwrap(), 0, "{tier}");
+        assert_eq!(count_imm.call(&mut store, ()).unwrap(), 135, "{tier}");
+        assert_eq!(count_if.call(&mut store, ()).unwrap(), 45, "{tier}");
         // (2.5 + 1.5) * 2 = 8; 7 * 3 - 0.25 = 20.75, truncated to 20.
         assert_eq!(chain.call(&mut store, (2.5, 7)).unwrap(), 28, "{tier}");
     }

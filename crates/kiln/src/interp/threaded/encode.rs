@@ -99,6 +99,17 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
         let read_once = consumer.a != consumer.b;
         output[p] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
     }
+    // An add of an immediate whose sum a compare-and-branch tests next (a
+    // loop's counter and its test) is one instruction: the add's fields,
+    // the branch's other operand, its offset.
+    let mut add_br: Vec<Option<(Handler, u32)>> = vec![None; ops.len()];
+    for i in 0..ops.len().saturating_sub(1) {
+        if let Op::I32AddImm { .. } = ops[i] {
+            if input[i] == In::Slots && input[i + 1] == In::A && !elided[i + 1] {
+                add_br[i] = h::add_br_handler(ops[i + 1]);
+            }
+        }
+    }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
     if frame.locals > frame.params || !frame.consts.is_empty() {
         e.op(h::Enter, &[frame.params, frame.locals, frame.consts.len() as u32]);
@@ -110,12 +121,19 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
     for (i, op) in ops.iter().enumerate() {
         let start = e.words.len();
         e.starts.push(start as u32);
-        if elided[i] {
+        if elided[i] || i.checked_sub(1).is_some_and(|p| add_br[p].is_some()) {
             continue;
         }
         // The field holding a branch offset, filled in below.
         let mut target =
             |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));
+        if let (Some((handler, other)), Op::I32AddImm { d, a, imm }) = (add_br[i], *op) {
+            let mut branch = ops[i + 1];
+            let to = *branch.target_mut().expect("a branch");
+            e.op(handler, &[d, a, imm as u32, other, 0]);
+            target(&mut e, 4, to);
+            continue;
+        }
         match *op {
             Op::Br { target: to } => {
                 e.op(h::Br, &[0]);

@@ -60,7 +60,117 @@ macro_rules! br_test_tmpl {
     )*};
 }
 
-/// `Op::BrIfNez`/`Op::BrIfEqz`.
+/// Handlers of an `i32` add of an immediate fused with a branch on the
+/// sum: `s[d] = s[a] + imm`, then jump if `$e` holds for the sum and
+/// field 3 (`s[b]`, or the immediate itself with `$imm`): fields `d, a,
+/// imm, b or immediate, offset` (a loop's counter and its test).
+macro_rules! add_br_tmpl {
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $imm:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+        handler!($name(ip, sp, mem, len, cx, acc, facc) {
+            // SAFETY: as in `br_tmpl`.
+            unsafe {
+                let sum = (*sp.add(field(ip, 1) as usize) as u32).wrapping_add(field(ip, 2)) as u64;
+                *sp.add(field(ip, 0) as usize) = sum;
+                let $x: u64 = sum;
+                let $y: u64 = if $imm { field(ip, 3) as u64 } else { *sp.add(field(ip, 3) as usize) };
+                if $e {
+                    next!(ip.offset(field(ip, 4) as i32 as isize), sp, mem, len, cx, acc, facc)
+                }
+                next!(ip.add(4), sp, mem, len, cx, acc, facc)
+            }
+        });
+    )*};
+}
+
+/// `Op::I32AddImm` fused with the i32 compare-and-branch on its sum that
+/// follows it (`encode`), against a slot (`slot`) or an immediate (`imm`),
+/// one handler per comparison and polarity.
+pub(crate) mod add_br {
+    use super::*;
+
+    /// Against a slot.
+    pub(crate) mod slot {
+        use super::*;
+
+        modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; {
+            Eq, false => |x, y| x as u32 == y as u32;
+            Ne, false => |x, y| x as u32 != y as u32;
+            LtS, false => |x, y| (x as i32) < y as i32;
+            LtU, false => |x, y| (x as u32) < y as u32;
+            GtS, false => |x, y| x as i32 > y as i32;
+            GtU, false => |x, y| x as u32 > y as u32;
+            LeS, false => |x, y| x as i32 <= y as i32;
+            LeU, false => |x, y| x as u32 <= y as u32;
+            GeS, false => |x, y| x as i32 >= y as i32;
+            GeU, false => |x, y| x as u32 >= y as u32;
+        });
+    }
+
+    /// Against an immediate.
+    pub(crate) mod imm {
+        use super::*;
+
+        modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; {
+            Eq, true => |x, y| x as u32 == y as u32;
+            Ne, true => |x, y| x as u32 != y as u32;
+            LtS, true => |x, y| (x as i32) < y as i32;
+            LtU, true => |x, y| (x as u32) < y as u32;
+            GtS, true => |x, y| x as i32 > y as i32;
+            GtU, true => |x, y| x as u32 > y as u32;
+            LeS, true => |x, y| x as i32 <= y as i32;
+            LeU, true => |x, y| x as u32 <= y as u32;
+            GeS, true => |x, y| x as i32 >= y as i32;
+            GeU, true => |x, y| x as u32 >= y as u32;
+        });
+    }
+
+    /// The fused handler for a branch `op` on the sum (its first operand),
+    /// with the field that goes in place of its second operand: an i32
+    /// compare-and-branch against a slot, or a branch on an i32 comparison
+    /// with an immediate (taken when it holds, or when it does not).
+    pub(crate) fn add_br_handler(op: Op) -> Option<(Handler, u32)> {
+        use slot::s as sl;
+        let found: (Handler, u32) = match op {
+            Op::BrIfI32Eq { b, .. } => (sl::Eq, b),
+            Op::BrIfI32Ne { b, .. } => (sl::Ne, b),
+            Op::BrIfI32LtS { b, .. } => (sl::LtS, b),
+            Op::BrIfI32LtU { b, .. } => (sl::LtU, b),
+            Op::BrIfI32GtS { b, .. } => (sl::GtS, b),
+            Op::BrIfI32GtU { b, .. } => (sl::GtU, b),
+            Op::BrIfI32LeS { b, .. } => (sl::LeS, b),
+            Op::BrIfI32LeU { b, .. } => (sl::LeU, b),
+            Op::BrIfI32GeS { b, .. } => (sl::GeS, b),
+            Op::BrIfI32GeU { b, .. } => (sl::GeU, b),
+            Op::BrIfImm { op, imm, .. } => (imm_cmp(op, true)?, imm),
+            Op::BrIfNotImm { op, imm, .. } => (imm_cmp(op, false)?, imm),
+            _ => return None,
+        };
+        Some(found)
+    }
+
+    /// The handler of a branch on i32 comparison `op` with an immediate,
+    /// taken when it holds (`holds`) or when it does not (the branch on the
+    /// opposite comparison). (Inlined: no function of `handlers` calls
+    /// another.)
+    #[inline(always)]
+    fn imm_cmp(op: ImmOp, holds: bool) -> Option<Handler> {
+        use imm::s as i;
+        Some(match (op, holds) {
+            (ImmOp::I32Eq, true) | (ImmOp::I32Ne, false) => i::Eq,
+            (ImmOp::I32Ne, true) | (ImmOp::I32Eq, false) => i::Ne,
+            (ImmOp::I32LtS, true) | (ImmOp::I32GeS, false) => i::LtS,
+            (ImmOp::I32LtU, true) | (ImmOp::I32GeU, false) => i::LtU,
+            (ImmOp::I32GtS, true) | (ImmOp::I32LeS, false) => i::GtS,
+            (ImmOp::I32GtU, true) | (ImmOp::I32LeU, false) => i::GtU,
+            (ImmOp::I32LeS, true) | (ImmOp::I32GtS, false) => i::LeS,
+            (ImmOp::I32LeU, true) | (ImmOp::I32GtU, false) => i::LeU,
+            (ImmOp::I32GeS, true) | (ImmOp::I32LtS, false) => i::GeS,
+            (ImmOp::I32GeU, true) | (ImmOp::I32LtU, false) => i::GeU,
+            _ => return None,
+        })
+    }
+}
+
 pub(crate) mod test {
     use super::*;
 
@@ -165,6 +275,7 @@ pub(crate) mod imm {
     crate::interp::ir::for_each_imm_op!(br_imm_families);
 }
 
+pub(crate) use add_br::add_br_handler;
 pub(crate) use cmp::{fails::br_not_cmp_forms, fails_f64::br_not_cmp_f64_forms};
 pub(crate) use cmp::{holds::br_cmp_forms, holds_f64::br_cmp_f64_forms};
 pub(crate) use i32_cmp::br_i32_forms;

@@ -19,8 +19,8 @@ pub(crate) use alu::{add_imm::s_s::*, binary::s_s::*, binary_f64::s_s::*, cmp_f6
 pub(crate) use alu::{add_imm_forms, binary_f64_forms, binary_forms, cmp_f64_forms, imm_forms};
 pub(crate) use alu::{from_f64::s_s::*, to_f64::s_s::*, unary::s_s::*, unary_f64::s_s::*};
 pub(crate) use alu::{from_f64_forms, select_forms, to_f64_forms, unary_f64_forms, unary_forms};
+pub(crate) use branch::{add_br_handler, br_not_cmp_forms, br_not_imm_forms, br_test_forms};
 pub(crate) use branch::{br_cmp_f64_forms, br_cmp_forms, br_i32_forms, br_imm_forms, br_not_cmp_f64_forms};
-pub(crate) use branch::{br_not_cmp_forms, br_not_imm_forms, br_test_forms};
 pub(crate) use branch::{i32_cmp::s::*, test::s::*};
 pub(crate) use memory::{load::s_s::*, load_add::s_s::*, store::s::*, store_add::s::*};
 pub(crate) use memory::{load_add_forms, load_forms, store_add_forms, store_forms};
