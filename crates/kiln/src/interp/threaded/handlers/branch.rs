@@ -82,46 +82,43 @@ macro_rules! add_br_tmpl {
     )*};
 }
 
+/// Instantiates `add_br_tmpl` against a slot (`slot`) and against an
+/// immediate (`imm`) for the comparisons listed.
+macro_rules! add_br_families {
+    ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
+        /// Against a slot.
+        pub(crate) mod slot {
+            use super::*;
+
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, false => |$x, $y| $e;)* });
+        }
+
+        /// Against an immediate.
+        pub(crate) mod imm {
+            use super::*;
+
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, true => |$x, $y| $e;)* });
+        }
+    };
+}
+
 /// `Op::I32AddImm` fused with the i32 compare-and-branch on its sum that
 /// follows it (`encode`), against a slot (`slot`) or an immediate (`imm`),
 /// one handler per comparison and polarity.
 pub(crate) mod add_br {
     use super::*;
 
-    /// Against a slot.
-    pub(crate) mod slot {
-        use super::*;
-
-        modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; {
-            Eq, false => |x, y| x as u32 == y as u32;
-            Ne, false => |x, y| x as u32 != y as u32;
-            LtS, false => |x, y| (x as i32) < y as i32;
-            LtU, false => |x, y| (x as u32) < y as u32;
-            GtS, false => |x, y| x as i32 > y as i32;
-            GtU, false => |x, y| x as u32 > y as u32;
-            LeS, false => |x, y| x as i32 <= y as i32;
-            LeU, false => |x, y| x as u32 <= y as u32;
-            GeS, false => |x, y| x as i32 >= y as i32;
-            GeU, false => |x, y| x as u32 >= y as u32;
-        });
-    }
-
-    /// Against an immediate.
-    pub(crate) mod imm {
-        use super::*;
-
-        modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; {
-            Eq, true => |x, y| x as u32 == y as u32;
-            Ne, true => |x, y| x as u32 != y as u32;
-            LtS, true => |x, y| (x as i32) < y as i32;
-            LtU, true => |x, y| (x as u32) < y as u32;
-            GtS, true => |x, y| x as i32 > y as i32;
-            GtU, true => |x, y| x as u32 > y as u32;
-            LeS, true => |x, y| x as i32 <= y as i32;
-            LeU, true => |x, y| x as u32 <= y as u32;
-            GeS, true => |x, y| x as i32 >= y as i32;
-            GeU, true => |x, y| x as u32 >= y as u32;
-        });
+    add_br_families! {
+        Eq => |x, y| x as u32 == y as u32;
+        Ne => |x, y| x as u32 != y as u32;
+        LtS => |x, y| (x as i32) < y as i32;
+        LtU => |x, y| (x as u32) < y as u32;
+        GtS => |x, y| x as i32 > y as i32;
+        GtU => |x, y| x as u32 > y as u32;
+        LeS => |x, y| x as i32 <= y as i32;
+        LeU => |x, y| x as u32 <= y as u32;
+        GeS => |x, y| x as i32 >= y as i32;
+        GeU => |x, y| x as u32 >= y as u32;
     }
 
     /// The fused handler for a branch `op` on the sum (its first operand),
@@ -129,7 +126,7 @@ pub(crate) mod add_br {
     /// compare-and-branch against a slot, or a branch on an i32 comparison
     /// with an immediate (taken when it holds, or when it does not).
     pub(crate) fn add_br_handler(op: Op) -> Option<(Handler, u32)> {
-        use slot::s as sl;
+        use self::slot::s as sl;
         let found: (Handler, u32) = match op {
             Op::BrIfI32Eq { b, .. } => (sl::Eq, b),
             Op::BrIfI32Ne { b, .. } => (sl::Ne, b),
@@ -154,7 +151,7 @@ pub(crate) mod add_br {
     /// another.)
     #[inline(always)]
     fn imm_cmp(op: ImmOp, holds: bool) -> Option<Handler> {
-        use imm::s as i;
+        use self::imm::s as i;
         Some(match (op, holds) {
             (ImmOp::I32Eq, true) | (ImmOp::I32Ne, false) => i::Eq,
             (ImmOp::I32Ne, true) | (ImmOp::I32Eq, false) => i::Ne,
