@@ -61,6 +61,18 @@ const PROGRAM: &str = r#"
       (if (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 10))
         (then (local.set $s (i32.add (local.get $s) (local.get $i))) (br $l))))
     (local.get $s))
+  (func (export "count_step") (param $n i32) (param $step i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (br_if $l (i32.le_u (local.tee $i (i32.add (local.get $i) (local.get $step))) (local.get $n))))
+    (local.get $s))
+  (func (export "count_step_imm") (param $step i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (local.get $step))) (i32.const 12))))
+    (local.get $s))
   (func (export "chain") (param $x f64) (param $n i32) (result i32)
     ;; f64 results feeding f64 ops, a conversion to an integer feeding
     ;; integer ops, and back.
@@ -106,6 +118,8 @@ fn fused_instructions_keep_wasm_semantics_in_every_tier() {
         let count = instance.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
         let count_imm = instance.get_typed_func::<(), i32>(&mut store, "count_imm").unwrap();
         let count_if = instance.get_typed_func::<(), i32>(&mut store, "count_if").unwrap();
+        let count_step = instance.get_typed_func::<(i32, i32), i32>(&mut store, "count_step").unwrap();
+        let count_step_imm = instance.get_typed_func::<i32, i32>(&mut store, "count_step_imm").unwrap();
 
         // -4 + 8 wraps around to address 4.
         assert_eq!(store32.call(&mut store, (-4, 0x5566_7788)).unwrap(), 0x5566_7788, "{tier}");
@@ -130,6 +144,8 @@ fn fused_instructions_keep_wasm_semantics_in_every_tier() {
         assert_eq!(count.call(&mut store, -5).unwrap(), 0, "{tier}");
         assert_eq!(count_imm.call(&mut store, ()).unwrap(), 135, "{tier}");
         assert_eq!(count_if.call(&mut store, ()).unwrap(), 45, "{tier}");
+        assert_eq!(count_step.call(&mut store, (10, 2)).unwrap(), 30, "{tier}");
+        assert_eq!(count_step_imm.call(&mut store, 2).unwrap(), 30, "{tier}");
         // (2.5 + 1.5) * 2 = 8; 7 * 3 - 0.25 = 20.75, truncated to 20.
         assert_eq!(chain.call(&mut store, (2.5, 7)).unwrap(), 28, "{tier}");
     }

@@ -99,15 +99,18 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
         let read_once = consumer.a != consumer.b;
         output[p] = if d >= first_temp && consumer.pops && read_once { Out::Acc } else { Out::Both };
     }
-    // An add of an immediate whose sum a compare-and-branch tests next (a
-    // loop's counter and its test) is one instruction: the add's fields,
-    // the branch's other operand, its offset.
+    // An i32 add whose sum a compare-and-branch tests next (a loop's
+    // counter and its test) is one instruction: the add's fields, the
+    // branch's other operand, its offset.
     let mut add_br: Vec<Option<(Handler, u32)>> = vec![None; ops.len()];
     for i in 0..ops.len().saturating_sub(1) {
-        if let Op::I32AddImm { .. } = ops[i] {
-            if input[i] == In::Slots && input[i + 1] == In::A && !elided[i + 1] {
-                add_br[i] = h::add_br_handler(ops[i + 1]);
-            }
+        let add_slot = match ops[i] {
+            Op::I32AddImm { .. } => false,
+            Op::I32Add { .. } => true,
+            _ => continue,
+        };
+        if input[i] == In::Slots && input[i + 1] == In::A && !elided[i + 1] {
+            add_br[i] = h::add_br_handler(ops[i + 1], add_slot);
         }
     }
     let mut e = Encoder { words: Vec::with_capacity(ops.len() * 3), starts: Vec::with_capacity(ops.len()) };
@@ -127,10 +130,15 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
         // The field holding a branch offset, filled in below.
         let mut target =
             |e: &mut Encoder, field: usize, to: u32| branches.push((e.field_index(start, field), start, to));
-        if let (Some((handler, other)), Op::I32AddImm { d, a, imm }) = (add_br[i], *op) {
+        if let Some((handler, other)) = add_br[i] {
+            let (d, a, addend) = match *op {
+                Op::I32AddImm { d, a, imm } => (d, a, imm as u32),
+                Op::I32Add { d, a, b } => (d, a, b),
+                _ => unreachable!("only adds are fused with a branch"),
+            };
             let mut branch = ops[i + 1];
             let to = *branch.target_mut().expect("a branch");
-            e.op(handler, &[d, a, imm as u32, other, 0]);
+            e.op(handler, &[d, a, addend, other, 0]);
             target(&mut e, 4, to);
             continue;
         }

@@ -60,16 +60,17 @@ macro_rules! br_test_tmpl {
     )*};
 }
 
-/// Handlers of an `i32` add of an immediate fused with a branch on the
-/// sum: `s[d] = s[a] + imm`, then jump if `$e` holds for the sum and
-/// field 3 (`s[b]`, or the immediate itself with `$imm`): fields `d, a,
-/// imm, b or immediate, offset` (a loop's counter and its test).
+/// Handlers of an `i32` add fused with a branch on the sum: `s[d] = s[a] +
+/// imm` (or `+ s[b]` with `$add_slot`), then jump if `$e` holds for the sum
+/// and field 3 (`s[c]`, or the immediate itself with `$imm`): fields `d, a,
+/// imm or b, c or immediate, offset` (a loop's counter and its test).
 macro_rules! add_br_tmpl {
-    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $imm:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
+    ($in:ident, $out:ident, $cin:ident, $cout:ident; { $($name:ident, $add_slot:literal, $imm:literal => |$x:ident, $y:ident| $e:expr;)* }) => {$(
         handler!($name(ip, sp, mem, len, cx, acc, facc) {
             // SAFETY: as in `br_tmpl`.
             unsafe {
-                let sum = (*sp.add(field(ip, 1) as usize) as u32).wrapping_add(field(ip, 2)) as u64;
+                let addend = if $add_slot { *sp.add(field(ip, 2) as usize) as u32 } else { field(ip, 2) };
+                let sum = (*sp.add(field(ip, 1) as usize) as u32).wrapping_add(addend) as u64;
                 *sp.add(field(ip, 0) as usize) = sum;
                 let $x: u64 = sum;
                 let $y: u64 = if $imm { field(ip, 3) as u64 } else { *sp.add(field(ip, 3) as usize) };
@@ -82,22 +83,37 @@ macro_rules! add_br_tmpl {
     )*};
 }
 
-/// Instantiates `add_br_tmpl` against a slot (`slot`) and against an
-/// immediate (`imm`) for the comparisons listed.
+/// Instantiates `add_br_tmpl` for an add of an immediate (`slot`, `imm`)
+/// or of a slot (`slot_add`, `imm_add`), tested against a slot (`slot*`)
+/// or an immediate (`imm*`), for the comparisons listed.
 macro_rules! add_br_families {
     ($($name:ident => |$x:ident, $y:ident| $e:expr;)*) => {
-        /// Against a slot.
+        /// An immediate added, tested against a slot.
         pub(crate) mod slot {
             use super::*;
 
-            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, false => |$x, $y| $e;)* });
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, false, false => |$x, $y| $e;)* });
         }
 
-        /// Against an immediate.
+        /// An immediate added, tested against an immediate.
         pub(crate) mod imm {
             use super::*;
 
-            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, true => |$x, $y| $e;)* });
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, false, true => |$x, $y| $e;)* });
+        }
+
+        /// A slot added, tested against a slot.
+        pub(crate) mod slot_add {
+            use super::*;
+
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, true, false => |$x, $y| $e;)* });
+        }
+
+        /// A slot added, tested against an immediate.
+        pub(crate) mod imm_add {
+            use super::*;
+
+            modules!(add_br_tmpl, Int, Int; [(Slots, Slot, s)]; { $($name, true, true => |$x, $y| $e;)* });
         }
     };
 }
@@ -125,46 +141,63 @@ pub(crate) mod add_br {
     /// with the field that goes in place of its second operand: an i32
     /// compare-and-branch against a slot, or a branch on an i32 comparison
     /// with an immediate (taken when it holds, or when it does not).
-    pub(crate) fn add_br_handler(op: Op) -> Option<(Handler, u32)> {
-        use self::slot::s as sl;
-        let found: (Handler, u32) = match op {
-            Op::BrIfI32Eq { b, .. } => (sl::Eq, b),
-            Op::BrIfI32Ne { b, .. } => (sl::Ne, b),
-            Op::BrIfI32LtS { b, .. } => (sl::LtS, b),
-            Op::BrIfI32LtU { b, .. } => (sl::LtU, b),
-            Op::BrIfI32GtS { b, .. } => (sl::GtS, b),
-            Op::BrIfI32GtU { b, .. } => (sl::GtU, b),
-            Op::BrIfI32LeS { b, .. } => (sl::LeS, b),
-            Op::BrIfI32LeU { b, .. } => (sl::LeU, b),
-            Op::BrIfI32GeS { b, .. } => (sl::GeS, b),
-            Op::BrIfI32GeU { b, .. } => (sl::GeU, b),
-            Op::BrIfImm { op, imm, .. } => (imm_cmp(op, true)?, imm),
-            Op::BrIfNotImm { op, imm, .. } => (imm_cmp(op, false)?, imm),
-            _ => return None,
+    pub(crate) fn add_br_handler(op: Op, add_slot: bool) -> Option<(Handler, u32)> {
+        let found: (Handler, u32) = match (op, add_slot) {
+            (Op::BrIfImm { op, imm, .. }, _) => (imm_cmp(op, true, add_slot)?, imm),
+            (Op::BrIfNotImm { op, imm, .. }, _) => (imm_cmp(op, false, add_slot)?, imm),
+            (op, false) => slot_cmp!(op, self::slot::s),
+            (op, true) => slot_cmp!(op, self::slot_add::s),
         };
         Some(found)
     }
+
+    /// The handler of an i32 compare-and-branch `$op` against a slot, in
+    /// module `$m`, and that slot; or `return None`.
+    macro_rules! slot_cmp {
+        ($op:expr, $m:path) => {{
+            use $m as sl;
+            match $op {
+                Op::BrIfI32Eq { b, .. } => (sl::Eq, b),
+                Op::BrIfI32Ne { b, .. } => (sl::Ne, b),
+                Op::BrIfI32LtS { b, .. } => (sl::LtS, b),
+                Op::BrIfI32LtU { b, .. } => (sl::LtU, b),
+                Op::BrIfI32GtS { b, .. } => (sl::GtS, b),
+                Op::BrIfI32GtU { b, .. } => (sl::GtU, b),
+                Op::BrIfI32LeS { b, .. } => (sl::LeS, b),
+                Op::BrIfI32LeU { b, .. } => (sl::LeU, b),
+                Op::BrIfI32GeS { b, .. } => (sl::GeS, b),
+                Op::BrIfI32GeU { b, .. } => (sl::GeU, b),
+                _ => return None,
+            }
+        }};
+    }
+    use slot_cmp;
 
     /// The handler of a branch on i32 comparison `op` with an immediate,
     /// taken when it holds (`holds`) or when it does not (the branch on the
     /// opposite comparison). (Inlined: no function of `handlers` calls
     /// another.)
     #[inline(always)]
-    fn imm_cmp(op: ImmOp, holds: bool) -> Option<Handler> {
-        use self::imm::s as i;
-        Some(match (op, holds) {
-            (ImmOp::I32Eq, true) | (ImmOp::I32Ne, false) => i::Eq,
-            (ImmOp::I32Ne, true) | (ImmOp::I32Eq, false) => i::Ne,
-            (ImmOp::I32LtS, true) | (ImmOp::I32GeS, false) => i::LtS,
-            (ImmOp::I32LtU, true) | (ImmOp::I32GeU, false) => i::LtU,
-            (ImmOp::I32GtS, true) | (ImmOp::I32LeS, false) => i::GtS,
-            (ImmOp::I32GtU, true) | (ImmOp::I32LeU, false) => i::GtU,
-            (ImmOp::I32LeS, true) | (ImmOp::I32GtS, false) => i::LeS,
-            (ImmOp::I32LeU, true) | (ImmOp::I32GtU, false) => i::LeU,
-            (ImmOp::I32GeS, true) | (ImmOp::I32LtS, false) => i::GeS,
-            (ImmOp::I32GeU, true) | (ImmOp::I32LtU, false) => i::GeU,
-            _ => return None,
-        })
+    fn imm_cmp(op: ImmOp, holds: bool, add_slot: bool) -> Option<Handler> {
+        macro_rules! pick {
+            ($m:path) => {{
+                use $m as i;
+                match (op, holds) {
+                    (ImmOp::I32Eq, true) | (ImmOp::I32Ne, false) => i::Eq,
+                    (ImmOp::I32Ne, true) | (ImmOp::I32Eq, false) => i::Ne,
+                    (ImmOp::I32LtS, true) | (ImmOp::I32GeS, false) => i::LtS,
+                    (ImmOp::I32LtU, true) | (ImmOp::I32GeU, false) => i::LtU,
+                    (ImmOp::I32GtS, true) | (ImmOp::I32LeS, false) => i::GtS,
+                    (ImmOp::I32GtU, true) | (ImmOp::I32LeU, false) => i::GtU,
+                    (ImmOp::I32LeS, true) | (ImmOp::I32GtS, false) => i::LeS,
+                    (ImmOp::I32LeU, true) | (ImmOp::I32GtU, false) => i::LeU,
+                    (ImmOp::I32GeS, true) | (ImmOp::I32LtS, false) => i::GeS,
+                    (ImmOp::I32GeU, true) | (ImmOp::I32LtU, false) => i::GeU,
+                    _ => return None,
+                }
+            }};
+        }
+        Some(if add_slot { pick!(self::imm_add::s) } else { pick!(self::imm::s) })
     }
 }
 
