@@ -344,6 +344,9 @@ macro_rules! define_enum {
     ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty, $args:tt; $( ($v:ident, $f:path) ),* $(,)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        // The variants are wasmparser's operator names, postfixes and all,
+        // so that `of_operator` is one arm per entry.
+        #[allow(clippy::enum_variant_names)]
         pub(crate) enum $name {
             $( $v, )*
         }

@@ -308,7 +308,10 @@ fn spec_suite_simd_assertions() {
     files.sort();
     let mut tally = Tally::default();
     for file in &files {
+        let (passed, skipped) = (tally.passed, tally.skipped);
         check_file(file, &mut tally);
+        let name = file.file_name().unwrap().to_string_lossy();
+        println!("{name}: {} passed, {} skipped", tally.passed - passed, tally.skipped - skipped);
     }
     println!("{} SIMD assertions passed, {} skipped, in {} files", tally.passed, tally.skipped, files.len());
     assert!(tally.failures.is_empty(), "{} failed:\n{}", tally.failures.len(), tally.failures.join("\n"));
