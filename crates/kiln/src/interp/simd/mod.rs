@@ -647,8 +647,8 @@ pub(crate) fn classify(op: &Operator<'_>) -> Option<SimdOp> {
         Operator::F32x4ReplaceLane { lane } => Replace(V128Replace::F32x4ReplaceLane, lane),
         Operator::F64x2ReplaceLane { lane } => Replace(V128Replace::F64x2ReplaceLane, lane),
         _ => {
-            return None
-                .or_else(|| V128Unary::of_operator(op).map(SimdOp::Unary))
+            return V128Unary::of_operator(op)
+                .map(SimdOp::Unary)
                 .or_else(|| V128Binary::of_operator(op).map(SimdOp::Binary))
                 .or_else(|| V128Ternary::of_operator(op).map(SimdOp::Ternary))
                 .or_else(|| V128Shift::of_operator(op).map(SimdOp::Shift))
