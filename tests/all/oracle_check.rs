@@ -60,7 +60,7 @@ fn from_kiln(v: &kiln::Val) -> V {
         kiln::Val::I64(x) => V::I64(*x),
         kiln::Val::F32(x) => V::F32(*x),
         kiln::Val::F64(x) => V::F64(*x),
-        kiln::Val::V128(x) => V::V128(*x),
+        kiln::Val::V128(x) => V::V128(x.as_u128()),
         kiln::Val::FuncRef(f) => V::Ref { null: f.is_none() },
         kiln::Val::ExternRef(e) => V::Ref { null: e.is_none() },
     }
@@ -85,7 +85,7 @@ fn to_wasmi(v: &kiln::Val) -> wasmi::Val {
         kiln::Val::I64(x) => wasmi::Val::I64(*x),
         kiln::Val::F32(x) => wasmi::Val::F32(wasmi::F32::from_bits(*x)),
         kiln::Val::F64(x) => wasmi::Val::F64(wasmi::F64::from_bits(*x)),
-        kiln::Val::V128(x) => wasmi::Val::V128(wasmi::V128::from(*x)),
+        kiln::Val::V128(x) => wasmi::Val::V128(wasmi::V128::from(x.as_u128())),
         kiln::Val::FuncRef(_) => wasmi::Val::default_for_ty(wasmi::ValType::FuncRef),
         kiln::Val::ExternRef(_) => wasmi::Val::default_for_ty(wasmi::ValType::ExternRef),
     }

@@ -7,7 +7,7 @@
 use crate::{engine_and_store, module};
 use kiln::{
     Engine, Extern, ExternRef, ExternType, Func, FuncType, Instance, Linker, Memory, MemoryType, Ref, RefType, Store,
-    Table, TableType, UnknownImportError, Val, ValType,
+    Table, TableType, UnknownImportError, Val, ValType, V128,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -54,8 +54,8 @@ fn val_accessors() {
     assert_eq!(Val::I64(1 << 40).unwrap_i64(), 1 << 40);
     assert_eq!(Val::from(1.5f32).unwrap_f32(), 1.5);
     assert_eq!(Val::from(-2.25f64).unwrap_f64(), -2.25);
-    assert_eq!(Val::V128(7 << 100).unwrap_v128(), 7 << 100);
-    assert_eq!(Val::V128(1).v128(), Some(1));
+    assert_eq!(Val::V128((7u128 << 100).into()).unwrap_v128().as_u128(), 7 << 100);
+    assert_eq!(Val::from(V128::from_u128(1)).v128(), Some(V128::from(1u128)));
     assert_eq!(Val::I32(1).v128(), None);
     assert!(panics(|| {
         Val::I64(1).unwrap_i32();
@@ -272,4 +272,38 @@ fn error_macros_are_reexported() {
     assert_eq!(checked_div(i32::MIN, -1).unwrap_err().to_string(), "-2147483648 / -1 overflows");
     let err: kiln::Error = kiln::format_err!("code {}", 5);
     assert_eq!(err.to_string(), "code 5");
+}
+
+/// `v128` values cross the API whole: host functions (typed and dynamic),
+/// `Func::call`, typed calls and globals keep all 128 bits.
+#[test]
+fn v128_values_keep_all_their_bits() {
+    let (_engine, mut store) = engine_and_store();
+    let bits: u128 = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+    let swap = Func::wrap(&mut store, |v: V128| V128::from(v.as_u128().rotate_left(64)));
+    let typed = swap.typed::<V128, V128>(&store).unwrap();
+    assert_eq!(typed.call(&mut store, V128::from(bits)).unwrap().as_u128(), bits.rotate_left(64));
+    let mut out = [Val::I32(0)];
+    swap.call(&mut store, &[Val::V128(bits.into())], &mut out).unwrap();
+    assert_eq!(out[0].unwrap_v128().as_u128(), bits.rotate_left(64));
+    assert!(swap.call(&mut store, &[Val::I64(1)], &mut out).is_err(), "an i64 is not a v128");
+
+    let ty = FuncType::new(store.engine(), [ValType::V128], [ValType::V128]);
+    let not = Func::new(&mut store, ty, |_, params, results| {
+        results[0] = Val::V128((!params[0].unwrap_v128().as_u128()).into());
+        Ok(())
+    });
+    not.call(&mut store, &[Val::V128(bits.into())], &mut out).unwrap();
+    assert_eq!(out[0].unwrap_v128().as_u128(), !bits);
+
+    let g = kiln::Global::new(
+        &mut store,
+        kiln::GlobalType::new(ValType::V128, kiln::Mutability::Var),
+        Val::V128(bits.into()),
+    )
+    .unwrap();
+    assert_eq!(g.get(&store).unwrap_v128().as_u128(), bits);
+    g.set(&mut store, Val::V128((!bits).into())).unwrap();
+    assert_eq!(g.get(&store).unwrap_v128().as_u128(), !bits);
+    assert!(g.set(&mut store, Val::I32(0)).is_err());
 }

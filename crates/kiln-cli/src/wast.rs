@@ -3,11 +3,11 @@
 use anyhow::{anyhow, bail, Context, Result};
 use kiln::{
     CompileError, CompileErrorKind, Config, Engine, ExternRef, Global, GlobalType, Instance, Linker, Memory,
-    MemoryType, Module, Mutability, Ref, RefType, Store, Table, TableType, Trap, Val, ValType,
+    MemoryType, Module, Mutability, Ref, RefType, Store, Table, TableType, Trap, Val, ValType, V128,
 };
 use std::collections::HashMap;
 use std::path::Path;
-use wast::core::{HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
@@ -314,7 +314,7 @@ impl Runner {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(_) => bail!("v128 arguments are not supported (SIMD)"),
+            WastArgCore::V128(v) => Val::V128(V128::from_u128(u128::from_le_bytes(v.to_le_bytes()))),
             WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Func, .. }) => {
                 Val::FuncRef(None)
             }
@@ -332,16 +332,9 @@ impl Runner {
         Ok(match (actual, expected) {
             (Val::I32(a), WastRetCore::I32(e)) => a == e,
             (Val::I64(a), WastRetCore::I64(e)) => a == e,
-            (Val::F32(a), WastRetCore::F32(e)) => match e {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff == 0x7fc0_0000,
-                NanPattern::ArithmeticNan => a & 0x7fc0_0000 == 0x7fc0_0000,
-                NanPattern::Value(v) => *a == v.bits,
-            },
-            (Val::F64(a), WastRetCore::F64(e)) => match e {
-                NanPattern::CanonicalNan => a & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-                NanPattern::ArithmeticNan => a & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
-                NanPattern::Value(v) => *a == v.bits,
-            },
+            (Val::F32(a), WastRetCore::F32(e)) => f32_matches(*a, e),
+            (Val::F64(a), WastRetCore::F64(e)) => f64_matches(*a, e),
+            (Val::V128(a), WastRetCore::V128(e)) => v128_matches(a.as_u128(), e),
             (Val::FuncRef(f), WastRetCore::RefNull(_)) => f.is_none(),
             (Val::ExternRef(e), WastRetCore::RefNull(_)) => e.is_none(),
             (Val::FuncRef(f), WastRetCore::RefFunc(_)) => f.is_some(),
@@ -361,6 +354,40 @@ impl Runner {
             }
             _ => false,
         })
+    }
+}
+
+fn f32_matches(a: u32, e: &NanPattern<wast::token::F32>) -> bool {
+    match e {
+        NanPattern::CanonicalNan => a & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => a & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(v) => a == v.bits,
+    }
+}
+
+fn f64_matches(a: u64, e: &NanPattern<wast::token::F64>) -> bool {
+    match e {
+        NanPattern::CanonicalNan => a & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => a & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(v) => a == v.bits,
+    }
+}
+
+/// Lane by lane: float lanes may be NaN patterns, integer lanes are exact.
+fn v128_matches(a: u128, e: &V128Pattern) -> bool {
+    let bytes = a.to_le_bytes();
+    let lane = |i: usize, size: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..size].copy_from_slice(&bytes[i * size..(i + 1) * size]);
+        u64::from_le_bytes(b)
+    };
+    match e {
+        V128Pattern::I8x16(l) => l.iter().enumerate().all(|(i, v)| lane(i, 1) == *v as u8 as u64),
+        V128Pattern::I16x8(l) => l.iter().enumerate().all(|(i, v)| lane(i, 2) == *v as u16 as u64),
+        V128Pattern::I32x4(l) => l.iter().enumerate().all(|(i, v)| lane(i, 4) == *v as u32 as u64),
+        V128Pattern::I64x2(l) => l.iter().enumerate().all(|(i, v)| lane(i, 8) == *v as u64),
+        V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, p)| f32_matches(lane(i, 4) as u32, p)),
+        V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, p)| f64_matches(lane(i, 8), p)),
     }
 }
 

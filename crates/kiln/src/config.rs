@@ -38,7 +38,8 @@ pub struct Config {
     pub(crate) portable_dispatch: bool,
 }
 
-/// The WebAssembly proposals Kiln implements: Wasm 2.0 without SIMD.
+/// The WebAssembly proposals a default `Config` turns on: Wasm 2.0 without
+/// SIMD.
 pub(crate) fn supported_features() -> WasmFeatures {
     WasmFeatures::MUTABLE_GLOBAL
         | WasmFeatures::SATURATING_FLOAT_TO_INT
@@ -48,6 +49,13 @@ pub(crate) fn supported_features() -> WasmFeatures {
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::FLOATS
         | WasmFeatures::GC_TYPES
+}
+
+/// The proposals `Engine::new` accepts: the default ones, and SIMD and
+/// relaxed SIMD, which are on their way into both tiers (off by default
+/// until both run them).
+fn accepted_features() -> WasmFeatures {
+    supported_features() | WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD
 }
 
 /// Proposals Kiln knows by name: the `-W` flag's vocabulary.
@@ -276,18 +284,30 @@ impl Config {
         self.features.set(WasmFeatures::REFERENCE_TYPES, enable);
         self
     }
-    /// Turns SIMD on or off (not implemented yet: turning it on is refused by `Engine::new`).
+    /// Turns 128-bit SIMD (the `v128` type and its instructions) on or off.
     pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
         self.features.set(WasmFeatures::SIMD, enable);
         self
     }
+    /// Turns relaxed SIMD on or off (it needs [`Config::wasm_simd`] too).
+    /// Kiln gives each relaxed instruction one deterministic meaning, the
+    /// same in every tier and on every host: the spec's deterministic
+    /// profile (e.g. `relaxed_madd` is a fused multiply-add, `relaxed_swizzle`
+    /// is `swizzle`, `relaxed_laneselect` is `bitselect`).
+    pub fn wasm_relaxed_simd(&mut self, enable: bool) -> &mut Self {
+        self.features.set(WasmFeatures::RELAXED_SIMD, enable);
+        self
+    }
 
     pub(crate) fn check(&self) -> Result<()> {
-        let unsupported = self.features - supported_features();
+        let unsupported = self.features - accepted_features();
         for (name, flag) in PROPOSALS {
             if unsupported.intersects(*flag) {
                 bail!("the WebAssembly proposal `{name}` is not supported by Kiln yet");
             }
+        }
+        if self.features.contains(WasmFeatures::RELAXED_SIMD) && !self.features.contains(WasmFeatures::SIMD) {
+            bail!("the WebAssembly proposal `relaxed-simd` needs `simd` turned on too");
         }
         if self.strategy == Strategy::Cranelift && !crate::tier::JIT_AVAILABLE {
             bail!("the Cranelift tier does not support this host yet; use Strategy::Interpreter or Strategy::Auto");

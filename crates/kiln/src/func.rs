@@ -3,7 +3,7 @@
 use crate::instance::Extern;
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreInner};
 use crate::types::{FuncType, ValType};
-use crate::values::{ExternRef, Val};
+use crate::values::{ExternRef, Val, V128};
 use crate::vm::{self, FuncRefPtr, InstanceId, StoreId, StoreOpaque, ValRaw};
 use anyhow::{bail, Result};
 use std::marker::PhantomData;
@@ -119,12 +119,11 @@ impl Func {
         }
         let mut raw = vec![ValRaw::default(); params.len().max(results.len())];
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
-            let slot = p.to_slot(&store.opaque, t).map_err(|e| e.context(format!("argument {i}")))?;
-            raw[i] = ValRaw::from_slot(slot);
+            raw[i] = p.to_raw(&store.opaque, t).map_err(|e| e.context(format!("argument {i}")))?;
         }
         call_raw(&mut store.opaque, self.func_ref, &mut raw)?;
         for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
-            *r = Val::from_slot(&store.opaque, t, raw[i].slot());
+            *r = Val::from_raw(&store.opaque, t, raw[i]);
         }
         Ok(())
     }
@@ -162,14 +161,13 @@ pub(crate) fn dynamic_host_func<T: 'static>(
     HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
         let store = caller.store;
         let params: Vec<Val> =
-            ty.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_slot(&store.opaque, t, r.slot())).collect();
+            ty.params().iter().zip(raw.iter()).map(|(t, r)| Val::from_raw(&store.opaque, t, *r)).collect();
         let mut results: Vec<Val> = ty.results().iter().map(Val::default_for).collect();
         func(Caller { store: &mut *store, instance: caller.instance }, &params, &mut results)?;
         for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
-            let slot = v
-                .to_slot(&store.opaque, t)
+            raw[i] = v
+                .to_raw(&store.opaque, t)
                 .map_err(|e| e.context(format!("host function returned a bad result {i}")))?;
-            raw[i] = ValRaw::from_slot(slot);
         }
         Ok(())
     })
@@ -309,6 +307,7 @@ num_ty!(i64, I64, |x| ValRaw::i64(x), |r| r.get_i64());
 num_ty!(u64, I64, |x| ValRaw::i64(x as i64), |r| r.get_i64() as u64);
 num_ty!(f32, F32, |x| ValRaw::f32(x.to_bits()), |r| f32::from_bits(r.get_f32()));
 num_ty!(f64, F64, |x| ValRaw::f64(x.to_bits()), |r| f64::from_bits(r.get_f64()));
+num_ty!(V128, V128, |x| ValRaw::v128(x.as_u128()), |r| V128::from_u128(r.get_v128()));
 
 impl WasmTy for Option<Func> {
     fn valtype() -> ValType {

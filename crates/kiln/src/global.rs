@@ -3,7 +3,7 @@
 use crate::store::{AsContext, AsContextMut};
 use crate::types::{GlobalType, Mutability};
 use crate::values::Val;
-use crate::vm::{GlobalId, StoreId, StoreOpaque};
+use crate::vm::{GlobalId, StoreId, StoreOpaque, ValRaw};
 use anyhow::{bail, Result};
 
 /// A global variable: a handle into its store.
@@ -17,8 +17,8 @@ impl Global {
     /// A new global of type `ty` holding `value`.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let store = &mut store.as_context_mut().0.opaque;
-        let value = value.to_slot(store, ty.content())?;
-        let index = store.push_host_global(ty, value as u128);
+        let value = value.to_raw(store, ty.content())?;
+        let index = store.push_host_global(ty, value.get_v128());
         Ok(Global { store: store.id, index })
     }
 
@@ -37,7 +37,7 @@ impl Global {
         let store = &store.as_context().0.opaque;
         self.check(store).expect("Global::get");
         let ty = store.globals[self.index.index()].ty;
-        Val::from_slot(store, ty.content(), store.global_get(self.index) as u64)
+        Val::from_raw(store, ty.content(), ValRaw::v128(store.global_get(self.index)))
     }
 
     /// Sets the value: errors when the global is immutable or the value has
@@ -49,8 +49,8 @@ impl Global {
         if ty.mutability() == Mutability::Const {
             bail!("immutable global cannot be set");
         }
-        let v = value.to_slot(store, ty.content())?;
-        store.global_set(self.index, v as u128);
+        let v = value.to_raw(store, ty.content())?;
+        store.global_set(self.index, v.get_v128());
         Ok(())
     }
 

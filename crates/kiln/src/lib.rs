@@ -126,7 +126,7 @@ pub use types::{
     ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability, RefType, TableType,
     ValType,
 };
-pub use values::{ExternRef, Ref, Val};
+pub use values::{ExternRef, Ref, Val, V128};
 pub use vm::ValRaw;
 
 /// Errors are `anyhow` errors.

@@ -14,7 +14,7 @@ pub enum ValType {
     F32,
     /// 64-bit IEEE float.
     F64,
-    /// 128-bit vector (not executable yet: SIMD is not supported).
+    /// 128-bit SIMD vector.
     V128,
     /// A reference.
     Ref(RefType),

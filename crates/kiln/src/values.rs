@@ -3,7 +3,7 @@
 use crate::func::Func;
 use crate::store::AsContextMut;
 use crate::types::{HeapType, RefType, ValType};
-use crate::vm::{FuncRefPtr, StoreId, StoreOpaque};
+use crate::vm::{FuncRefPtr, StoreId, StoreOpaque, ValRaw};
 use anyhow::{bail, Result};
 use std::any::Any;
 
@@ -19,7 +19,7 @@ pub enum Val {
     /// An f64, by its bits.
     F64(u64),
     /// A v128.
-    V128(u128),
+    V128(V128),
     /// A function reference, or null.
     FuncRef(Option<Func>),
     /// A host reference, or null.
@@ -71,8 +71,8 @@ impl Val {
             None
         }
     }
-    /// The v128 bits, if this is one.
-    pub fn v128(&self) -> Option<u128> {
+    /// The v128, if this is one.
+    pub fn v128(&self) -> Option<V128> {
         if let Val::V128(v) = self {
             Some(*v)
         } else {
@@ -108,11 +108,11 @@ impl Val {
     pub fn unwrap_f64(&self) -> f64 {
         self.f64().expect("expected f64")
     }
-    /// The v128 bits.
+    /// The v128.
     ///
     /// # Panics
     /// When this is not a v128.
-    pub fn unwrap_v128(&self) -> u128 {
+    pub fn unwrap_v128(&self) -> V128 {
         self.v128().expect("expected v128")
     }
 
@@ -191,44 +191,44 @@ impl Val {
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
-            ValType::V128 => Val::V128(0),
+            ValType::V128 => Val::V128(V128(0)),
             ValType::Ref(r) => Ref::null(r.heap_type()).into(),
         }
     }
 
-    /// Encodes the value for a slot, checking that it belongs to `store` and
-    /// has type `ty`.
-    pub(crate) fn to_slot(self, store: &StoreOpaque, ty: &ValType) -> Result<u64> {
+    /// Encodes the value for the raw call ABI, checking that it belongs to
+    /// `store` and has type `ty`.
+    pub(crate) fn to_raw(self, store: &StoreOpaque, ty: &ValType) -> Result<ValRaw> {
         let v = match (&self, ty) {
-            (Val::I32(v), ValType::I32) => *v as u32 as u64,
-            (Val::I64(v), ValType::I64) => *v as u64,
-            (Val::F32(v), ValType::F32) => *v as u64,
-            (Val::F64(v), ValType::F64) => *v,
-            (Val::FuncRef(f), ValType::Ref(r)) if r.heap_type() == HeapType::Func => match f {
+            (Val::I32(v), ValType::I32) => ValRaw::i32(*v),
+            (Val::I64(v), ValType::I64) => ValRaw::i64(*v),
+            (Val::F32(v), ValType::F32) => ValRaw::f32(*v),
+            (Val::F64(v), ValType::F64) => ValRaw::f64(*v),
+            (Val::V128(v), ValType::V128) => ValRaw::v128(v.0),
+            (Val::FuncRef(f), ValType::Ref(r)) if r.heap_type() == HeapType::Func => ValRaw::from_slot(match f {
                 Some(f) => f.slot(store)?,
                 None if r.is_nullable() => 0,
                 None => bail!("null reference given where a non-null {r} is required"),
-            },
-            (Val::ExternRef(e), ValType::Ref(r)) if r.heap_type() == HeapType::Extern => match e {
+            }),
+            (Val::ExternRef(e), ValType::Ref(r)) if r.heap_type() == HeapType::Extern => ValRaw::from_slot(match e {
                 Some(e) => e.slot(store)?,
                 None if r.is_nullable() => 0,
                 None => bail!("null reference given where a non-null {r} is required"),
-            },
-            (Val::V128(_), ValType::V128) => bail!("v128 values are not supported yet"),
+            }),
             (v, ty) => bail!("type mismatch: expected a value of type {ty}, got {}", v.ty()),
         };
         Ok(v)
     }
 
-    /// Decodes a slot of type `ty`.
-    pub(crate) fn from_slot(store: &StoreOpaque, ty: &ValType, v: u64) -> Val {
+    /// Decodes a raw value of type `ty`.
+    pub(crate) fn from_raw(store: &StoreOpaque, ty: &ValType, v: ValRaw) -> Val {
         match ty {
-            ValType::I32 => Val::I32(v as u32 as i32),
-            ValType::I64 => Val::I64(v as i64),
-            ValType::F32 => Val::F32(v as u32),
-            ValType::F64 => Val::F64(v),
-            ValType::V128 => Val::V128(v as u128),
-            ValType::Ref(r) => Ref::from_slot(store, r.heap_type(), v).into(),
+            ValType::I32 => Val::I32(v.get_i32()),
+            ValType::I64 => Val::I64(v.get_i64()),
+            ValType::F32 => Val::F32(v.get_f32()),
+            ValType::F64 => Val::F64(v.get_f64()),
+            ValType::V128 => Val::V128(V128(v.get_v128())),
+            ValType::Ref(r) => Ref::from_slot(store, r.heap_type(), v.slot()).into(),
         }
     }
 }
@@ -251,6 +251,11 @@ impl From<f32> for Val {
 impl From<f64> for Val {
     fn from(v: f64) -> Val {
         Val::F64(v.to_bits())
+    }
+}
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v)
     }
 }
 impl From<Ref> for Val {
@@ -279,6 +284,34 @@ impl From<Option<ExternRef>> for Val {
 impl From<Func> for Val {
     fn from(f: Func) -> Val {
         Val::FuncRef(Some(f))
+    }
+}
+
+/// A 128-bit SIMD vector, as `v128` values hold it: lane 0 in the least
+/// significant bits (wasm's little-endian lane order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The vector whose bits are `bits`.
+    pub const fn from_u128(bits: u128) -> V128 {
+        V128(bits)
+    }
+    /// The vector's bits.
+    pub const fn as_u128(&self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(bits: u128) -> V128 {
+        V128(bits)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
     }
 }
 
@@ -319,7 +352,7 @@ impl Ref {
     }
 
     pub(crate) fn to_slot(self, store: &StoreOpaque, ty: &RefType) -> Result<u64> {
-        Val::from(self).to_slot(store, &ValType::Ref(*ty))
+        Ok(Val::from(self).to_raw(store, &ValType::Ref(*ty))?.slot())
     }
 
     pub(crate) fn from_slot(store: &StoreOpaque, heap_type: HeapType, v: u64) -> Ref {

@@ -7,6 +7,7 @@ pub(crate) enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -48,6 +49,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::I64(value),
                 O::F32Const { value } => ConstOp::F32(value.bits()),
                 O::F64Const { value } => ConstOp::F64(value.bits()),
+                O::V128Const { value } => ConstOp::V128(value.i128() as u128),
                 O::RefNull { .. } => ConstOp::RefNull,
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -71,18 +73,20 @@ impl ConstExpr {
         Ok(ConstExpr { ops })
     }
 
-    /// Evaluates to a slot value (see `interp::ir` for the representation).
+    /// Evaluates to a value in the encoding globals hold (a v128 all 128
+    /// bits, anything else zero-extended; see design.md's run-time layout).
     /// `global` gives a global's current value, `func` a function's reference.
-    pub(crate) fn eval(&self, global: impl Fn(u32) -> u64, mut func: impl FnMut(u32) -> u64) -> u64 {
-        let mut stack: Vec<u64> = Vec::with_capacity(2);
+    pub(crate) fn eval(&self, global: impl Fn(u32) -> u128, mut func: impl FnMut(u32) -> u64) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(2);
         for op in &self.ops {
             let v = match *op {
-                ConstOp::I32(v) => v as u32 as u64,
-                ConstOp::I64(v) => v as u64,
-                ConstOp::F32(v) => v as u64,
-                ConstOp::F64(v) => v,
+                ConstOp::I32(v) => v as u32 as u128,
+                ConstOp::I64(v) => v as u64 as u128,
+                ConstOp::F32(v) => v as u128,
+                ConstOp::F64(v) => v as u128,
+                ConstOp::V128(v) => v,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => func(f),
+                ConstOp::RefFunc(f) => func(f) as u128,
                 ConstOp::GlobalGet(g) => global(g),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or(0) as u32;
@@ -92,16 +96,17 @@ impl ConstExpr {
                         ConstOp::I32Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
                     };
-                    r as u64
+                    r as u128
                 }
                 ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match op {
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    let r = match op {
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    };
+                    r as u128
                 }
             };
             stack.push(v);

@@ -405,17 +405,17 @@ impl StoreOpaque {
                 |g| {
                     // SAFETY: earlier globals are initialised (imported ones
                     // point at live definitions).
-                    unsafe { (*instance.global_def(GlobalIndex(g))).get() as u64 }
+                    unsafe { (*instance.global_def(GlobalIndex(g))).get() }
                 },
                 func_bits,
             );
             let def = instance.global_def(index);
             // SAFETY: the definition is inside the fresh context.
-            unsafe { (*def).set(value as u128) };
+            unsafe { (*def).set(value) };
             // SAFETY: `def` points into the context, which is never null.
             globals.push(self.push_global(info.globals[index.index()], unsafe { NonNull::new_unchecked(def) }));
         }
-        let global_bits = |g: u32| self.global_get(globals[g as usize]) as u64;
+        let global_bits = |g: u32| self.global_get(globals[g as usize]);
         let eval = |e: &ConstExpr| e.eval(global_bits, func_bits);
 
         // Defined memories and tables.
@@ -466,10 +466,7 @@ impl StoreOpaque {
         let info = &module.info;
         let eval = |store: &StoreOpaque, e: &ConstExpr| {
             let inst = store.instance(id);
-            e.eval(
-                |g| store.global_get(inst.globals[g as usize]) as u64,
-                |f| inst.func_ref(FuncIndex(f)).to_bits() as u64,
-            )
+            e.eval(|g| store.global_get(inst.globals[g as usize]), |f| inst.func_ref(FuncIndex(f)).to_bits() as u64)
         };
         for (i, seg) in info.elems.iter().enumerate() {
             match &seg.mode {
