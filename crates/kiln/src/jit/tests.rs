@@ -101,10 +101,18 @@ fn jit_compiles_spec_suites() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "wast"))
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("simd"))
         .collect();
     files2.sort();
-    let wanted = ["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
+    let wanted = [
+        "mvp",
+        "sign-ext",
+        "nontrapping-fptoint",
+        "multi-value",
+        "bulk-memory",
+        "reference-types",
+        "simd",
+        "relaxed-simd",
+    ];
     let tsv = std::fs::read_to_string(suite3.join("FEATURES.tsv")).unwrap();
     let files3: Vec<_> = tsv
         .lines()
@@ -115,9 +123,10 @@ fn jit_compiles_spec_suites() {
         .collect();
 
     let mut config = Config::new();
+    config.wasm_simd(true).wasm_relaxed_simd(true);
+    let engine3 = Engine::new(&config).unwrap();
     config.wasm2_encoding(true);
     let engine2 = Engine::new(&config).unwrap();
-    let engine3 = Engine::default();
     let mut failures = Vec::new();
     let n2 = compile_suite(&engine2, &files2, &mut failures);
     let n3 = compile_suite(&engine3, &files3, &mut failures);
@@ -417,4 +426,96 @@ fn jit_trap_table() {
     }
     assert!(code.traps.iter().all(|(o, _)| (*o as usize) < code.code.len()));
     assert!(!code.address_map.is_empty());
+}
+
+const SIMD: &str = r#"(module
+  (import "host" "rot" (func $rot (param v128 i32) (result v128)))
+  (import "host" "g" (global $gi (mut v128)))
+  (global $g (mut v128) (v128.const i64x2 0 0))
+  (memory 1)
+  (table 1 funcref)
+  (elem (i32.const 0) $add)
+  (type $vv (func (param v128 v128) (result v128)))
+  (func $add (type $vv) (i32x4.add (local.get 0) (local.get 1)))
+  ;; Adds [1 2 3 4] to `v` `n` times in a loop (v128 locals, a call_indirect
+  ;; taking and returning v128), then sends the sum through both globals,
+  ;; the host (an array call) and unaligned memory.
+  (func (export "run") (param $v v128) (param $n i32) (result v128 v128 v128 i32)
+    (local $acc v128)
+    (local.set $acc (local.get $v))
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $acc (call_indirect (type $vv) (local.get $acc) (v128.const i32x4 1 2 3 4) (i32.const 0)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (global.set $g (local.get $acc))
+    (global.set $gi (call $rot (global.get $g) (i32.const 1)))
+    (v128.store offset=3 (i32.const 0) (global.get $gi))
+    (v128.load offset=3 (i32.const 0))
+    (local.get $acc)
+    (block (param v128) (result v128)
+      (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (v128.const i64x2 0 0)))
+    (select (local.get $acc) (v128.const i64x2 -1 -1) (local.get $n))
+    (i32x4.extract_lane 3 (local.get $acc)))
+  (func (export "splat_at") (param i32) (result v128) (v128.load64_splat offset=65528 (local.get 0)))
+  (func (export "dot") (param v128 v128 v128) (result v128)
+    (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "madd") (param v128 v128 v128) (result v128)
+    (f64x2.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
+)"#;
+
+/// `v128` values through every way in and out of compiled code (params,
+/// results, locals, block params, select, globals defined and imported,
+/// `call_indirect`, a host function's array call, memory), with fuel on,
+/// in both memory modes; and relaxed SIMD's deterministic choices.
+#[test]
+fn jit_runs_simd() {
+    use crate::{Global, GlobalType, Linker, Module, Mutability, Store, Strategy, Trap, Val, ValType, V128};
+    let i32x4 = |l: [i32; 4]| l.iter().enumerate().fold(0u128, |acc, (i, x)| acc | ((*x as u32 as u128) << (32 * i)));
+    for reservation in [1 << 20, 8 << 30] {
+        let mut config = Config::new();
+        config.strategy(Strategy::Cranelift).wasm_simd(true).wasm_relaxed_simd(true).consume_fuel(true);
+        config.memory_reservation(reservation);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wat::parse_str(SIMD).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(1_000_000).unwrap();
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap("host", "rot", |v: V128, lanes: i32| V128::from(v.as_u128().rotate_left(32 * lanes as u32)))
+            .unwrap();
+        let g =
+            Global::new(&mut store, GlobalType::new(ValType::V128, Mutability::Var), Val::V128(0u128.into())).unwrap();
+        linker.define(&store, "host", "g", g).unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+
+        let run = instance.get_typed_func::<(V128, i32), (V128, V128, V128, i32)>(&mut store, "run").unwrap();
+        let v = i32x4([10, -20, 30, i32::MAX]);
+        let (loaded, reversed, selected, lane3) = run.call(&mut store, (v.into(), 5)).unwrap();
+        let sum = i32x4([15, -10, 45, i32::MAX.wrapping_add(20)]);
+        assert_eq!(loaded.as_u128(), sum.rotate_left(32));
+        assert_eq!(g.get(&store).unwrap_v128().as_u128(), sum.rotate_left(32));
+        assert_eq!(reversed.as_u128(), sum.swap_bytes());
+        assert_eq!(selected.as_u128(), u128::MAX);
+        assert_eq!(lane3, i32::MAX.wrapping_add(20));
+
+        let splat = instance.get_typed_func::<i32, V128>(&mut store, "splat_at").unwrap();
+        assert_eq!(splat.call(&mut store, 0).unwrap().as_u128(), 0);
+        let trap = splat.call(&mut store, 1).unwrap_err();
+        assert_eq!(trap.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds), "{trap:?}");
+
+        // Two -128 * -128 products saturate to 32767 in their i16 lane.
+        let dot = instance.get_typed_func::<(V128, V128, V128), V128>(&mut store, "dot").unwrap();
+        let mins = u128::from_le_bytes([0x80; 16]);
+        let r = dot.call(&mut store, (mins.into(), mins.into(), i32x4([1, 2, 3, -4]).into())).unwrap();
+        assert_eq!(r.as_u128(), i32x4([65535, 65536, 65537, 65530]));
+        // One rounding: a*b + c is exact where the separate product is not.
+        let madd = instance.get_typed_func::<(V128, V128, V128), V128>(&mut store, "madd").unwrap();
+        let f64x2 = |a: f64, b: f64| a.to_bits() as u128 | (b.to_bits() as u128) << 64;
+        let x = 1.0 + 2f64.powi(-30);
+        let r = madd.call(&mut store, (f64x2(x, 2.0).into(), f64x2(x, 3.0).into(), f64x2(-1.0, 1.0).into())).unwrap();
+        assert_eq!(r.as_u128(), f64x2(x.mul_add(x, -1.0), 7.0));
+        assert_ne!(x.mul_add(x, -1.0), x * x - 1.0);
+        assert!(store.get_fuel().unwrap() < 1_000_000);
+    }
 }

@@ -206,9 +206,14 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
-/// Stores `value` as a `ValRaw` cell: the value's bits zero-extended to 128.
+/// Stores `value` as a `ValRaw` cell: the value's bits zero-extended to 128
+/// (a `v128` fills the cell).
 pub(crate) fn store_valraw(b: &mut cranelift_frontend::FunctionBuilder<'_>, value: Value, buffer: Value, offset: u32) {
     let ty = b.func.dfg.value_type(value);
+    if ty.is_vector() {
+        b.ins().store(MemFlagsData::trusted(), value, buffer, offset as i32);
+        return;
+    }
     let low = match ty {
         I32 => b.ins().uextend(I64, value),
         F32 => {

@@ -17,7 +17,7 @@ use wasmparser::{MemArg, MemArgTarget, Operator};
 
 /// Flags of a wasm load or store: little-endian, maybe unaligned, and a
 /// fault is an out-of-bounds access.
-fn heap_flags() -> MemFlagsData {
+pub(super) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little).with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
 }
 
@@ -117,7 +117,7 @@ impl FuncTranslator<'_, '_> {
     /// Pops the index operand and returns the native address of an access
     /// of `size` bytes, trapping first if it is out of bounds and the
     /// memory mode needs an explicit check.
-    fn heap_address(&mut self, memarg: &MemArg, size: u64) -> Result<Value, CompileError> {
+    pub(super) fn heap_address(&mut self, memarg: &MemArg, size: u64) -> Result<Value, CompileError> {
         let MemArgTarget::Memory(mem) = memarg.target else {
             return Err(crate::jit::unsupported("the Cranelift tier does not support GC arrays"));
         };

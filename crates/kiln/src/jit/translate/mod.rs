@@ -10,6 +10,7 @@ mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod simd;
 mod tables;
 
 pub(crate) use calls::store_valraw;
@@ -68,7 +69,7 @@ pub(crate) fn ir_type(ty: &ValType) -> Result<Type, CompileError> {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::Ref(_) => PTR,
-        ValType::V128 => return Err(crate::jit::unsupported("the Cranelift tier does not support v128")),
+        ValType::V128 => simd::V128,
     })
 }
 
@@ -269,6 +270,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.variable_op(op)?
             || self.numeric_op(op)?
             || self.memory_op(op)?
+            || self.simd_op(op)?
             || self.call_op(op)?
             || self.table_op(op)?;
         if handled {
@@ -465,11 +467,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         match ty {
             types::F32 => self.b.ins().f32const(0.0),
             types::F64 => self.b.ins().f64const(0.0),
+            simd::V128 => simd::vector_zero(&mut self.b, ty),
             _ => self.b.ins().iconst(ty, 0),
         }
     }
 
+    /// Pushes a value; a vector of any shape goes on the stack as a `V128`.
     fn push(&mut self, v: Value) {
+        let v = if self.b.func.dfg.value_type(v).is_vector() { simd::cast(&mut self.b, v, simd::V128) } else { v };
         self.stack.push(v);
     }
     fn pop(&mut self) -> Value {
