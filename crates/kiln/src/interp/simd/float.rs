@@ -10,13 +10,16 @@ use super::lanes::*;
 
 /// Defines `fn(u128) -> u128` functions over float lanes.
 macro_rules! lanewise1 {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
+    (@with $inline:meta; $( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
         $(#[$doc])*
-        #[inline(always)]
+        #[$inline]
         pub(crate) fn $name(a: u128) -> u128 {
             $join(map($split(a), $f))
         }
     )*};
+    ($($t:tt)*) => {
+        lanewise1! { @with inline(always); $($t)* }
+    };
 }
 
 /// Defines `fn(u128, u128) -> u128` functions over pairs of float lanes.
@@ -66,11 +69,20 @@ lanewise1! {
     f64x2_neg(u64x2 -> from_u64x2) = |x| x ^ (1 << 63);
 }
 
-// Rounding: libm may hand a signalling NaN back unchanged, and wasm wants
-// an arithmetic (quiet) NaN out of a NaN in.
 lanewise1! {
     /// `f32x4.sqrt`.
     f32x4_sqrt(f32x4 -> from_f32x4) = f32::sqrt;
+    /// `f64x2.sqrt`.
+    f64x2_sqrt(f64x2 -> from_f64x2) = f64::sqrt;
+}
+
+// Rounding: libm may hand a signalling NaN back unchanged, and wasm wants
+// an arithmetic (quiet) NaN out of a NaN in. Without SSE4.1 (a baseline
+// x86-64 build) each lane is a libm call, so these stay out of line: the
+// interpreter's handlers call them directly, never through a register
+// (`tests/all/interp_dispatch.rs`).
+lanewise1! {
+    @with inline(never);
     /// `f32x4.ceil`.
     f32x4_ceil(f32x4 -> from_f32x4) = |x| quiet_f32(x.ceil());
     /// `f32x4.floor`.
@@ -79,8 +91,6 @@ lanewise1! {
     f32x4_trunc(f32x4 -> from_f32x4) = |x| quiet_f32(x.trunc());
     /// `f32x4.nearest`: ties to even.
     f32x4_nearest(f32x4 -> from_f32x4) = |x| quiet_f32(x.round_ties_even());
-    /// `f64x2.sqrt`.
-    f64x2_sqrt(f64x2 -> from_f64x2) = f64::sqrt;
     /// `f64x2.ceil`.
     f64x2_ceil(f64x2 -> from_f64x2) = |x| quiet_f64(x.ceil());
     /// `f64x2.floor`.
@@ -156,31 +166,35 @@ lanewise2! {
 }
 
 // The relaxed multiply-adds, fused here (one rounding) so that the result
-// does not depend on the host; the JIT fuses them too.
+// does not depend on the host; the JIT fuses them too. A baseline x86-64
+// build has no FMA instruction: `mul_add` calls libm once per lane, so
+// these stay out of line, where the interpreter's handlers call them
+// directly (a handler must never call through a register: see
+// `tests/all/interp_dispatch.rs`).
 
 /// `f32x4.relaxed_madd(a, b, c)`: `a * b + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
     from_f32x4(std::array::from_fn(|i| a[i].mul_add(b[i], c[i])))
 }
 
 /// `f32x4.relaxed_nmadd(a, b, c)`: `-(a * b) + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
     from_f32x4(std::array::from_fn(|i| (-a[i]).mul_add(b[i], c[i])))
 }
 
 /// `f64x2.relaxed_madd(a, b, c)`: `a * b + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
     from_f64x2(std::array::from_fn(|i| a[i].mul_add(b[i], c[i])))
 }
 
 /// `f64x2.relaxed_nmadd(a, b, c)`: `-(a * b) + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
     from_f64x2(std::array::from_fn(|i| (-a[i]).mul_add(b[i], c[i])))
