@@ -18,6 +18,8 @@ pub(crate) mod int;
 pub(crate) mod lanes;
 #[cfg(test)]
 mod spec_tests;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 use wasmparser::{MemArg, Operator};
 
@@ -348,6 +350,10 @@ macro_rules! define_enum {
         }
 
         impl $name {
+            /// Every instruction of the table.
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [Self] = &[$(Self::$v),*];
+
             /// What the instruction computes.
             #[inline]
             pub(crate) fn eval(self, $($arg: $ty),*) -> $ret {
@@ -479,6 +485,7 @@ macro_rules! for_each_v128_load {
         }
     };
 }
+#[cfg_attr(not(kiln_tail_dispatch), allow(unused_imports))]
 pub(crate) use for_each_v128_load;
 
 macro_rules! load_enum {

@@ -41,31 +41,31 @@ macro_rules! table_handlers {
             #[allow(unused_imports)]
             use super::*;
             macro_rules! each {
-                                                ($d(($d v:ident, $d path:path)),* $d(,)?) => {$d(
-                                                    handler!($d v(ip, sp, mem, len, cx, acc, facc) {
-                                                        // SAFETY: slot indices are within the frame and
-                                                        // fields match the handler (module invariants).
-                                                        unsafe {
-                                                            let ($ip, $sp) = (ip, sp);
-                                                            let $f = $d path;
-                                                            $body
-                                                            next!(ip.add($size), sp, mem, len, cx, acc, facc)
-                                                        }
-                                                    });
-                                                )*};
-                                            }
+                                                        ($d(($d v:ident, $d path:path)),* $d(,)?) => {$d(
+                                                            handler!($d v(ip, sp, mem, len, cx, acc, facc) {
+                                                                // SAFETY: slot indices are within the frame and
+                                                                // fields match the handler (module invariants).
+                                                                unsafe {
+                                                                    let ($ip, $sp) = (ip, sp);
+                                                                    let $f = $d path;
+                                                                    $body
+                                                                    next!(ip.add($size), sp, mem, len, cx, acc, facc)
+                                                                }
+                                                            });
+                                                        )*};
+                                                    }
             $table!(each);
         }
 
         /// The handler of `op`.
         pub(crate) fn $lookup(op: $enum) -> Handler {
             macro_rules! lookup {
-                                                ($d(($d v:ident, $d path:path)),* $d(,)?) => {
-                                                    match op {
-                                                        $d($enum::$d v => $m::$d v as Handler,)*
+                                                        ($d(($d v:ident, $d path:path)),* $d(,)?) => {
+                                                            match op {
+                                                                $d($enum::$d v => $m::$d v as Handler,)*
+                                                            }
+                                                        };
                                                     }
-                                                };
-                                            }
             $table!(lookup)
         }
     };
