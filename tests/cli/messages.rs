@@ -21,6 +21,7 @@ const INVOKE: &str = r#"(module
   (func (export "wide") (param i64) (result i64) (local.get 0))
   (func (export "single") (param f32) (result f32) (local.get 0))
   (func (export "double") (param f64) (result f64) (local.get 0))
+  (func (export "vector") (param v128) (result v128) (i32x4.add (local.get 0) (v128.const i32x4 1 1 1 1)))
   (func (export "funcref") (param funcref))
   (func (export "externref") (param externref)))"#;
 
@@ -46,6 +47,10 @@ fn invoke_arguments_take_the_signed_and_unsigned_range_and_float_forms() {
         ("double", &["-.25"], "-0.25"),
         ("double", &["infinity"], "inf"),
         ("double", &["NaN"], "NaN"),
+        // All 128 bits as one number, printed in hexadecimal.
+        ("vector", &["0"], "0x00000001000000010000000100000001"),
+        ("vector", &["0xfffffffe00000000000000000000000f"], "0xffffffff000000010000000100000010"),
+        ("vector", &["340282366920938463463374607431768211455"], "0x00000000000000000000000000000000"),
     ];
     for (func, args, result) in cases {
         let mut argv = vec!["run", "--invoke", func, &file];
@@ -83,6 +88,9 @@ fn invoke_arguments_that_do_not_fit_are_errors_naming_the_argument() {
         ("double", &["-1e309"], "invalid argument `-1e309` (argument 1 of `double`): out of range for f64"),
         ("add", &["1"], "`add` takes 2 arguments ((func (param i32 i32) (result i32))), 1 given"),
         ("add", &["1", "2", "3"], "`add` takes 2 arguments ((func (param i32 i32) (result i32))), 3 given"),
+        ("vector", &["-1"], "invalid argument `-1` (argument 1 of `vector`): a v128 is written as one unsigned"),
+        ("vector", &["0x1g"], "invalid argument `0x1g` (argument 1 of `vector`): not a v128"),
+        ("vector", &["340282366920938463463374607431768211456"], "(argument 1 of `vector`): not a v128"),
         ("funcref", &["null"], "argument 1 of `funcref` has type funcref, which cannot be passed on the command line"),
         ("externref", &["0"], "argument 1 of `externref` has type externref, which cannot be passed"),
     ];

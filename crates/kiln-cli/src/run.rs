@@ -407,7 +407,8 @@ fn guest_status(status: i32) -> Result<Outcome> {
 /// is `ty`, strictly: a number that does not fit the type is an error, never
 /// truncated. Integers take the signed and the unsigned range of their
 /// width (`-1` and `4294967295` are the same i32), in decimal or with `0x`
-/// in hexadecimal; floats take decimal forms, `inf` and `nan`.
+/// in hexadecimal; floats take decimal forms, `inf` and `nan`; a v128 is
+/// one unsigned 128-bit number (as results are printed).
 fn parse_arg(func: &str, n: usize, ty: &ValType, text: &str) -> Result<Val> {
     let bad = |why: String| anyhow!("invalid argument `{text}` (argument {n} of `{func}`): {why}");
     let int = |bits: u32| -> Result<i128> {
@@ -441,9 +442,21 @@ fn parse_arg(func: &str, n: usize, ty: &ValType, text: &str) -> Result<Val> {
             finite_unless_inf(value.is_infinite())?;
             Val::from(value)
         }
+        // As results print: all 128 bits as one unsigned number.
+        ValType::V128 => {
+            let value = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                Some(hex) if !hex.starts_with(['+', '-']) => u128::from_str_radix(hex, 16),
+                _ if !text.starts_with(['+', '-']) => text.parse::<u128>(),
+                _ => return Err(bad("a v128 is written as one unsigned 128-bit number".into())),
+            };
+            let value = value.map_err(|e| {
+                bad(format!("not a v128: expected an unsigned 128-bit number, in decimal or hexadecimal with 0x ({e})"))
+            })?;
+            Val::V128(kiln::V128::from_u128(value))
+        }
         other => bail!(
             "argument {n} of `{func}` has type {other}, which cannot be passed on the command line \
-             (only i32, i64, f32 and f64 can)"
+             (only i32, i64, f32, f64 and v128 can)"
         ),
     })
 }
