@@ -13,6 +13,7 @@
 mod exec;
 mod ir;
 mod numeric;
+pub(crate) mod simd;
 #[cfg(kiln_tail_dispatch)]
 mod threaded;
 mod translate;
