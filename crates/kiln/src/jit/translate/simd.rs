@@ -200,18 +200,20 @@ impl FuncTranslator<'_, '_> {
         self.push(v);
     }
 
-    /// `i32x4.trunc_sat_f64x2_s/u_zero`: the two lanes converted one at a
-    /// time. Cranelift lowers the vector forms only as special patterns on
-    /// x64, the unsigned one with SSE4.1 instructions; the scalar
-    /// conversions work everywhere.
+    /// `i32x4.trunc_sat_f64x2_s/u_zero`: converted at 64 bits, then
+    /// narrowed against zeros. Cranelift's x64 backend lowers only this
+    /// exact shape (a `vconst` of zeros as the second operand) of an
+    /// `I64X2` narrow; aarch64 lowers any.
     fn v_trunc_sat_f64x2_zero(&mut self, signed: bool) {
         let a = self.pop_as(F64X2);
-        let mut v = vector_zero(&mut self.b, I32X4);
-        for lane in 0..2u8 {
-            let x = self.b.ins().extractlane(a, lane);
-            let i = if signed { self.b.ins().fcvt_to_sint_sat(I32, x) } else { self.b.ins().fcvt_to_uint_sat(I32, x) };
-            v = self.b.ins().insertlane(v, i, lane);
-        }
+        let zero = vector_zero(&mut self.b, I64X2);
+        let v = if signed {
+            let wide = self.b.ins().fcvt_to_sint_sat(I64X2, a);
+            self.b.ins().snarrow(wide, zero)
+        } else {
+            let wide = self.b.ins().fcvt_to_uint_sat(I64X2, a);
+            self.b.ins().uunarrow(wide, zero)
+        };
         self.push(v);
     }
 
