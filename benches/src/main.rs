@@ -20,7 +20,7 @@ mod programs;
 mod report;
 mod wasi;
 
-use engines::{Engine, EngineId, Sample, WasiRun};
+use engines::{Engine, EngineId, Sample, Simd, WasiRun};
 use micro::Micro;
 use programs::{Program, PROGRAMS};
 use wasi::{WasiProgram, WASI_PROGRAMS};
@@ -80,6 +80,9 @@ pub enum Cell<T> {
     Absent(String),
     /// The measurement does not apply to this engine (native micro-benchmarks).
     NotApplicable,
+    /// The engine lacks a WebAssembly feature the program needs (SIMD); the
+    /// reason. Skipped, not a failure.
+    Unsupported(String),
     /// Failed: an error, a trap or a wrong checksum. Fails the whole run.
     Failed(String),
     /// The measured samples, warm-up excluded.
@@ -98,6 +101,8 @@ pub enum Expected {
 pub struct ProgramResult {
     pub name: &'static str,
     pub character: &'static str,
+    /// Built with `-msimd128` ([`Program::simd`]).
+    pub simd: bool,
     /// The size of the module.
     pub wasm_bytes: usize,
     /// `run(n)`'s argument, or a WASI program's size (rows).
@@ -171,8 +176,19 @@ fn run(args: Args) -> Result<bool> {
         git: report::workspace_git(),
     };
 
-    for program in PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "programs")) {
-        results.programs.push(measure_program(program, &engines, args.quick, args.runs));
+    let programs: Vec<&'static Program> =
+        PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "programs")).collect();
+    // Probed once, and only when a SIMD program runs.
+    let mut simd: BTreeMap<EngineId, Simd> = BTreeMap::new();
+    if programs.iter().any(|p| p.simd) {
+        for (id, engine) in &engines {
+            if let Engine::Wasm(e) = engine {
+                simd.insert(*id, engines::simd_support(e.as_ref()));
+            }
+        }
+    }
+    for program in programs {
+        results.programs.push(measure_program(program, &engines, &simd, args.quick, args.runs));
     }
     for program in WASI_PROGRAMS.iter().filter(|p| selected(&args.filter, p.name, "wasi")) {
         results.wasi.push(measure_wasi(program, &engines, args.quick, args.runs));
@@ -213,9 +229,11 @@ fn run(args: Args) -> Result<bool> {
 /// Runs one program on every engine: a warm-up round, then `runs` rounds.
 /// Rounds are interleaved across engines, so a change in the machine's load
 /// (it is shared) hits every engine alike instead of one engine's samples.
+/// A SIMD program skips the wasm engines whose `simd` probe failed.
 fn measure_program(
     program: &'static Program,
     engines: &[(EngineId, Engine)],
+    simd: &BTreeMap<EngineId, Simd>,
     quick: bool,
     runs: usize,
 ) -> ProgramResult {
@@ -231,6 +249,12 @@ fn measure_program(
                     Cell::Ok(Vec::new())
                 }
                 Err(e) => Cell::Failed(format!("{e:#}")),
+            },
+            Engine::Wasm(_) if program.simd => match simd.get(id) {
+                Some(Simd::Supported) => Cell::Ok(Vec::new()),
+                Some(Simd::Unsupported(why)) => Cell::Unsupported(format!("no SIMD: {why}")),
+                Some(Simd::Wrong(why)) => Cell::Failed(why.clone()),
+                None => Cell::Failed("the SIMD probe did not run".to_string()),
             },
             Engine::Wasm(_) => Cell::Ok(Vec::new()),
         };
@@ -264,6 +288,7 @@ fn measure_program(
     let result = ProgramResult {
         name: program.name,
         character: program.character,
+        simd: program.simd,
         wasm_bytes: program.wasm.len(),
         n,
         expected: Expected::Checksum(expected),
@@ -343,6 +368,7 @@ fn measure_wasi(
     let result = ProgramResult {
         name: program.name,
         character: program.character,
+        simd: false,
         wasm_bytes: built.as_ref().map(|b| b.wasm.len()).unwrap_or(0),
         n: rows,
         expected: Expected::Output { argv, stdout: expected },
@@ -408,6 +434,27 @@ mod tests {
             assert_eq!(ty.params(), &[wasmi::ValType::I32], "{}", p.name);
             assert_eq!(ty.results(), &[wasmi::ValType::I64], "{}", p.name);
         }
+    }
+
+    /// build.sh gives `-msimd128` to the `simd_*` programs and to no other,
+    /// so the flag and the name must agree; and the scalar programs must
+    /// really be scalar (their results predate SIMD, and an engine without
+    /// SIMD must run them).
+    #[test]
+    fn simd_programs_are_the_simd_named_ones() {
+        let mut config = wasmi::Config::default();
+        config.wasm_simd(false);
+        let no_simd = wasmi::Engine::new(&config);
+        for p in PROGRAMS {
+            assert_eq!(p.simd, p.name.starts_with("simd_"), "{}", p.name);
+            let validates_without_simd = wasmi::Module::new(&no_simd, p.wasm).is_ok();
+            assert_eq!(validates_without_simd, !p.simd, "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn simd_probe_runs_on_wasmi() {
+        assert!(matches!(engines::simd_support(&engines::wasmi::Wasmi::new()), Simd::Supported));
     }
 
     #[test]

@@ -103,6 +103,7 @@ fn status_text<T>(cell: Option<&Cell<T>>) -> Option<&'static str> {
         None => Some("-"),
         Some(Cell::Absent(_)) => Some("absent"),
         Some(Cell::NotApplicable) => Some("n/a"),
+        Some(Cell::Unsupported(_)) => Some("unsupported"),
         Some(Cell::Failed(_)) => Some("FAILED"),
         Some(Cell::Ok(_)) => None,
     }
@@ -184,29 +185,44 @@ pub fn micro_progress_line(result: &MicroResult) -> String {
 /// Which group of programs a set of tables is about.
 #[derive(Clone, Copy)]
 enum Section {
-    /// The import-free programs: `run(n)`.
+    /// The import-free scalar programs: `run(n)`.
     Programs,
+    /// The import-free programs built with `-msimd128`: `run(n)`. Tables of
+    /// their own, so that the scalar programs' geomeans stay comparable
+    /// with earlier runs and an engine without SIMD does not average over
+    /// fewer programs than the others in the same geomean.
+    Simd,
     /// The WASI programs: `_start`.
     Wasi,
 }
 
 impl Section {
+    /// Splits the import-free programs into the scalar and the SIMD ones,
+    /// and adds the WASI programs: every non-empty section, in order.
+    fn split(results: &Results) -> Vec<(Vec<&ProgramResult>, Section)> {
+        let (simd, scalar): (Vec<&ProgramResult>, Vec<&ProgramResult>) = results.programs.iter().partition(|r| r.simd);
+        [(scalar, Section::Programs), (simd, Section::Simd), (results.wasi.iter().collect(), Section::Wasi)]
+            .into_iter()
+            .filter(|(programs, _)| !programs.is_empty())
+            .collect()
+    }
+
     /// `title`, prefixed with the section's name if it has one.
     fn title(self, title: &str) -> String {
-        match self {
-            Section::Programs => title.to_string(),
-            Section::Wasi => {
-                let mut chars = title.chars();
-                let first = chars.next().map(|c| c.to_lowercase().to_string()).unwrap_or_default();
-                format!("WASI programs: {first}{}", chars.as_str())
-            }
-        }
+        let prefix = match self {
+            Section::Programs => return title.to_string(),
+            Section::Simd => "SIMD programs (-msimd128)",
+            Section::Wasi => "WASI programs",
+        };
+        let mut chars = title.chars();
+        let first = chars.next().map(|c| c.to_lowercase().to_string()).unwrap_or_default();
+        format!("{prefix}: {first}{}", chars.as_str())
     }
 
     /// What the run time measures.
     fn run_what(self) -> &'static str {
         match self {
-            Section::Programs => "run(n)",
+            Section::Programs | Section::Simd => "run(n)",
             Section::Wasi => {
                 "_start (a fresh instance, argv and a fresh preopened directory; native: the whole process)"
             }
@@ -216,10 +232,8 @@ impl Section {
 
 pub fn tables(results: &Results) -> String {
     let mut out = String::new();
-    for (programs, section) in [(&results.programs, Section::Programs), (&results.wasi, Section::Wasi)] {
-        if !programs.is_empty() {
-            program_tables(&mut out, results, programs, section);
-        }
+    for (programs, section) in Section::split(results) {
+        program_tables(&mut out, results, &programs, section);
     }
     let wasm_ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).filter(|id| id.is_wasm()).collect();
     if !results.micro.is_empty() {
@@ -258,7 +272,7 @@ pub fn tables(results: &Results) -> String {
 
 /// The run time, compile, instantiate and Kiln-against-its-peers tables of
 /// one group of programs.
-fn program_tables(out: &mut String, results: &Results, programs: &[ProgramResult], section: Section) {
+fn program_tables(out: &mut String, results: &Results, programs: &[&ProgramResult], section: Section) {
     let ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).collect();
     let wasm_ids: Vec<EngineId> = ids.iter().copied().filter(|id| id.is_wasm()).collect();
     let has_native = results.engines.iter().any(|(id, _, ok)| *id == EngineId::Native && *ok);
@@ -320,6 +334,7 @@ fn program_tables(out: &mut String, results: &Results, programs: &[ProgramResult
         t.rows.push(row);
     }
     t.render(out);
+    unsupported_notes(out, programs);
 
     // compile and instantiate
     for (title, phase) in [
@@ -425,6 +440,22 @@ fn program_tables(out: &mut String, results: &Results, programs: &[ProgramResult
     }
 }
 
+/// Below a run time table: which engines were skipped on which programs
+/// and why, one line per engine and reason.
+fn unsupported_notes(out: &mut String, programs: &[&ProgramResult]) {
+    let mut skipped: BTreeMap<(EngineId, &str), Vec<&str>> = BTreeMap::new();
+    for r in programs {
+        for (id, cell) in &r.cells {
+            if let Cell::Unsupported(why) = cell {
+                skipped.entry((*id, why.as_str())).or_default().push(r.name);
+            }
+        }
+    }
+    for ((id, why), names) in skipped {
+        let _ = writeln!(out, "  {id}: unsupported, skipped on {} ({why})", names.join(", "));
+    }
+}
+
 /// Every failed cell, as "program/engine: reason".
 pub fn failures(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
@@ -460,6 +491,7 @@ fn cell_status_json<T>(cell: &Cell<T>) -> Option<Value> {
     match cell {
         Cell::Absent(why) => Some(json!({ "status": "absent", "reason": why })),
         Cell::NotApplicable => Some(json!({ "status": "n/a" })),
+        Cell::Unsupported(why) => Some(json!({ "status": "unsupported", "reason": why })),
         Cell::Failed(why) => Some(json!({ "status": "failed", "error": why })),
         Cell::Ok(_) => None,
     }
@@ -499,6 +531,7 @@ fn program_json(r: &ProgramResult) -> Value {
     let mut o = json!({
         "name": r.name,
         "character": r.character,
+        "simd": r.simd,
         "n": r.n,
         "wasm_bytes": r.wasm_bytes,
     });
@@ -741,10 +774,7 @@ fn draw_panel(svg: &mut String, panel: &Panel, y0: f64) -> f64 {
 pub fn svg(results: &Results) -> String {
     let wasm_ids: Vec<EngineId> = results.engines.iter().map(|(id, _, _)| *id).filter(|id| id.is_wasm()).collect();
     let mut panels = Vec::new();
-    for (programs, section) in [(&results.programs, Section::Programs), (&results.wasi, Section::Wasi)] {
-        if programs.is_empty() {
-            continue;
-        }
+    for (programs, section) in Section::split(results) {
         let has_native = programs.iter().any(|r| matches!(r.cells.get(&EngineId::Native), Some(Cell::Ok(_))));
         let mut groups = Vec::new();
         for r in programs {

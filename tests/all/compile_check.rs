@@ -180,8 +180,8 @@ pub fn input(data: &[u8]) -> Vec<u8> {
 /// Kiln's proposals, imports allowed (they are only compiled, not run).
 fn kiln_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
+        simd_enabled: true,
+        relaxed_simd_enabled: true,
         threads_enabled: false,
         shared_everything_threads_enabled: false,
         exceptions_enabled: false,

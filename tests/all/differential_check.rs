@@ -20,8 +20,8 @@ use kiln::{Config, Engine, Extern, Instance, Module, Ref, Store, Strategy, Trap,
 /// (also the oracle check's, `oracle_check.rs`).
 pub fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
+        simd_enabled: true,
+        relaxed_simd_enabled: true,
         threads_enabled: false,
         shared_everything_threads_enabled: false,
         exceptions_enabled: false,
@@ -172,6 +172,12 @@ fn arg(u: &mut Unstructured<'_>, ty: &ValType) -> Val {
             3 => f64::NEG_INFINITY.to_bits(),
             _ => u.arbitrary().unwrap_or(0),
         }),
+        ValType::V128 => Val::V128(kiln::V128::from_u128(match pick {
+            0 => 0,
+            1 => u128::MAX,
+            2 => 0x7fc0_0000_7f80_0000_ff80_0000_8000_0000,
+            _ => u.arbitrary().unwrap_or(0),
+        })),
         other => Val::default_for(other),
     }
 }

@@ -25,6 +25,7 @@ mod precompiled;
 mod registry;
 mod reservation;
 mod shapes;
+mod simd;
 mod threads;
 mod traps;
 mod wasmtime_docs;

@@ -1,8 +1,8 @@
 //! The WebAssembly spec test suite, run under every tier.
 //!
 //! - `../shared/wasm-testsuite-2.0/` (override: `KILN_TESTSUITE_2_0`): the
-//!   Wasm 2.0 snapshot, run with the 2.0 binary format; SIMD files are
-//!   skipped while SIMD is not supported.
+//!   Wasm 2.0 snapshot, run with the 2.0 binary format and exactly the 2.0
+//!   proposals (SIMD on, relaxed SIMD off).
 //! - `../shared/wasm-testsuite/` (override: `KILN_TESTSUITE`): the current
 //!   suite; each root file runs when the engine supports the feature
 //!   `FEATURES.tsv` gives it, and is listed as skipped otherwise.
@@ -18,7 +18,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Features of `FEATURES.tsv` that Kiln supports.
-const SUPPORTED: &[&str] = &["mvp", "sign-ext", "nontrapping-fptoint", "multi-value", "bulk-memory", "reference-types"];
+const SUPPORTED: &[&str] = &[
+    "mvp",
+    "sign-ext",
+    "nontrapping-fptoint",
+    "multi-value",
+    "bulk-memory",
+    "reference-types",
+    "simd",
+    "relaxed-simd",
+];
 
 /// The tiers Kiln has, and whether the interpreter runs its portable
 /// `match` loop rather than its threaded executor (the fallback where tail
@@ -107,17 +116,13 @@ fn jobs() -> Vec<Job> {
     jobs
 }
 
-/// The 2.0 snapshot's files, SIMD ones skipped.
+/// The 2.0 snapshot's files, the SIMD ones in a row of their own.
 fn suite2_jobs(suite2: &Path) -> Vec<Job> {
     let mut jobs = Vec::new();
     for path in root_wast_files(suite2) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let (feature, skip) = if name.starts_with("simd_") {
-            ("simd".to_string(), Some("simd is not supported yet".to_string()))
-        } else {
-            ("wasm-2.0".to_string(), None)
-        };
-        jobs.push(Job { suite: "2.0", feature, path, skip });
+        let feature = if name.starts_with("simd_") { "simd" } else { "wasm-2.0" };
+        jobs.push(Job { suite: "2.0", feature: feature.to_string(), path, skip: None });
     }
     jobs
 }
@@ -168,6 +173,8 @@ fn spec_suite() {
                                 config.strategy(*strategy);
                                 config.interp_portable_dispatch(*portable);
                                 config.wasm2_encoding(job.suite == "2.0");
+                                // The 2.0 suite runs with exactly 2.0's proposals.
+                                config.wasm_relaxed_simd(job.suite != "2.0");
                                 let report = run_file(&job.path, &config).unwrap_or_else(|e| panic!("{e:#}"));
                                 (i, Some(report))
                             })

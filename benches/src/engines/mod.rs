@@ -199,6 +199,41 @@ impl Engine {
     }
 }
 
+/// Whether an engine runs 128-bit SIMD, which the `simd_*` programs need
+/// (see [`simd_support`]).
+pub enum Simd {
+    Supported,
+    /// It refused the probe module (compile, instantiate or call); why.
+    Unsupported(String),
+    /// It ran the probe module but computed a wrong value.
+    Wrong(String),
+}
+
+/// The SIMD probe: `run(n)` adds n to each i32 lane of (1, 2, 3, 4) and
+/// returns the low two lanes as an i64, i.e. `(n + 2) << 32 | (n + 1)`.
+const SIMD_PROBE_WAT: &str = r#"(module (func (export "run") (param i32) (result i64)
+    (i64x2.extract_lane 0 (i32x4.add (i32x4.splat (local.get 0)) (v128.const i32x4 1 2 3 4)))))"#;
+
+/// Runs the SIMD probe on `engine`, so that an engine without SIMD (Kiln
+/// before it implements it, wasmi without its `simd` feature) is reported
+/// as unsupported for the `simd_*` programs instead of failing them, and
+/// one that gains SIMD is measured without a change here.
+pub fn simd_support(engine: &dyn WasmEngine) -> Simd {
+    let wasm = match wat::parse_str(SIMD_PROBE_WAT) {
+        Ok(wasm) => wasm,
+        Err(e) => return Simd::Wrong(format!("assembling the SIMD probe: {e}")),
+    };
+    let n = 40;
+    let expected = ((n as i64 + 2) << 32) | (n as i64 + 1);
+    match engine.run_once(&wasm, n) {
+        Err(e) => Simd::Unsupported(format!("{e:#}")),
+        Ok(s) if s.checksum != expected => {
+            Simd::Wrong(format!("the SIMD probe returned {}, expected {expected}", s.checksum))
+        }
+        Ok(_) => Simd::Supported,
+    }
+}
+
 /// Checks a returned checksum against the expected one.
 pub fn check(what: &str, got: i64, want: i64) -> Result<()> {
     if got != want {

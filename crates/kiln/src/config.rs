@@ -38,10 +38,12 @@ pub struct Config {
     pub(crate) portable_dispatch: bool,
 }
 
-/// The WebAssembly proposals a default `Config` turns on: Wasm 2.0 without
-/// SIMD.
+/// The WebAssembly proposals Kiln implements, all on in a default
+/// `Config`: Wasm 2.0 (SIMD included) and relaxed SIMD.
 pub(crate) fn supported_features() -> WasmFeatures {
     WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SIMD
+        | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::SATURATING_FLOAT_TO_INT
         | WasmFeatures::SIGN_EXTENSION
         | WasmFeatures::REFERENCE_TYPES
@@ -49,13 +51,6 @@ pub(crate) fn supported_features() -> WasmFeatures {
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::FLOATS
         | WasmFeatures::GC_TYPES
-}
-
-/// The proposals `Engine::new` accepts: the default ones, and SIMD and
-/// relaxed SIMD, which are on their way into both tiers (off by default
-/// until both run them).
-fn accepted_features() -> WasmFeatures {
-    supported_features() | WasmFeatures::SIMD | WasmFeatures::RELAXED_SIMD
 }
 
 /// Proposals Kiln knows by name: the `-W` flag's vocabulary.
@@ -300,7 +295,7 @@ impl Config {
     }
 
     pub(crate) fn check(&self) -> Result<()> {
-        let unsupported = self.features - accepted_features();
+        let unsupported = self.features - supported_features();
         for (name, flag) in PROPOSALS {
             if unsupported.intersects(*flag) {
                 bail!("the WebAssembly proposal `{name}` is not supported by Kiln yet");

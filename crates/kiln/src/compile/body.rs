@@ -16,6 +16,9 @@ pub(crate) struct BodyReader<'a, 'v> {
     validator: Option<&'v mut FuncValidator<ValidatorResources>>,
     wasm2_encoding: bool,
     num_locals: u32,
+    /// Runs of `v128` locals: (index of the first among the declared
+    /// locals, count). Empty for most bodies.
+    v128_locals: Vec<(u32, u32)>,
     done: bool,
 }
 
@@ -44,12 +47,16 @@ impl<'a, 'v> BodyReader<'a, 'v> {
         wasm2_encoding: bool,
     ) -> Result<Self, CompileError> {
         let mut num_locals = 0u32;
+        let mut v128_locals = Vec::new();
         let mut locals = body.get_locals_reader().map_err(CompileError::malformed)?;
         for _ in 0..locals.get_count() {
             let offset = locals.original_position();
             let (count, ty) = locals.read().map_err(CompileError::malformed)?;
             if let Some(validator) = validator.as_deref_mut() {
                 validator.define_locals(offset, count, ty).map_err(CompileError::from_validator)?;
+            }
+            if ty == wasmparser::ValType::V128 && count > 0 {
+                v128_locals.push((num_locals, count));
             }
             num_locals = num_locals.checked_add(count).ok_or_else(|| {
                 CompileError::new(CompileErrorKind::Malformed, "too many locals", Some(offset as usize))
@@ -58,12 +65,18 @@ impl<'a, 'v> BodyReader<'a, 'v> {
         // Right after the locals (`FunctionBody::get_operators_reader`
         // would decode them again).
         let reader = OperatorsReader::new(locals.get_binary_reader());
-        Ok(BodyReader { reader, validator, wasm2_encoding, num_locals, done: false })
+        Ok(BodyReader { reader, validator, wasm2_encoding, num_locals, v128_locals, done: false })
     }
 
     /// How many locals the body declares (besides the parameters).
     pub(crate) fn num_locals(&self) -> u32 {
         self.num_locals
+    }
+
+    /// The runs of `v128` locals among the declared ones: (index of the
+    /// first, counting from the first declared local, and count).
+    pub(crate) fn v128_locals(&self) -> &[(u32, u32)] {
+        &self.v128_locals
     }
 
     /// The next operator and its byte offset, validated; `None` after the

@@ -88,7 +88,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     let module = store.instance(instance).module.clone();
     let funcs = interp_code(&module);
     let code = funcs.func(&module, defined(&module, func))?;
-    let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
+    let ty = module.info.func_type(func.0);
 
     let mut stack = std::mem::take(&mut store.stack);
     let needed = code.frame_size as usize;
@@ -101,9 +101,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     if stack.len() < needed {
         stack.resize(needed.max(1024), 0);
     }
-    for (slot, arg) in stack[..num_params].iter_mut().zip(args.iter()) {
-        *slot = arg.slot();
-    }
+    super::raw_to_slots(ty.params(), args, &mut stack[..needed]);
     prologue(&mut stack[..needed], code);
     let entry = (Held::Entry(&*module), Held::Entry(&**funcs));
 
@@ -128,9 +126,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         }
     };
     if outcome.is_ok() {
-        for (arg, slot) in args.iter_mut().zip(&stack[..num_results]) {
-            *arg = ValRaw::from_slot(*slot);
-        }
+        super::slots_to_raw(ty.results(), &stack[..needed], args);
     }
     // Keep the bigger buffer for the next call.
     if stack.len() > store.stack.len() {
@@ -143,7 +139,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
 /// slots hold their constants.
 #[inline(always)]
 fn prologue(frame: &mut [u64], code: &CompiledFunc) {
-    let (np, nl) = (code.num_params as usize, code.num_locals as usize);
+    let (np, nl) = (code.param_slots as usize, code.local_slots as usize);
     frame[np..nl].fill(0);
     frame[nl..nl + code.consts.len()].copy_from_slice(&code.consts);
 }
@@ -312,6 +308,19 @@ fn execute(
                 tryt!(vm::store(mem_data, addr, $off, $e));
             }};
         }
+        // A `v128` in slots `$a` and `$a + 1`.
+        macro_rules! v128 {
+            ($a:expr) => {
+                s[$a as usize & mask] as u128 | (s[($a as usize + 1) & mask] as u128) << 64
+            };
+        }
+        macro_rules! set_v128 {
+            ($d:expr, $v:expr) => {{
+                let v: u128 = $v;
+                s[$d as usize & mask] = v as u64;
+                s[($d as usize + 1) & mask] = (v >> 64) as u64;
+            }};
+        }
         macro_rules! br_if {
             ($cond:expr, $target:ident) => {{
                 if $cond {
@@ -385,8 +394,8 @@ fn execute(
                 let ty: &crate::types::FuncType = $ty;
                 let (np, nr) = (ty.params().len(), ty.results().len());
                 host_buf.clear();
-                host_buf.extend(s[$callee as usize..$callee as usize + np].iter().map(|v| ValRaw::from_slot(*v)));
                 host_buf.resize(np.max(nr), ValRaw::default());
+                super::slots_to_raw(ty.params(), &s[$callee as usize..], &mut host_buf);
                 store.stack_in_use = in_use + (base + frame_size + frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
                 let caller = store.instance(pos.instance).vmctx();
                 store.publish_interp_position(frames, (pos.instance, pos.func, pc));
@@ -398,9 +407,7 @@ fn execute(
                     return Err(Exit::Host(e));
                 }
                 let s = &mut stack[base..][..mask + 1];
-                for (i, v) in host_buf[..nr].iter().enumerate() {
-                    s[($callee as usize + i) & mask] = v.slot();
-                }
+                super::raw_to_slots(ty.results(), &host_buf, &mut s[$callee as usize..]);
                 // The callee may have grown memory: view it again.
                 pos.pc = pc;
                 continue 'frame;
@@ -505,7 +512,7 @@ fn execute(
                 }
                 Op::CallIndirect { table, ty, base: callee } => {
                     let expected = module.info.sigs[ty as usize];
-                    let nparams = module.info.types[ty as usize].params().len();
+                    let nparams = super::ir::slots_of(module.info.types[ty as usize].params());
                     let i = s[(callee as usize + nparams) & mask] as u32 as usize;
                     let elements = &store.instance_table(pos.instance, TableIndex(table)).elements;
                     let Some(&elem) = elements.get(i) else { trap!(Trap::TableOutOfBounds) };
@@ -515,6 +522,46 @@ fn execute(
                     }
                     call_func!(f, callee, &module.info.types[ty as usize]);
                 }
+
+                Op::V128Const { d, idx } => set_v128!(d, code.v128_consts[idx as usize]),
+                Op::V128Copy { d, a } => set_v128!(d, v128!(a)),
+                Op::V128Unary { op, d, a } => set_v128!(d, op.eval(v128!(a))),
+                Op::V128Binary { op, d, a, b } => set_v128!(d, op.eval(v128!(a), v128!(b))),
+                Op::V128Ternary { op, base } => set_v128!(base, op.eval(v128!(base), v128!(base + 2), v128!(base + 4))),
+                Op::V128Shift { op, d, a, b } => set_v128!(d, op.eval(v128!(a), s[b as usize & mask] as u32)),
+                Op::V128Splat { op, d, a } => set_v128!(d, op.eval(s[a as usize & mask])),
+                Op::V128Extract { op, lane, d, a } => s[d as usize & mask] = op.eval(v128!(a), lane),
+                Op::V128Replace { op, lane, d, a, b } => set_v128!(d, op.eval(v128!(a), s[b as usize & mask], lane)),
+                Op::V128Test { op, d, a } => s[d as usize & mask] = op.eval(v128!(a)),
+                Op::I8x16Shuffle { base, idx } => {
+                    let lanes = code.v128_consts[idx as usize].to_le_bytes();
+                    set_v128!(base, super::simd::shuffle(v128!(base), v128!(base + 2), lanes))
+                }
+                Op::V128Load { op, d, a, off } => {
+                    let addr = s[a as usize & mask] as u32 as u64;
+                    let raw = tryt!(vm::load_le(mem_data, addr, off, op.size() as usize));
+                    set_v128!(d, op.finish(raw))
+                }
+                Op::V128Store { a, v, off } => {
+                    let addr = s[a as usize & mask] as u32 as u64;
+                    tryt!(vm::store_le(mem_data, addr, off, v128!(v), 16))
+                }
+                Op::V128LoadLane { op, lane, base, off } => {
+                    let addr = s[base as usize & mask] as u32 as u64;
+                    let raw = tryt!(vm::load_le(mem_data, addr, off, op.size() as usize));
+                    set_v128!(base, op.insert(v128!(base + 1), raw as u64, lane))
+                }
+                Op::V128StoreLane { op, lane, base, off } => {
+                    let addr = s[base as usize & mask] as u32 as u64;
+                    let x = op.extract(v128!(base + 1), lane);
+                    tryt!(vm::store_le(mem_data, addr, off, x as u128, op.size() as usize))
+                }
+                Op::V128Select { d, a, b } => {
+                    let c = s[(d as usize + 4) & mask] as u32;
+                    set_v128!(d, if c != 0 { v128!(a) } else { v128!(b) });
+                }
+                Op::V128GlobalGet { d, g } => set_v128!(d, store.instance_global_v128(pos.instance, GlobalIndex(g))),
+                Op::V128GlobalSet { g, a } => store.set_instance_global_v128(pos.instance, GlobalIndex(g), v128!(a)),
 
                 Op::GlobalGet { d, g } => {
                     s[d as usize & mask] = store.instance_global(pos.instance, GlobalIndex(g));

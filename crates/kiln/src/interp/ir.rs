@@ -10,9 +10,21 @@
 //! Value representation in a slot: i32 and f32 are their bits zero-extended
 //! to 64; i64 and f64 their bits; a funcref is the store's function id + 1
 //! (0 is null); an externref is the store's extern id + 1 (0 is null).
+//! A `v128` takes two slots in a row, its low half in the first: locals,
+//! parameters and stack positions are laid out one after another by width,
+//! so a function without `v128` values has the layout it always had.
+
+use super::simd::{V128Binary, V128Extract, V128Lane, V128Load, V128Replace, V128Shift, V128Splat, V128Ternary};
+use super::simd::{V128Test, V128Unary};
+use crate::types::ValType;
 
 /// A slot index, relative to the frame base.
 pub(crate) type Slot = u32;
+
+/// How many slots values of these types take (a `v128` two).
+pub(crate) fn slots_of(types: &[ValType]) -> usize {
+    types.iter().map(|t| if *t == ValType::V128 { 2 } else { 1 }).sum()
+}
 
 /// Calls `$m!` with every binary op that has a form taking its right
 /// operand as an immediate (`Op::BinImm`): name, whether the immediate is
@@ -257,7 +269,11 @@ macro_rules! define_ops {
                     Op::Copy { d, .. } | Op::Const32 { d, .. } | Op::BinImm { d, .. } | Op::Const64 { d, .. }
                     | Op::GlobalGet { d, .. } | Op::I32AddImm { d, .. } | Op::I64AddImm { d, .. }
                     | Op::I32LoadAddImm { d, .. } | Op::I64LoadAddImm { d, .. } | Op::I32Load8UAddImm { d, .. }
-                    | Op::I32LoadAdd { d, .. } | Op::I64LoadAdd { d, .. } | Op::I32Load8UAdd { d, .. } => Some(d),
+                    | Op::I32LoadAdd { d, .. } | Op::I64LoadAdd { d, .. } | Op::I32Load8UAdd { d, .. }
+                    | Op::V128Const { d, .. } | Op::V128Copy { d, .. } | Op::V128Unary { d, .. }
+                    | Op::V128Binary { d, .. } | Op::V128Shift { d, .. } | Op::V128Splat { d, .. }
+                    | Op::V128Extract { d, .. } | Op::V128Replace { d, .. } | Op::V128Test { d, .. }
+                    | Op::V128Load { d, .. } | Op::V128GlobalGet { d, .. } => Some(d),
                     _ => None,
                 }
             }
@@ -385,6 +401,36 @@ define_ops! {
         ElemDrop { seg: u32 },
         RefFunc { d: Slot, func: u32 },
 
+        // SIMD: every `v128` operand or result names the first of its two
+        // slots. Ops with more operands than fit read them in a row from
+        // `base` (each `v128` two slots) and write their result at `base`.
+        // `s[d..d + 2] = consts[idx]` (`CompiledFunc::v128_consts`).
+        V128Const { d: Slot, idx: u32 },
+        V128Copy { d: Slot, a: Slot },
+        V128Unary { op: V128Unary, d: Slot, a: Slot },
+        V128Binary { op: V128Binary, d: Slot, a: Slot, b: Slot },
+        // Operands (a, b, c) at `base`, `base + 2`, `base + 4`.
+        V128Ternary { op: V128Ternary, base: Slot },
+        // A `v128` shifted by the i32 in `b`.
+        V128Shift { op: V128Shift, d: Slot, a: Slot, b: Slot },
+        V128Splat { op: V128Splat, d: Slot, a: Slot },
+        V128Extract { op: V128Extract, lane: u8, d: Slot, a: Slot },
+        V128Replace { op: V128Replace, lane: u8, d: Slot, a: Slot, b: Slot },
+        // A `v128` test giving an i32.
+        V128Test { op: V128Test, d: Slot, a: Slot },
+        // Operands (a, b) at `base`, `base + 2`; the lane indices are
+        // `v128_consts[idx]`, one per byte.
+        I8x16Shuffle { base: Slot, idx: u32 },
+        V128Load { op: V128Load, d: Slot, a: Slot, off: u32 },
+        V128Store { a: Slot, v: Slot, off: u32 },
+        // Address at `base`, vector at `base + 1`; the result at `base`.
+        V128LoadLane { op: V128Lane, lane: u8, base: Slot, off: u32 },
+        V128StoreLane { op: V128Lane, lane: u8, base: Slot, off: u32 },
+        // `select` of two `v128`s: the condition at `d + 4`.
+        V128Select { d: Slot, a: Slot, b: Slot },
+        V128GlobalGet { d: Slot, g: u32 },
+        V128GlobalSet { g: u32, a: Slot },
+
         // Stopping the guest (`compile::interrupts`).
         // Adds `n` to the store's fuel consumed.
         ConsumeFuel { n: u32 },
@@ -427,11 +473,14 @@ pub(crate) struct CompiledFunc {
     pub(crate) ops: Box<[Op]>,
     /// Byte offset in the module binary of the wasm instruction each op came from.
     pub(crate) offsets: Box<[u32]>,
-    pub(crate) num_params: u32,
-    pub(crate) num_locals: u32,
-    pub(crate) num_results: u32,
+    /// Slots of the parameters, and of the parameters and locals together
+    /// (a `v128` counts two).
+    pub(crate) param_slots: u32,
+    pub(crate) local_slots: u32,
     /// Values of the constant slots, which follow the locals.
     pub(crate) consts: Box<[u64]>,
+    /// The `v128` constants and shuffle patterns the code names by index.
+    pub(crate) v128_consts: Box<[u128]>,
     /// Slots the frame needs (locals, constants, operand stack),
     /// rounded up to a power of two; every slot index of `ops` is below it.
     pub(crate) frame_size: u32,

@@ -285,6 +285,38 @@ impl CodeVariant for InterpCode {
     }
 }
 
+/// Reads values of `types` from consecutive slots (a `v128` from two)
+/// into `out`, one per value.
+pub(crate) fn slots_to_raw(types: &[crate::types::ValType], slots: &[u64], out: &mut [vm::ValRaw]) {
+    let mut at = 0;
+    for (ty, raw) in types.iter().zip(out.iter_mut()) {
+        if *ty == crate::types::ValType::V128 {
+            *raw = vm::ValRaw::v128(slots[at] as u128 | (slots[at + 1] as u128) << 64);
+            at += 2;
+        } else {
+            *raw = vm::ValRaw::from_slot(slots[at]);
+            at += 1;
+        }
+    }
+}
+
+/// Writes values of `types` from `raw` into consecutive slots (a `v128`
+/// into two).
+pub(crate) fn raw_to_slots(types: &[crate::types::ValType], raw: &[vm::ValRaw], slots: &mut [u64]) {
+    let mut at = 0;
+    for (ty, raw) in types.iter().zip(raw) {
+        if *ty == crate::types::ValType::V128 {
+            let v = raw.get_v128();
+            slots[at] = v as u64;
+            slots[at + 1] = (v >> 64) as u64;
+            at += 2;
+        } else {
+            slots[at] = raw.slot();
+            at += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::code_of;

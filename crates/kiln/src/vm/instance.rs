@@ -173,6 +173,20 @@ impl StoreOpaque {
         unsafe { (*def).get() as u64 }
     }
 
+    /// The value of `v128` global `index` of instance `inst`.
+    pub(crate) fn instance_global_v128(&self, inst: InstanceId, index: GlobalIndex) -> u128 {
+        let def = self.instance(inst).global_def(index);
+        // SAFETY: as in `instance_global`.
+        unsafe { (*def).get() }
+    }
+
+    /// Sets `v128` global `index` of instance `inst`.
+    pub(crate) fn set_instance_global_v128(&mut self, inst: InstanceId, index: GlobalIndex, bits: u128) {
+        let def = self.instance(inst).global_def(index);
+        // SAFETY: as in `instance_global`; `&mut self` makes it exclusive.
+        unsafe { (*def).set(bits) }
+    }
+
     /// Sets global `index` of instance `inst`.
     #[inline]
     pub(crate) fn set_instance_global(&mut self, inst: InstanceId, index: GlobalIndex, bits: u64) {

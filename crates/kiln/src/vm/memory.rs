@@ -386,6 +386,33 @@ pub(crate) fn load<const N: usize>(data: &[u8], addr: u64, offset: u32) -> Resul
     }
 }
 
+/// Reads `n` bytes (at most 16) at `addr + offset` of a memory's bytes,
+/// little-endian and zero-extended, or traps when out of bounds.
+pub(crate) fn load_le(data: &[u8], addr: u64, offset: u32, n: usize) -> Result<u128, Trap> {
+    let start = addr + offset as u64;
+    match data.get(start as usize..start as usize + n) {
+        Some(bytes) => {
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(bytes);
+            Ok(u128::from_le_bytes(b))
+        }
+        None => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// Writes the low `n` bytes (at most 16) of `v` at `addr + offset` of a
+/// memory's bytes, little-endian, or traps when out of bounds.
+pub(crate) fn store_le(data: &mut [u8], addr: u64, offset: u32, v: u128, n: usize) -> Result<(), Trap> {
+    let start = addr + offset as u64;
+    match data.get_mut(start as usize..start as usize + n) {
+        Some(bytes) => {
+            bytes.copy_from_slice(&v.to_le_bytes()[..n]);
+            Ok(())
+        }
+        None => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
 /// Writes `N` bytes at `addr + offset` of a memory's bytes, or traps when out
 /// of bounds.
 #[inline(always)]

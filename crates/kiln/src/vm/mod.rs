@@ -25,7 +25,8 @@ pub(crate) use instance::ImportItem;
 pub(crate) use limits::LimiterLookup;
 pub(crate) use mapped_file::MappedFile;
 pub(crate) use memory::{
-    copy_within, fill, load, store, LinearMemory, MemoryConfig, MemoryRef, MemoryView, FULL_RESERVATION, WASM_PAGE_SIZE,
+    copy_within, fill, load, load_le, store, store_le, LinearMemory, MemoryConfig, MemoryRef, MemoryView,
+    FULL_RESERVATION, WASM_PAGE_SIZE,
 };
 pub(crate) use module::{CodeVariant, CompiledCode, ModuleArtifacts, SharedBytes};
 pub(crate) use offset_table::OffsetTable;

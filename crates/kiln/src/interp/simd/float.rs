@@ -7,24 +7,43 @@
 
 use super::super::numeric::{fmax, fmin, quiet_f32, quiet_f64};
 use super::lanes::*;
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64::*;
 
 /// Defines `fn(u128) -> u128` functions over float lanes.
 macro_rules! lanewise1 {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
+    (@with $inline:meta; $( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr
+        $(, x86 = $helper:ident($x86:expr))?; )*) => {$(
         $(#[$doc])*
-        #[inline(always)]
+        #[$inline]
         pub(crate) fn $name(a: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::$helper(a, $x86);
+                }
+            )?
             $join(map($split(a), $f))
         }
     )*};
+    ($($t:tt)*) => {
+        lanewise1! { @with inline(always); $($t)* }
+    };
 }
 
 /// Defines `fn(u128, u128) -> u128` functions over pairs of float lanes.
 macro_rules! lanewise2 {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr
+        $(, x86 = $helper:ident($x86:expr))?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128, b: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::$helper(a, b, $x86);
+                }
+            )?
             $join(zip($split(a), $split(b), $f))
         }
     )*};
@@ -66,11 +85,20 @@ lanewise1! {
     f64x2_neg(u64x2 -> from_u64x2) = |x| x ^ (1 << 63);
 }
 
-// Rounding: libm may hand a signalling NaN back unchanged, and wasm wants
-// an arithmetic (quiet) NaN out of a NaN in.
 lanewise1! {
     /// `f32x4.sqrt`.
-    f32x4_sqrt(f32x4 -> from_f32x4) = f32::sqrt;
+    f32x4_sqrt(f32x4 -> from_f32x4) = f32::sqrt, x86 = unary_ps(_mm_sqrt_ps);
+    /// `f64x2.sqrt`.
+    f64x2_sqrt(f64x2 -> from_f64x2) = f64::sqrt, x86 = unary_pd(_mm_sqrt_pd);
+}
+
+// Rounding: libm may hand a signalling NaN back unchanged, and wasm wants
+// an arithmetic (quiet) NaN out of a NaN in. Without SSE4.1 (a baseline
+// x86-64 build) each lane is a libm call, so these stay out of line: the
+// interpreter's handlers call them directly, never through a register
+// (`tests/all/interp_dispatch.rs`).
+lanewise1! {
+    @with inline(never);
     /// `f32x4.ceil`.
     f32x4_ceil(f32x4 -> from_f32x4) = |x| quiet_f32(x.ceil());
     /// `f32x4.floor`.
@@ -79,8 +107,6 @@ lanewise1! {
     f32x4_trunc(f32x4 -> from_f32x4) = |x| quiet_f32(x.trunc());
     /// `f32x4.nearest`: ties to even.
     f32x4_nearest(f32x4 -> from_f32x4) = |x| quiet_f32(x.round_ties_even());
-    /// `f64x2.sqrt`.
-    f64x2_sqrt(f64x2 -> from_f64x2) = f64::sqrt;
     /// `f64x2.ceil`.
     f64x2_ceil(f64x2 -> from_f64x2) = |x| quiet_f64(x.ceil());
     /// `f64x2.floor`.
@@ -93,13 +119,17 @@ lanewise1! {
 
 lanewise2! {
     /// `f32x4.add`.
-    f32x4_add(f32x4 -> from_f32x4) = |x, y| x + y;
+    f32x4_add(f32x4 -> from_f32x4) = |x, y| x + y,
+        x86 = binary_ps(_mm_add_ps);
     /// `f32x4.sub`.
-    f32x4_sub(f32x4 -> from_f32x4) = |x, y| x - y;
+    f32x4_sub(f32x4 -> from_f32x4) = |x, y| x - y,
+        x86 = binary_ps(_mm_sub_ps);
     /// `f32x4.mul`.
-    f32x4_mul(f32x4 -> from_f32x4) = |x, y| x * y;
+    f32x4_mul(f32x4 -> from_f32x4) = |x, y| x * y,
+        x86 = binary_ps(_mm_mul_ps);
     /// `f32x4.div`.
-    f32x4_div(f32x4 -> from_f32x4) = |x, y| x / y;
+    f32x4_div(f32x4 -> from_f32x4) = |x, y| x / y,
+        x86 = binary_ps(_mm_div_ps);
     /// `f32x4.min` and `f32x4.relaxed_min`.
     f32x4_min(f32x4 -> from_f32x4) = min32;
     /// `f32x4.max` and `f32x4.relaxed_max`.
@@ -110,13 +140,17 @@ lanewise2! {
     f32x4_pmax(f32x4 -> from_f32x4) = |x, y| if x < y { y } else { x };
 
     /// `f64x2.add`.
-    f64x2_add(f64x2 -> from_f64x2) = |x, y| x + y;
+    f64x2_add(f64x2 -> from_f64x2) = |x, y| x + y,
+        x86 = binary_pd(_mm_add_pd);
     /// `f64x2.sub`.
-    f64x2_sub(f64x2 -> from_f64x2) = |x, y| x - y;
+    f64x2_sub(f64x2 -> from_f64x2) = |x, y| x - y,
+        x86 = binary_pd(_mm_sub_pd);
     /// `f64x2.mul`.
-    f64x2_mul(f64x2 -> from_f64x2) = |x, y| x * y;
+    f64x2_mul(f64x2 -> from_f64x2) = |x, y| x * y,
+        x86 = binary_pd(_mm_mul_pd);
     /// `f64x2.div`.
-    f64x2_div(f64x2 -> from_f64x2) = |x, y| x / y;
+    f64x2_div(f64x2 -> from_f64x2) = |x, y| x / y,
+        x86 = binary_pd(_mm_div_pd);
     /// `f64x2.min` and `f64x2.relaxed_min`.
     f64x2_min(f64x2 -> from_f64x2) = min64;
     /// `f64x2.max` and `f64x2.relaxed_max`.
@@ -130,57 +164,73 @@ lanewise2! {
 // Comparisons: IEEE, so every comparison with a NaN is false but `ne`.
 lanewise2! {
     /// `f32x4.eq`.
-    f32x4_eq(f32x4 -> from_u32x4) = |x, y| mask32(x == y);
+    f32x4_eq(f32x4 -> from_u32x4) = |x, y| mask32(x == y),
+        x86 = binary_ps(_mm_cmpeq_ps);
     /// `f32x4.ne`.
-    f32x4_ne(f32x4 -> from_u32x4) = |x, y| mask32(x != y);
+    f32x4_ne(f32x4 -> from_u32x4) = |x, y| mask32(x != y),
+        x86 = binary_ps(_mm_cmpneq_ps);
     /// `f32x4.lt`.
-    f32x4_lt(f32x4 -> from_u32x4) = |x, y| mask32(x < y);
+    f32x4_lt(f32x4 -> from_u32x4) = |x, y| mask32(x < y),
+        x86 = binary_ps(_mm_cmplt_ps);
     /// `f32x4.gt`.
-    f32x4_gt(f32x4 -> from_u32x4) = |x, y| mask32(x > y);
+    f32x4_gt(f32x4 -> from_u32x4) = |x, y| mask32(x > y),
+        x86 = binary_ps(_mm_cmpgt_ps);
     /// `f32x4.le`.
-    f32x4_le(f32x4 -> from_u32x4) = |x, y| mask32(x <= y);
+    f32x4_le(f32x4 -> from_u32x4) = |x, y| mask32(x <= y),
+        x86 = binary_ps(_mm_cmple_ps);
     /// `f32x4.ge`.
-    f32x4_ge(f32x4 -> from_u32x4) = |x, y| mask32(x >= y);
+    f32x4_ge(f32x4 -> from_u32x4) = |x, y| mask32(x >= y),
+        x86 = binary_ps(_mm_cmpge_ps);
     /// `f64x2.eq`.
-    f64x2_eq(f64x2 -> from_u64x2) = |x, y| mask64(x == y);
+    f64x2_eq(f64x2 -> from_u64x2) = |x, y| mask64(x == y),
+        x86 = binary_pd(_mm_cmpeq_pd);
     /// `f64x2.ne`.
-    f64x2_ne(f64x2 -> from_u64x2) = |x, y| mask64(x != y);
+    f64x2_ne(f64x2 -> from_u64x2) = |x, y| mask64(x != y),
+        x86 = binary_pd(_mm_cmpneq_pd);
     /// `f64x2.lt`.
-    f64x2_lt(f64x2 -> from_u64x2) = |x, y| mask64(x < y);
+    f64x2_lt(f64x2 -> from_u64x2) = |x, y| mask64(x < y),
+        x86 = binary_pd(_mm_cmplt_pd);
     /// `f64x2.gt`.
-    f64x2_gt(f64x2 -> from_u64x2) = |x, y| mask64(x > y);
+    f64x2_gt(f64x2 -> from_u64x2) = |x, y| mask64(x > y),
+        x86 = binary_pd(_mm_cmpgt_pd);
     /// `f64x2.le`.
-    f64x2_le(f64x2 -> from_u64x2) = |x, y| mask64(x <= y);
+    f64x2_le(f64x2 -> from_u64x2) = |x, y| mask64(x <= y),
+        x86 = binary_pd(_mm_cmple_pd);
     /// `f64x2.ge`.
-    f64x2_ge(f64x2 -> from_u64x2) = |x, y| mask64(x >= y);
+    f64x2_ge(f64x2 -> from_u64x2) = |x, y| mask64(x >= y),
+        x86 = binary_pd(_mm_cmpge_pd);
 }
 
 // The relaxed multiply-adds, fused here (one rounding) so that the result
-// does not depend on the host; the JIT fuses them too.
+// does not depend on the host; the JIT fuses them too. A baseline x86-64
+// build has no FMA instruction: `mul_add` calls libm once per lane, so
+// these stay out of line, where the interpreter's handlers call them
+// directly (a handler must never call through a register: see
+// `tests/all/interp_dispatch.rs`).
 
 /// `f32x4.relaxed_madd(a, b, c)`: `a * b + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
     from_f32x4(std::array::from_fn(|i| a[i].mul_add(b[i], c[i])))
 }
 
 /// `f32x4.relaxed_nmadd(a, b, c)`: `-(a * b) + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
     from_f32x4(std::array::from_fn(|i| (-a[i]).mul_add(b[i], c[i])))
 }
 
 /// `f64x2.relaxed_madd(a, b, c)`: `a * b + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
     from_f64x2(std::array::from_fn(|i| a[i].mul_add(b[i], c[i])))
 }
 
 /// `f64x2.relaxed_nmadd(a, b, c)`: `-(a * b) + c`, fused.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
     let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
     from_f64x2(std::array::from_fn(|i| (-a[i]).mul_add(b[i], c[i])))

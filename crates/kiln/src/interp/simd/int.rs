@@ -3,14 +3,22 @@
 //! the dot products and q15 multiplies (relaxed ones included).
 
 use super::lanes::*;
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64::*;
 
 /// Defines `fn(u128) -> u128` functions that map each lane of one shape to
 /// a lane of the same width.
 macro_rules! lanewise1 {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr $(, x86 = $x86:expr)?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::unary(a, $x86);
+                }
+            )?
             $join(map($split(a), $f))
         }
     )*};
@@ -19,10 +27,16 @@ macro_rules! lanewise1 {
 /// Defines `fn(u128, u128) -> u128` functions that combine the lanes of
 /// two vectors at the same index.
 macro_rules! lanewise2 {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr; )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident) = $f:expr $(, x86 = $x86:expr)?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128, b: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::binary(a, b, $x86);
+                }
+            )?
             $join(zip($split(a), $split(b), $f))
         }
     )*};
@@ -58,61 +72,61 @@ lanewise1! {
 
 lanewise2! {
     /// `i8x16.add`.
-    i8x16_add(u8x16 -> from_u8x16) = u8::wrapping_add;
+    i8x16_add(u8x16 -> from_u8x16) = u8::wrapping_add, x86 = _mm_add_epi8;
     /// `i8x16.sub`.
-    i8x16_sub(u8x16 -> from_u8x16) = u8::wrapping_sub;
+    i8x16_sub(u8x16 -> from_u8x16) = u8::wrapping_sub, x86 = _mm_sub_epi8;
     /// `i8x16.add_sat_s`.
-    i8x16_add_sat_s(i8x16 -> from_i8x16) = i8::saturating_add;
+    i8x16_add_sat_s(i8x16 -> from_i8x16) = i8::saturating_add, x86 = _mm_adds_epi8;
     /// `i8x16.add_sat_u`.
-    i8x16_add_sat_u(u8x16 -> from_u8x16) = u8::saturating_add;
+    i8x16_add_sat_u(u8x16 -> from_u8x16) = u8::saturating_add, x86 = _mm_adds_epu8;
     /// `i8x16.sub_sat_s`.
-    i8x16_sub_sat_s(i8x16 -> from_i8x16) = i8::saturating_sub;
+    i8x16_sub_sat_s(i8x16 -> from_i8x16) = i8::saturating_sub, x86 = _mm_subs_epi8;
     /// `i8x16.sub_sat_u`.
-    i8x16_sub_sat_u(u8x16 -> from_u8x16) = u8::saturating_sub;
+    i8x16_sub_sat_u(u8x16 -> from_u8x16) = u8::saturating_sub, x86 = _mm_subs_epu8;
     /// `i8x16.min_s`.
     i8x16_min_s(i8x16 -> from_i8x16) = i8::min;
     /// `i8x16.min_u`.
-    i8x16_min_u(u8x16 -> from_u8x16) = u8::min;
+    i8x16_min_u(u8x16 -> from_u8x16) = u8::min, x86 = _mm_min_epu8;
     /// `i8x16.max_s`.
     i8x16_max_s(i8x16 -> from_i8x16) = i8::max;
     /// `i8x16.max_u`.
-    i8x16_max_u(u8x16 -> from_u8x16) = u8::max;
+    i8x16_max_u(u8x16 -> from_u8x16) = u8::max, x86 = _mm_max_epu8;
     /// `i8x16.avgr_u`.
-    i8x16_avgr_u(u8x16 -> from_u8x16) = avgr!(u8, u16);
+    i8x16_avgr_u(u8x16 -> from_u8x16) = avgr!(u8, u16), x86 = _mm_avg_epu8;
 
     /// `i16x8.add`.
-    i16x8_add(u16x8 -> from_u16x8) = u16::wrapping_add;
+    i16x8_add(u16x8 -> from_u16x8) = u16::wrapping_add, x86 = _mm_add_epi16;
     /// `i16x8.sub`.
-    i16x8_sub(u16x8 -> from_u16x8) = u16::wrapping_sub;
+    i16x8_sub(u16x8 -> from_u16x8) = u16::wrapping_sub, x86 = _mm_sub_epi16;
     /// `i16x8.mul`.
-    i16x8_mul(u16x8 -> from_u16x8) = u16::wrapping_mul;
+    i16x8_mul(u16x8 -> from_u16x8) = u16::wrapping_mul, x86 = _mm_mullo_epi16;
     /// `i16x8.add_sat_s`.
-    i16x8_add_sat_s(i16x8 -> from_i16x8) = i16::saturating_add;
+    i16x8_add_sat_s(i16x8 -> from_i16x8) = i16::saturating_add, x86 = _mm_adds_epi16;
     /// `i16x8.add_sat_u`.
-    i16x8_add_sat_u(u16x8 -> from_u16x8) = u16::saturating_add;
+    i16x8_add_sat_u(u16x8 -> from_u16x8) = u16::saturating_add, x86 = _mm_adds_epu16;
     /// `i16x8.sub_sat_s`.
-    i16x8_sub_sat_s(i16x8 -> from_i16x8) = i16::saturating_sub;
+    i16x8_sub_sat_s(i16x8 -> from_i16x8) = i16::saturating_sub, x86 = _mm_subs_epi16;
     /// `i16x8.sub_sat_u`.
-    i16x8_sub_sat_u(u16x8 -> from_u16x8) = u16::saturating_sub;
+    i16x8_sub_sat_u(u16x8 -> from_u16x8) = u16::saturating_sub, x86 = _mm_subs_epu16;
     /// `i16x8.min_s`.
-    i16x8_min_s(i16x8 -> from_i16x8) = i16::min;
+    i16x8_min_s(i16x8 -> from_i16x8) = i16::min, x86 = _mm_min_epi16;
     /// `i16x8.min_u`.
     i16x8_min_u(u16x8 -> from_u16x8) = u16::min;
     /// `i16x8.max_s`.
-    i16x8_max_s(i16x8 -> from_i16x8) = i16::max;
+    i16x8_max_s(i16x8 -> from_i16x8) = i16::max, x86 = _mm_max_epi16;
     /// `i16x8.max_u`.
     i16x8_max_u(u16x8 -> from_u16x8) = u16::max;
     /// `i16x8.avgr_u`.
-    i16x8_avgr_u(u16x8 -> from_u16x8) = avgr!(u16, u32);
+    i16x8_avgr_u(u16x8 -> from_u16x8) = avgr!(u16, u32), x86 = _mm_avg_epu16;
     /// `i16x8.q15mulr_sat_s` and `i16x8.relaxed_q15mulr_s`: `(a * b +
     /// 0x4000) >> 15`, saturated (only -32768 * -32768 overflows).
     i16x8_q15mulr_sat_s(i16x8 -> from_i16x8) =
         |x, y| ((x as i32 * y as i32 + 0x4000) >> 15).clamp(i16::MIN as i32, i16::MAX as i32) as i16;
 
     /// `i32x4.add`.
-    i32x4_add(u32x4 -> from_u32x4) = u32::wrapping_add;
+    i32x4_add(u32x4 -> from_u32x4) = u32::wrapping_add, x86 = _mm_add_epi32;
     /// `i32x4.sub`.
-    i32x4_sub(u32x4 -> from_u32x4) = u32::wrapping_sub;
+    i32x4_sub(u32x4 -> from_u32x4) = u32::wrapping_sub, x86 = _mm_sub_epi32;
     /// `i32x4.mul`.
     i32x4_mul(u32x4 -> from_u32x4) = u32::wrapping_mul;
     /// `i32x4.min_s`.
@@ -125,9 +139,9 @@ lanewise2! {
     i32x4_max_u(u32x4 -> from_u32x4) = u32::max;
 
     /// `i64x2.add`.
-    i64x2_add(u64x2 -> from_u64x2) = u64::wrapping_add;
+    i64x2_add(u64x2 -> from_u64x2) = u64::wrapping_add, x86 = _mm_add_epi64;
     /// `i64x2.sub`.
-    i64x2_sub(u64x2 -> from_u64x2) = u64::wrapping_sub;
+    i64x2_sub(u64x2 -> from_u64x2) = u64::wrapping_sub, x86 = _mm_sub_epi64;
     /// `i64x2.mul`.
     i64x2_mul(u64x2 -> from_u64x2) = u64::wrapping_mul;
 }
@@ -135,15 +149,15 @@ lanewise2! {
 // Comparisons: each lane all ones where the comparison holds, else zero.
 lanewise2! {
     /// `i8x16.eq`.
-    i8x16_eq(u8x16 -> from_u8x16) = |x, y| mask8(x == y);
+    i8x16_eq(u8x16 -> from_u8x16) = |x, y| mask8(x == y), x86 = _mm_cmpeq_epi8;
     /// `i8x16.ne`.
-    i8x16_ne(u8x16 -> from_u8x16) = |x, y| mask8(x != y);
+    i8x16_ne(u8x16 -> from_u8x16) = |x, y| mask8(x != y), x86 = super::x86::ne_epi8;
     /// `i8x16.lt_s`.
-    i8x16_lt_s(i8x16 -> from_u8x16) = |x, y| mask8(x < y);
+    i8x16_lt_s(i8x16 -> from_u8x16) = |x, y| mask8(x < y), x86 = _mm_cmplt_epi8;
     /// `i8x16.lt_u`.
     i8x16_lt_u(u8x16 -> from_u8x16) = |x, y| mask8(x < y);
     /// `i8x16.gt_s`.
-    i8x16_gt_s(i8x16 -> from_u8x16) = |x, y| mask8(x > y);
+    i8x16_gt_s(i8x16 -> from_u8x16) = |x, y| mask8(x > y), x86 = _mm_cmpgt_epi8;
     /// `i8x16.gt_u`.
     i8x16_gt_u(u8x16 -> from_u8x16) = |x, y| mask8(x > y);
     /// `i8x16.le_s`.
@@ -156,15 +170,15 @@ lanewise2! {
     i8x16_ge_u(u8x16 -> from_u8x16) = |x, y| mask8(x >= y);
 
     /// `i16x8.eq`.
-    i16x8_eq(u16x8 -> from_u16x8) = |x, y| mask16(x == y);
+    i16x8_eq(u16x8 -> from_u16x8) = |x, y| mask16(x == y), x86 = _mm_cmpeq_epi16;
     /// `i16x8.ne`.
-    i16x8_ne(u16x8 -> from_u16x8) = |x, y| mask16(x != y);
+    i16x8_ne(u16x8 -> from_u16x8) = |x, y| mask16(x != y), x86 = super::x86::ne_epi16;
     /// `i16x8.lt_s`.
-    i16x8_lt_s(i16x8 -> from_u16x8) = |x, y| mask16(x < y);
+    i16x8_lt_s(i16x8 -> from_u16x8) = |x, y| mask16(x < y), x86 = _mm_cmplt_epi16;
     /// `i16x8.lt_u`.
     i16x8_lt_u(u16x8 -> from_u16x8) = |x, y| mask16(x < y);
     /// `i16x8.gt_s`.
-    i16x8_gt_s(i16x8 -> from_u16x8) = |x, y| mask16(x > y);
+    i16x8_gt_s(i16x8 -> from_u16x8) = |x, y| mask16(x > y), x86 = _mm_cmpgt_epi16;
     /// `i16x8.gt_u`.
     i16x8_gt_u(u16x8 -> from_u16x8) = |x, y| mask16(x > y);
     /// `i16x8.le_s`.
@@ -177,15 +191,15 @@ lanewise2! {
     i16x8_ge_u(u16x8 -> from_u16x8) = |x, y| mask16(x >= y);
 
     /// `i32x4.eq`.
-    i32x4_eq(u32x4 -> from_u32x4) = |x, y| mask32(x == y);
+    i32x4_eq(u32x4 -> from_u32x4) = |x, y| mask32(x == y), x86 = _mm_cmpeq_epi32;
     /// `i32x4.ne`.
-    i32x4_ne(u32x4 -> from_u32x4) = |x, y| mask32(x != y);
+    i32x4_ne(u32x4 -> from_u32x4) = |x, y| mask32(x != y), x86 = super::x86::ne_epi32;
     /// `i32x4.lt_s`.
-    i32x4_lt_s(i32x4 -> from_u32x4) = |x, y| mask32(x < y);
+    i32x4_lt_s(i32x4 -> from_u32x4) = |x, y| mask32(x < y), x86 = _mm_cmplt_epi32;
     /// `i32x4.lt_u`.
     i32x4_lt_u(u32x4 -> from_u32x4) = |x, y| mask32(x < y);
     /// `i32x4.gt_s`.
-    i32x4_gt_s(i32x4 -> from_u32x4) = |x, y| mask32(x > y);
+    i32x4_gt_s(i32x4 -> from_u32x4) = |x, y| mask32(x > y), x86 = _mm_cmpgt_epi32;
     /// `i32x4.gt_u`.
     i32x4_gt_u(u32x4 -> from_u32x4) = |x, y| mask32(x > y);
     /// `i32x4.le_s`.
@@ -214,11 +228,17 @@ lanewise2! {
 /// Defines `fn(u128, u32) -> u128` shifts; the count is taken modulo the
 /// lane width, as wasm requires.
 macro_rules! shifts {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident, $bits:literal) = $op:tt; )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident, $bits:literal) = $op:tt $(, x86 = $x86:expr)?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128, n: u32) -> u128 {
             let n = n & ($bits - 1);
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::shift(a, n, $x86);
+                }
+            )?
             $join(map($split(a), |x| x $op n))
         }
     )*};
@@ -232,23 +252,23 @@ shifts! {
     /// `i8x16.shr_u`.
     i8x16_shr_u(u8x16 -> from_u8x16, 8) = >>;
     /// `i16x8.shl`.
-    i16x8_shl(u16x8 -> from_u16x8, 16) = <<;
+    i16x8_shl(u16x8 -> from_u16x8, 16) = <<, x86 = _mm_sll_epi16;
     /// `i16x8.shr_s`.
-    i16x8_shr_s(i16x8 -> from_i16x8, 16) = >>;
+    i16x8_shr_s(i16x8 -> from_i16x8, 16) = >>, x86 = _mm_sra_epi16;
     /// `i16x8.shr_u`.
-    i16x8_shr_u(u16x8 -> from_u16x8, 16) = >>;
+    i16x8_shr_u(u16x8 -> from_u16x8, 16) = >>, x86 = _mm_srl_epi16;
     /// `i32x4.shl`.
-    i32x4_shl(u32x4 -> from_u32x4, 32) = <<;
+    i32x4_shl(u32x4 -> from_u32x4, 32) = <<, x86 = _mm_sll_epi32;
     /// `i32x4.shr_s`.
-    i32x4_shr_s(i32x4 -> from_i32x4, 32) = >>;
+    i32x4_shr_s(i32x4 -> from_i32x4, 32) = >>, x86 = _mm_sra_epi32;
     /// `i32x4.shr_u`.
-    i32x4_shr_u(u32x4 -> from_u32x4, 32) = >>;
+    i32x4_shr_u(u32x4 -> from_u32x4, 32) = >>, x86 = _mm_srl_epi32;
     /// `i64x2.shl`.
-    i64x2_shl(u64x2 -> from_u64x2, 64) = <<;
+    i64x2_shl(u64x2 -> from_u64x2, 64) = <<, x86 = _mm_sll_epi64;
     /// `i64x2.shr_s`.
     i64x2_shr_s(i64x2 -> from_i64x2, 64) = >>;
     /// `i64x2.shr_u`.
-    i64x2_shr_u(u64x2 -> from_u64x2, 64) = >>;
+    i64x2_shr_u(u64x2 -> from_u64x2, 64) = >>, x86 = _mm_srl_epi64;
 }
 
 // Narrowing: `a`'s lanes then `b`'s, each saturated to the narrow type
@@ -257,6 +277,10 @@ shifts! {
 /// `i8x16.narrow_i16x8_s`.
 #[inline(always)]
 pub(crate) fn i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::binary(a, b, _mm_packs_epi16);
+    }
     let (a, b) = (i16x8(a), i16x8(b));
     let sat = |x: i16| x.clamp(i8::MIN as i16, i8::MAX as i16) as i8;
     from_i8x16(std::array::from_fn(|i| sat(if i < 8 { a[i] } else { b[i - 8] })))
@@ -265,6 +289,10 @@ pub(crate) fn i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
 /// `i8x16.narrow_i16x8_u`.
 #[inline(always)]
 pub(crate) fn i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::binary(a, b, _mm_packus_epi16);
+    }
     let (a, b) = (i16x8(a), i16x8(b));
     let sat = |x: i16| x.clamp(0, u8::MAX as i16) as u8;
     from_u8x16(std::array::from_fn(|i| sat(if i < 8 { a[i] } else { b[i - 8] })))
@@ -273,6 +301,10 @@ pub(crate) fn i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
 /// `i16x8.narrow_i32x4_s`.
 #[inline(always)]
 pub(crate) fn i16x8_narrow_i32x4_s(a: u128, b: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::binary(a, b, _mm_packs_epi32);
+    }
     let (a, b) = (i32x4(a), i32x4(b));
     let sat = |x: i32| x.clamp(i16::MIN as i32, i16::MAX as i32) as i16;
     from_i16x8(std::array::from_fn(|i| sat(if i < 4 { a[i] } else { b[i - 4] })))
@@ -290,10 +322,16 @@ pub(crate) fn i16x8_narrow_i32x4_u(a: u128, b: u128) -> u128 {
 /// the narrow lanes, each converted to the wide lane type with `as` (so
 /// signedness comes from the split).
 macro_rules! extend {
-    ($( $(#[$doc:meta])* $name:ident($split:ident, $half:ident -> $join:ident, $wide:ty); )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident, $half:ident -> $join:ident, $wide:ty) $(, x86 = $x86:expr)?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::unary(a, $x86);
+                }
+            )?
             $join(map($half($split(a)), |x| x as $wide))
         }
     )*};
@@ -301,29 +339,29 @@ macro_rules! extend {
 
 extend! {
     /// `i16x8.extend_low_i8x16_s`; also `v128.load8x8_s` on the loaded bytes.
-    i16x8_extend_low_i8x16_s(i8x16, low -> from_i16x8, i16);
+    i16x8_extend_low_i8x16_s(i8x16, low -> from_i16x8, i16), x86 = super::x86::extend_low_i8_s;
     /// `i16x8.extend_high_i8x16_s`.
-    i16x8_extend_high_i8x16_s(i8x16, high -> from_i16x8, i16);
+    i16x8_extend_high_i8x16_s(i8x16, high -> from_i16x8, i16), x86 = super::x86::extend_high_i8_s;
     /// `i16x8.extend_low_i8x16_u`; also `v128.load8x8_u`.
-    i16x8_extend_low_i8x16_u(u8x16, low -> from_u16x8, u16);
+    i16x8_extend_low_i8x16_u(u8x16, low -> from_u16x8, u16), x86 = super::x86::extend_low_i8_u;
     /// `i16x8.extend_high_i8x16_u`.
-    i16x8_extend_high_i8x16_u(u8x16, high -> from_u16x8, u16);
+    i16x8_extend_high_i8x16_u(u8x16, high -> from_u16x8, u16), x86 = super::x86::extend_high_i8_u;
     /// `i32x4.extend_low_i16x8_s`; also `v128.load16x4_s`.
-    i32x4_extend_low_i16x8_s(i16x8, low -> from_i32x4, i32);
+    i32x4_extend_low_i16x8_s(i16x8, low -> from_i32x4, i32), x86 = super::x86::extend_low_i16_s;
     /// `i32x4.extend_high_i16x8_s`.
-    i32x4_extend_high_i16x8_s(i16x8, high -> from_i32x4, i32);
+    i32x4_extend_high_i16x8_s(i16x8, high -> from_i32x4, i32), x86 = super::x86::extend_high_i16_s;
     /// `i32x4.extend_low_i16x8_u`; also `v128.load16x4_u`.
-    i32x4_extend_low_i16x8_u(u16x8, low -> from_u32x4, u32);
+    i32x4_extend_low_i16x8_u(u16x8, low -> from_u32x4, u32), x86 = super::x86::extend_low_i16_u;
     /// `i32x4.extend_high_i16x8_u`.
-    i32x4_extend_high_i16x8_u(u16x8, high -> from_u32x4, u32);
+    i32x4_extend_high_i16x8_u(u16x8, high -> from_u32x4, u32), x86 = super::x86::extend_high_i16_u;
     /// `i64x2.extend_low_i32x4_s`; also `v128.load32x2_s`.
-    i64x2_extend_low_i32x4_s(i32x4, low -> from_i64x2, i64);
+    i64x2_extend_low_i32x4_s(i32x4, low -> from_i64x2, i64), x86 = super::x86::extend_low_i32_s;
     /// `i64x2.extend_high_i32x4_s`.
-    i64x2_extend_high_i32x4_s(i32x4, high -> from_i64x2, i64);
+    i64x2_extend_high_i32x4_s(i32x4, high -> from_i64x2, i64), x86 = super::x86::extend_high_i32_s;
     /// `i64x2.extend_low_i32x4_u`; also `v128.load32x2_u`.
-    i64x2_extend_low_i32x4_u(u32x4, low -> from_u64x2, u64);
+    i64x2_extend_low_i32x4_u(u32x4, low -> from_u64x2, u64), x86 = super::x86::extend_low_i32_u;
     /// `i64x2.extend_high_i32x4_u`.
-    i64x2_extend_high_i32x4_u(u32x4, high -> from_u64x2, u64);
+    i64x2_extend_high_i32x4_u(u32x4, high -> from_u64x2, u64), x86 = super::x86::extend_high_i32_u;
 }
 
 /// Defines extended multiplies: the chosen halves widened, then multiplied
@@ -370,10 +408,16 @@ extmul! {
 /// Defines pairwise widening additions: wide lane `i` is narrow lanes `2i`
 /// and `2i + 1` summed (never overflows).
 macro_rules! extadd_pairwise {
-    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident, $wide:ty); )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($split:ident -> $join:ident, $wide:ty) $(, x86 = $x86:expr)?; )*) => {$(
         $(#[$doc])*
         #[inline(always)]
         pub(crate) fn $name(a: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                if super::x86::fast() {
+                    return super::x86::unary(a, $x86);
+                }
+            )?
             let a = $split(a);
             $join(std::array::from_fn(|i| a[2 * i] as $wide + a[2 * i + 1] as $wide))
         }
@@ -382,19 +426,23 @@ macro_rules! extadd_pairwise {
 
 extadd_pairwise! {
     /// `i16x8.extadd_pairwise_i8x16_s`.
-    i16x8_extadd_pairwise_i8x16_s(i8x16 -> from_i16x8, i16);
+    i16x8_extadd_pairwise_i8x16_s(i8x16 -> from_i16x8, i16), x86 = super::x86::extadd_i8_s;
     /// `i16x8.extadd_pairwise_i8x16_u`.
-    i16x8_extadd_pairwise_i8x16_u(u8x16 -> from_u16x8, u16);
+    i16x8_extadd_pairwise_i8x16_u(u8x16 -> from_u16x8, u16), x86 = super::x86::extadd_i8_u;
     /// `i32x4.extadd_pairwise_i16x8_s`.
-    i32x4_extadd_pairwise_i16x8_s(i16x8 -> from_i32x4, i32);
+    i32x4_extadd_pairwise_i16x8_s(i16x8 -> from_i32x4, i32), x86 = super::x86::extadd_i16_s;
     /// `i32x4.extadd_pairwise_i16x8_u`.
-    i32x4_extadd_pairwise_i16x8_u(u16x8 -> from_u32x4, u32);
+    i32x4_extadd_pairwise_i16x8_u(u16x8 -> from_u32x4, u32), x86 = super::x86::extadd_i16_u;
 }
 
 /// `i32x4.dot_i16x8_s`: products of adjacent signed lanes summed; the one
 /// sum that overflows, two times (-32768)², wraps to i32::MIN.
 #[inline(always)]
 pub(crate) fn i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::binary(a, b, _mm_madd_epi16);
+    }
     let p = zip(i16x8(a), i16x8(b), |x, y| x as i32 * y as i32);
     from_i32x4(std::array::from_fn(|i| p[2 * i].wrapping_add(p[2 * i + 1])))
 }

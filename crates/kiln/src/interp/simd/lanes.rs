@@ -249,18 +249,30 @@ pub(crate) fn v128_any_true(v: u128) -> u64 {
 /// `i8x16.all_true`.
 #[inline(always)]
 pub(crate) fn i8x16_all_true(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::all_true8(v);
+    }
     u8x16(v).iter().all(|&x| x != 0) as u64
 }
 
 /// `i16x8.all_true`.
 #[inline(always)]
 pub(crate) fn i16x8_all_true(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::all_true16(v);
+    }
     u16x8(v).iter().all(|&x| x != 0) as u64
 }
 
 /// `i32x4.all_true`.
 #[inline(always)]
 pub(crate) fn i32x4_all_true(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::all_true32(v);
+    }
     u32x4(v).iter().all(|&x| x != 0) as u64
 }
 
@@ -273,24 +285,40 @@ pub(crate) fn i64x2_all_true(v: u128) -> u64 {
 /// `i8x16.bitmask`: bit `i` is lane `i`'s sign bit.
 #[inline(always)]
 pub(crate) fn i8x16_bitmask(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::bitmask8(v);
+    }
     u8x16(v).iter().enumerate().fold(0, |m, (i, &x)| m | (((x >> 7) as u64) << i))
 }
 
 /// `i16x8.bitmask`: bit `i` is lane `i`'s sign bit.
 #[inline(always)]
 pub(crate) fn i16x8_bitmask(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::bitmask16(v);
+    }
     u16x8(v).iter().enumerate().fold(0, |m, (i, &x)| m | (((x >> 15) as u64) << i))
 }
 
 /// `i32x4.bitmask`: bit `i` is lane `i`'s sign bit.
 #[inline(always)]
 pub(crate) fn i32x4_bitmask(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::bitmask32(v);
+    }
     u32x4(v).iter().enumerate().fold(0, |m, (i, &x)| m | (((x >> 31) as u64) << i))
 }
 
 /// `i64x2.bitmask`: bit `i` is lane `i`'s sign bit.
 #[inline(always)]
 pub(crate) fn i64x2_bitmask(v: u128) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::fast() {
+        return super::x86::bitmask64(v);
+    }
     u64x2(v).iter().enumerate().fold(0, |m, (i, &x)| m | ((x >> 63) << i))
 }
 

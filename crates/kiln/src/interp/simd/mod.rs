@@ -12,16 +12,14 @@
 //! instructions are entries of their own, mapped to the deterministic choice
 //! the JIT makes too (documented on each function).
 
-// Nothing outside this module calls it until the translator and executors
-// take v128 values; drop this then.
-#![allow(dead_code)]
-
 pub(crate) mod convert;
 pub(crate) mod float;
 pub(crate) mod int;
 pub(crate) mod lanes;
 #[cfg(test)]
 mod spec_tests;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 use wasmparser::{MemArg, Operator};
 
@@ -352,6 +350,10 @@ macro_rules! define_enum {
         }
 
         impl $name {
+            /// Every instruction of the table.
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [Self] = &[$(Self::$v),*];
+
             /// What the instruction computes.
             #[inline]
             pub(crate) fn eval(self, $($arg: $ty),*) -> $ret {
@@ -360,7 +362,9 @@ macro_rules! define_enum {
                 }
             }
 
-            /// The instruction, if `op` is one of this table's.
+            /// The instruction, if `op` is one of this table's. (Unused
+            /// for the lane tables: `classify` takes their lane itself.)
+            #[allow(dead_code)]
             fn of_operator(op: &Operator<'_>) -> Option<Self> {
                 match op {
                     $( Operator::$v { .. } => Some(Self::$v), )*
@@ -471,24 +475,30 @@ macro_rules! test_enum {
 }
 self::for_each_v128_test!(test_enum);
 
-/// The loads of a whole v128: how many bytes each reads and what it makes
-/// of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum V128Load {
-    Load128,
-    Load8x8S,
-    Load8x8U,
-    Load16x4S,
-    Load16x4U,
-    Load32x2S,
-    Load32x2U,
-    Load8Splat,
-    Load16Splat,
-    Load32Splat,
-    Load64Splat,
-    Load32Zero,
-    Load64Zero,
+/// The loads of a whole v128, as `$m! { Variant, ... }`: the enum below
+/// and the interpreter's load handlers come from it.
+macro_rules! for_each_v128_load {
+    ($m:ident) => {
+        $m! {
+            Load128, Load8x8S, Load8x8U, Load16x4S, Load16x4U, Load32x2S, Load32x2U, Load8Splat, Load16Splat,
+            Load32Splat, Load64Splat, Load32Zero, Load64Zero
+        }
+    };
 }
+#[cfg_attr(not(kiln_tail_dispatch), allow(unused_imports))]
+pub(crate) use for_each_v128_load;
+
+macro_rules! load_enum {
+    ($($v:ident),*) => {
+        /// The loads of a whole v128: how many bytes each reads and what
+        /// it makes of them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum V128Load {
+            $($v,)*
+        }
+    };
+}
+for_each_v128_load!(load_enum);
 
 impl V128Load {
     /// The bytes the load reads.

@@ -4,7 +4,7 @@
 //! branching instruction, and globals become offsets into the instance's
 //! context.
 
-use super::handlers::{self as h, Forms, In, Out};
+use super::handlers::{self as h, simd as hs, Forms, In, Out};
 use super::Handler;
 use crate::compile::{DefinedGlobalIndex, GlobalIndex, ModuleInfo, TableIndex};
 use crate::interp::ir::{CmpOp, Op, Slot};
@@ -180,7 +180,7 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
             Op::CallIndirect { table, ty, base } => {
                 let table_pointer = info.offsets.vmctx_table_pointer(TableIndex(table));
                 let sig = info.sigs[ty as usize].0;
-                let params = info.types[ty as usize].params().len() as u32;
+                let params = crate::interp::ir::slots_of(info.types[ty as usize].params()) as u32;
                 e.op(h::CallIndirect, &[table, ty, base, table_pointer, sig, params]);
             }
             Op::BrIfImm { a, imm, target: to, .. } | Op::BrIfNotImm { a, imm, target: to, .. } => {
@@ -192,6 +192,36 @@ pub(crate) fn encode(ops: &mut [Op], info: &ModuleInfo, frame: FrameLayout<'_>) 
             }
             Op::GlobalSet { g, a } => {
                 let (handler, offset) = global(info, g, h::GlobalSetImported, h::GlobalSetDefined);
+                e.op(handler, &[offset, a]);
+            }
+            Op::V128Const { d, idx } => {
+                e.op(hs::V128Const, &[d, 0]);
+                e.push_v128(frame.v128_consts[idx as usize]);
+            }
+            Op::I8x16Shuffle { base, idx } => {
+                e.op(hs::I8x16Shuffle, &[base, 0]);
+                e.push_v128(frame.v128_consts[idx as usize]);
+            }
+            Op::V128Copy { d, a } => e.op(hs::V128Copy, &[d, a]),
+            Op::V128Unary { op, d, a } => e.op(hs::unary_handler(op), &[d, a]),
+            Op::V128Binary { op, d, a, b } => e.op(hs::binary_handler(op), &[d, a, b]),
+            Op::V128Ternary { op, base } => e.op(hs::ternary_handler(op), &[base]),
+            Op::V128Shift { op, d, a, b } => e.op(hs::shift_handler(op), &[d, a, b]),
+            Op::V128Splat { op, d, a } => e.op(hs::splat_handler(op), &[d, a]),
+            Op::V128Extract { op, lane, d, a } => e.op(hs::extract_handler(op), &[d, a, lane as u32]),
+            Op::V128Replace { op, lane, d, a, b } => e.op(hs::replace_handler(op), &[d, a, b, lane as u32]),
+            Op::V128Test { op, d, a } => e.op(hs::test_handler(op), &[d, a]),
+            Op::V128Load { op, d, a, off } => e.op(hs::load::handler(op), &[d, a, off]),
+            Op::V128Store { a, v, off } => e.op(hs::V128Store, &[a, v, off]),
+            Op::V128LoadLane { op, lane, base, off } => e.op(hs::lane::handler(op, false), &[base, off, lane as u32]),
+            Op::V128StoreLane { op, lane, base, off } => e.op(hs::lane::handler(op, true), &[base, off, lane as u32]),
+            Op::V128Select { d, a, b } => e.op(hs::V128Select, &[d, a, b]),
+            Op::V128GlobalGet { d, g } => {
+                let (handler, offset) = global(info, g, hs::V128GlobalGetImported, hs::V128GlobalGetDefined);
+                e.op(handler, &[d, offset]);
+            }
+            Op::V128GlobalSet { g, a } => {
+                let (handler, offset) = global(info, g, hs::V128GlobalSetImported, hs::V128GlobalSetDefined);
                 e.op(handler, &[offset, a]);
             }
             _ => e.plain(op),
@@ -219,6 +249,9 @@ pub(crate) struct FrameLayout<'a> {
     pub(crate) params: u32,
     pub(crate) locals: u32,
     pub(crate) consts: &'a [u64],
+    /// The `v128` constants and shuffle patterns ops name by index (the
+    /// encoding holds them inline).
+    pub(crate) v128_consts: &'a [u128],
 }
 
 /// How an op can use the accumulator: its handlers by form, the slot it
@@ -372,6 +405,12 @@ impl Encoder {
             // (`field` reads `u32`s in memory order).
             self.words.push(pair[0] as u64 | (hi as u64) << 32);
         }
+    }
+
+    /// Appends a `v128` as two words, low half first.
+    fn push_v128(&mut self, v: u128) {
+        self.words.push(v as u64);
+        self.words.push((v >> 64) as u64);
     }
 
     /// Where field `i` of the instruction starting at word `start` is, in

@@ -347,10 +347,10 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     let in_use = store.stack_in_use;
     let limit = super::activation_limit(store)?;
     // Translated here if this is its first call.
-    let entry_code: *const CompiledFunc = {
+    let (entry_code, ty): (*const CompiledFunc, *const crate::types::FuncType) = {
         let module = &store.instance(instance).module;
         let defined = DefinedFuncIndex(func.0 - module.info.num_imported_funcs);
-        interp_code(module).func(module, defined)?
+        (interp_code(module).func(module, defined)?, module.info.func_type(func.0))
     };
     let interrupts = store.engine.config().interrupts();
     let fuel: *mut i64 = store.fuel_consumed();
@@ -379,9 +379,8 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         stopped_at: 0,
     };
     exec.enter_instance(instance);
-    // SAFETY: the module's code lives as long as the instance.
-    let code = unsafe { &*entry_code };
-    let (num_params, num_results) = (code.num_params as usize, code.num_results as usize);
+    // SAFETY: the module's code and types live as long as the instance.
+    let (code, ty) = unsafe { (&*entry_code, &*ty) };
     let needed = code.frame_size as usize;
     let outcome = if needed > limit {
         exec.stopped_at = code.code.as_ptr() as usize + 8;
@@ -391,9 +390,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
         if exec.stack.len() < needed {
             exec.stack.resize(needed.max(1024), 0);
         }
-        for (slot, arg) in exec.stack[..num_params].iter_mut().zip(args.iter()) {
-            *slot = arg.slot();
-        }
+        super::raw_to_slots(ty.params(), args, &mut exec.stack[..needed]);
         exec.stack_base = exec.stack.as_mut_ptr();
         let (mem, len) = exec.memory0();
         let sp = exec.stack_base;
@@ -417,9 +414,7 @@ fn call_wasm(store: &mut StoreOpaque, instance: InstanceId, func: FuncIndex, arg
     let mut stack = std::mem::take(&mut exec.stack);
     let result = match outcome {
         Ok(Done::Returned) => {
-            for (arg, slot) in args.iter_mut().zip(&stack[..num_results]) {
-                *arg = ValRaw::from_slot(*slot);
-            }
+            super::slots_to_raw(ty.results(), &stack, args);
             Ok(Ok(()))
         }
         Ok(Done::Stopped) => match exec.panic.take() {
@@ -500,9 +495,13 @@ impl Exec {
         let frame_size = self.running().frame_size as usize;
         let base = self.base_of(sp);
         self.host_buf.clear();
-        // SAFETY: the arguments are slots of the current frame.
-        self.host_buf.extend((0..np).map(|i| ValRaw::from_slot(unsafe { *sp.add(args + i) })));
         self.host_buf.resize(np.max(nr), ValRaw::default());
+        let arg_slots = super::ir::slots_of(ty.params()).max(super::ir::slots_of(ty.results()));
+        // SAFETY: the arguments, and the results after the call, are slots
+        // of the current frame (the frame holds the callee's arguments and
+        // room for its results: the translator's layout).
+        let slots = unsafe { std::slice::from_raw_parts_mut(sp.add(args), arg_slots) };
+        super::slots_to_raw(ty.params(), slots, &mut self.host_buf);
         // SAFETY: see `Exec::store`; `frames` is a field apart from it.
         let store = unsafe { &mut *self.store };
         store.stack_in_use = self.in_use + (base + frame_size + self.frames.len() * FRAME_OVERHEAD_SLOTS) * 8;
@@ -515,10 +514,9 @@ impl Exec {
         self.store().stack_in_use = self.in_use;
         match result {
             Ok(Ok(())) => {
-                for (i, v) in self.host_buf[..nr].iter().enumerate() {
-                    // SAFETY: results go where the arguments were, in the frame.
-                    unsafe { *sp.add(args + i) = v.slot() };
-                }
+                // SAFETY: as above: the results go where the arguments were.
+                let slots = unsafe { std::slice::from_raw_parts_mut(sp.add(args), arg_slots) };
+                super::raw_to_slots(ty.results(), &self.host_buf, slots);
                 true
             }
             Ok(Err(e)) => {
@@ -604,7 +602,7 @@ impl Exec {
         let module = unsafe { &*self.module };
         let expected = module.info.sigs[ty];
         let ty = &module.info.types[ty];
-        let i = Self::slot(sp, args + ty.params().len()) as u32 as usize;
+        let i = Self::slot(sp, args + super::ir::slots_of(ty.params())) as u32 as usize;
         let instance = self.instance;
         let elements = &self.store().instance_table(instance, crate::compile::TableIndex(table as u32)).elements;
         let Some(&elem) = elements.get(i) else {

@@ -13,6 +13,7 @@
 mod alu;
 mod branch;
 mod memory;
+pub(crate) mod simd;
 
 pub(crate) use alu::select::s_s::Select;
 pub(crate) use alu::{add_imm::s_s::*, binary::s_s::*, binary_f64::s_s::*, cmp_f64::s_s::*};

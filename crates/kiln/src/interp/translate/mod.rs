@@ -8,8 +8,11 @@
 //! value is copied into its home slot ("materialized") only when it must be
 //! (block boundaries, calls, a write to the local it refers to).
 
+mod simd;
+
 use super::ir::{CmpOp, CompiledFunc, ImmOp, Op, Slot};
 use crate::compile::{charges_fuel, fuel_cost, BodyReader, CompileError, CompileErrorKind, Interrupts, ModuleInfo};
+use crate::types::ValType;
 use std::collections::HashMap;
 use wasmparser::{BlockType, FunctionBody, Operator};
 
@@ -43,6 +46,8 @@ enum CtrlKind {
 #[derive(Debug)]
 struct Ctrl {
     kind: CtrlKind,
+    /// The block's type, for the widths of its parameters and results.
+    ty: BlockType,
     /// Operand stack height below the block's parameters.
     height: usize,
     params: u32,
@@ -81,6 +86,9 @@ struct RefLink {
 #[derive(Default)]
 pub(crate) struct Translator {
     stack: Vec<Operand>,
+    /// The slot of each position of `stack`, and one more: the first slot
+    /// above it. A `v128` takes two slots, anything else one.
+    slots: Vec<Slot>,
     ctrls: Vec<Ctrl>,
     ops: Vec<Op>,
     offsets: Vec<u32>,
@@ -99,13 +107,23 @@ pub(crate) struct Translator {
     ref_heads: Vec<(u32, u32)>,
     ref_epoch: u32,
     num_locals: u32,
+    /// Where each local lives, and one more entry (the end of the
+    /// locals), when some parameter or local is a `v128`; empty when every
+    /// local takes one slot (local `l` is slot `l`).
+    local_slots: Vec<Slot>,
+    /// Slots of the parameters, and of the parameters and locals.
+    param_slots: u32,
+    locals_end: u32,
+    /// The `v128` constants and shuffle patterns of `Op`s, by index.
+    v128_consts: Vec<u128>,
     /// Constants that live in slots of their own, filled at function entry
     /// (right after the locals), so reading one costs no instruction.
     consts: Vec<u64>,
     const_slots: HashMap<u64, Slot>,
     /// First slot of the operand stack: after the locals and constants.
     stack_base: u32,
-    max_height: usize,
+    /// The highest first-free slot above the stack so far.
+    max_slot: u32,
     /// Index of the last op if it only wrote the home slot of the top operand.
     last_producer: Option<usize>,
     dead: bool,
@@ -173,9 +191,13 @@ impl Translator {
         })?;
 
         self.reset(num_locals);
-        self.collect_consts(body, num_locals);
+        self.lay_out_locals(ty.params(), reader.v128_locals());
+        self.collect_consts(body, self.locals_end);
+        self.slots.push(self.stack_base);
+        self.max_slot = self.stack_base;
         self.ctrls.push(Ctrl {
             kind: CtrlKind::Func,
+            ty: BlockType::Empty,
             height: 0,
             params: 0,
             results: num_results,
@@ -207,7 +229,8 @@ impl Translator {
 
         // A frame is a power of two in slots (see `exec`), and its slot
         // indices are `u32`s.
-        let frame_size = (self.stack_base as u64 + self.max_height as u64).max(num_results as u64).max(1);
+        let result_slots = super::ir::slots_of(ty.results()) as u32;
+        let frame_size = (self.max_slot as u64).max(result_slots as u64).max(1);
         let frame_size = u32::try_from(frame_size).ok().and_then(u32::checked_next_power_of_two).ok_or_else(|| {
             CompileError::new(
                 CompileErrorKind::Unsupported,
@@ -218,9 +241,13 @@ impl Translator {
         #[cfg(kiln_tail_dispatch)]
         let (code, op_starts) = match self.threaded {
             true => {
-                debug_assert_eq!(self.stack_base, num_locals + self.consts.len() as u32);
-                let frame =
-                    super::threaded::FrameLayout { params: num_params, locals: num_locals, consts: &self.consts };
+                debug_assert_eq!(self.stack_base, self.locals_end + self.consts.len() as u32);
+                let frame = super::threaded::FrameLayout {
+                    params: self.param_slots,
+                    locals: self.locals_end,
+                    consts: &self.consts,
+                    v128_consts: &self.v128_consts,
+                };
                 super::threaded::encode(&mut self.ops, info, frame)
             }
             false => Default::default(),
@@ -232,16 +259,18 @@ impl Translator {
             op_starts,
             ops: if self.threaded { Box::default() } else { self.ops.as_slice().into() },
             offsets: self.offsets.as_slice().into(),
-            num_params,
-            num_locals,
-            num_results,
+            param_slots: self.param_slots,
+            local_slots: self.locals_end,
             consts: self.consts.as_slice().into(),
+            v128_consts: self.v128_consts.as_slice().into(),
             frame_size,
         })
     }
 
     fn reset(&mut self, num_locals: u32) {
         self.stack.clear();
+        self.slots.clear();
+        self.v128_consts.clear();
         self.ctrls.clear();
         self.ops.clear();
         self.offsets.clear();
@@ -250,7 +279,7 @@ impl Translator {
         self.consts.clear();
         self.const_slots.clear();
         self.stack_base = num_locals;
-        self.max_height = 0;
+        self.max_slot = 0;
         self.last_producer = None;
         self.dead = false;
         self.dead_depth = 0;
@@ -297,7 +326,7 @@ impl Translator {
 
     /// Gives the function's most common constants slots of their own. A
     /// quick pre-pass over the body; decoding errors are left to the real pass.
-    fn collect_consts(&mut self, body: &FunctionBody<'_>, num_locals: u32) {
+    fn collect_consts(&mut self, body: &FunctionBody<'_>, locals_end: u32) {
         let Ok(mut reader) = body.get_operators_reader() else { return };
         let mut counts: HashMap<u64, u32> = HashMap::new();
         // A constant that the next operator takes as an immediate needs no
@@ -330,9 +359,9 @@ impl Translator {
         by_use.truncate(MAX_CONST_SLOTS);
         for (i, (v, _)) in by_use.into_iter().enumerate() {
             self.consts.push(v);
-            self.const_slots.insert(v, num_locals + i as Slot);
+            self.const_slots.insert(v, locals_end + i as Slot);
         }
-        self.stack_base = num_locals + self.consts.len() as u32;
+        self.stack_base = locals_end + self.consts.len() as u32;
     }
 
     // ---- emitting ----
@@ -365,29 +394,105 @@ impl Translator {
 
     // ---- the operand stack ----
 
+    /// The home slot of stack position `pos` (or, at the stack's height,
+    /// the first slot above it).
     fn home(&self, pos: usize) -> Slot {
-        self.stack_base + pos as Slot
+        self.slots[pos]
+    }
+
+    /// Whether the operand at `pos` is a `v128` (two slots).
+    fn wide(&self, pos: usize) -> bool {
+        self.slots[pos + 1] - self.slots[pos] == 2
     }
 
     fn push_temp(&mut self) -> Slot {
-        self.stack.push(Operand::Temp);
-        self.max_height = self.max_height.max(self.stack.len());
+        self.push_temp_as(false)
+    }
+
+    /// Pushes a temporary, a `v128` when `wide`.
+    fn push_temp_as(&mut self, wide: bool) -> Slot {
+        self.push_as(Operand::Temp, wide);
         self.home(self.stack.len() - 1)
     }
 
     fn push(&mut self, operand: Operand) {
+        self.push_as(operand, false);
+    }
+
+    fn push_as(&mut self, operand: Operand, wide: bool) {
         self.stack.push(operand);
-        self.max_height = self.max_height.max(self.stack.len());
+        let top = self.slots[self.slots.len() - 1] + 1 + wide as Slot;
+        self.slots.push(top);
+        self.max_slot = self.max_slot.max(top);
+    }
+
+    /// Pops the top operand without reading it.
+    fn pop_operand(&mut self) {
+        self.stack.pop();
+        self.slots.pop();
+    }
+
+    fn truncate(&mut self, height: usize) {
+        self.stack.truncate(height);
+        self.slots.truncate(height + 1);
     }
 
     fn materialize(&mut self, pos: usize) {
         let home = self.home(pos);
         match self.stack[pos] {
             Operand::Temp => return,
-            Operand::Local(l) => self.emit(Op::Copy { d: home, a: l }),
+            Operand::Local(l) => self.emit(copy_op(home, l, self.wide(pos))),
             Operand::Const(v) => self.emit(const_op(home, v)),
         };
         self.stack[pos] = Operand::Temp;
+    }
+
+    // ---- locals ----
+
+    /// Lays the locals out: each takes one slot but a `v128`, which takes
+    /// two; parameters first, then the declared locals (`v128_locals`: runs
+    /// of `v128`s among them, see `BodyReader::v128_locals`).
+    fn lay_out_locals(&mut self, params: &[ValType], v128_locals: &[(u32, u32)]) {
+        self.local_slots.clear();
+        self.param_slots = params.len() as u32;
+        self.locals_end = self.num_locals;
+        if v128_locals.is_empty() && !params.contains(&ValType::V128) {
+            return;
+        }
+        let mut next: Slot = 0;
+        for ty in params {
+            self.local_slots.push(next);
+            next += if *ty == ValType::V128 { 2 } else { 1 };
+        }
+        self.param_slots = next;
+        let declared = self.num_locals - params.len() as u32;
+        let mut runs = v128_locals.iter().copied().peekable();
+        let mut l = 0;
+        while l < declared {
+            let (wide, count) = match runs.peek() {
+                Some(&(start, count)) if start == l => {
+                    runs.next();
+                    (true, count)
+                }
+                Some(&(start, _)) => (false, start - l),
+                None => (false, declared - l),
+            };
+            for _ in 0..count {
+                self.local_slots.push(next);
+                next += 1 + wide as Slot;
+            }
+            l += count;
+        }
+        self.local_slots.push(next);
+        self.locals_end = next;
+    }
+
+    /// Local `l`'s slot, and whether it is a `v128`.
+    fn local(&self, l: u32) -> (Slot, bool) {
+        match self.local_slots.get(l as usize..l as usize + 2) {
+            Some(&[at, next]) => (at, next - at == 2),
+            _ => (l, false),
+        }
     }
 
     fn materialize_top(&mut self, n: usize) {
@@ -438,10 +543,11 @@ impl Translator {
         self.ref_heads[l] = (self.ref_epoch, head);
     }
 
-    /// Pushes an operand that reads local `l` where it is.
-    fn push_local(&mut self, l: u32) {
+    /// Pushes an operand that reads the local in slot `l` where it is
+    /// (a `v128` when `wide`).
+    fn push_local(&mut self, l: Slot, wide: bool) {
         let pos = self.stack.len() as u32;
-        self.push(Operand::Local(l));
+        self.push_as(Operand::Local(l), wide);
         let prev = self.ref_head(l);
         self.ref_links.push(RefLink { pos, prev });
         self.set_ref_head(l, self.ref_links.len() as u32);
@@ -482,7 +588,7 @@ impl Translator {
     fn pop_slot(&mut self) -> Slot {
         let pos = self.stack.len() - 1;
         let slot = self.slot_of(pos);
-        self.stack.pop();
+        self.pop_operand();
         slot
     }
 
@@ -566,7 +672,7 @@ impl Translator {
                     self.offsets.pop();
                     self.last_producer = None;
                     let v = self.pop_slot();
-                    self.stack.pop();
+                    self.pop_operand();
                     self.emit(fused(a, v, imm));
                     return Ok(());
                 }
@@ -604,7 +710,7 @@ impl Translator {
                 c
             }
         };
-        self.stack.pop();
+        self.pop_operand();
         let a = self.pop_slot();
         let d = self.push_temp();
         if is64 {
@@ -627,21 +733,22 @@ impl Translator {
         } else {
             c as u32
         };
-        self.stack.pop();
+        self.pop_operand();
         let a = self.pop_slot();
         let d = self.push_temp();
         self.emit_producer(Op::BinImm { op, d, a, imm });
         true
     }
 
-    fn local_set(&mut self, l: u32, tee: bool) {
+    fn local_set(&mut self, local: u32, tee: bool) {
+        let (l, wide) = self.local(local);
         // Operands that still refer to the local's old value must be copied out first.
         self.materialize_refs_to(l);
         let pos = self.stack.len() - 1;
         match self.stack[pos] {
             Operand::Local(src) if src == l => {}
             Operand::Local(src) => {
-                self.emit(Op::Copy { d: l, a: src });
+                self.emit(copy_op(l, src, wide));
             }
             Operand::Const(v) => {
                 self.emit(const_op(l, v));
@@ -659,14 +766,14 @@ impl Translator {
                     _ => false,
                 };
                 if !retargeted {
-                    self.emit(Op::Copy { d: l, a: home });
+                    self.emit(copy_op(l, home, wide));
                 }
             }
         }
-        self.stack.pop();
+        self.pop_operand();
         self.last_producer = None;
         if tee {
-            self.push_local(l);
+            self.push_local(l, wide);
         }
     }
 
@@ -683,9 +790,32 @@ impl Translator {
         }
     }
 
-    fn push_ctrl(&mut self, kind: CtrlKind, params: u32, results: u32) {
+    fn push_ctrl(&mut self, kind: CtrlKind, ty: BlockType, params: u32, results: u32) {
         let height = self.stack.len() - params as usize;
-        self.ctrls.push(Ctrl { kind, height, params, results, start: 0, patches: Vec::new(), else_patch: None });
+        self.ctrls.push(Ctrl { kind, ty, height, params, results, start: 0, patches: Vec::new(), else_patch: None });
+    }
+
+    /// Pushes temporaries for a block's parameters (`results` false) or
+    /// results, each as wide as its type.
+    fn push_block_values(&mut self, info: &ModuleInfo, ty: BlockType, results: bool, n: u32) {
+        for i in 0..n as usize {
+            let wide = match ty {
+                BlockType::Empty => false,
+                BlockType::Type(t) => t == wasmparser::ValType::V128,
+                BlockType::FuncType(f) => {
+                    let f = &info.types[f as usize];
+                    (if results { f.results() } else { f.params() })[i] == ValType::V128
+                }
+            };
+            self.push_temp_as(wide);
+        }
+    }
+
+    /// Pushes temporaries for the values of `types`.
+    fn push_values(&mut self, types: &[ValType]) {
+        for ty in types {
+            self.push_temp_as(*ty == ValType::V128);
+        }
     }
 
     /// Copies the top `n` operands into the home slots of positions
@@ -701,27 +831,30 @@ impl Translator {
             self.materialize_top(n);
             let (d, a) = (self.home(target), self.home(len - n));
             if d != a {
-                self.emit(Op::CopySpan { d, a, n: n as u32 });
+                self.emit(Op::CopySpan { d, a, n: self.home(len) - a });
             }
             return;
         }
-        for i in 0..n {
-            let src_pos = len - n + i;
-            let dst = self.home(target + i);
+        // The values land one after another from the target's first slot,
+        // each as wide as it is (the positions in between hold others).
+        let mut dst = self.home(target);
+        for src_pos in len - n..len {
+            let wide = self.wide(src_pos);
             match self.stack[src_pos] {
                 Operand::Temp => {
                     let src = self.home(src_pos);
                     if src != dst {
-                        self.emit(Op::Copy { d: dst, a: src });
+                        self.emit(copy_op(dst, src, wide));
                     }
                 }
                 Operand::Local(l) => {
-                    self.emit(Op::Copy { d: dst, a: l });
+                    self.emit(copy_op(dst, l, wide));
                 }
                 Operand::Const(v) => {
                     self.emit(const_op(dst, v));
                 }
             }
+            dst += 1 + wide as Slot;
         }
     }
 
@@ -732,13 +865,15 @@ impl Translator {
                 self.emit(Op::Return { src: 0, n: 0 });
             }
             1 => {
-                let src = self.slot_of(self.stack.len() - 1);
-                self.emit(Op::Return { src, n: 1 });
+                let pos = self.stack.len() - 1;
+                let src = self.slot_of(pos);
+                self.emit(Op::Return { src, n: 1 + self.wide(pos) as u32 });
             }
             _ => {
                 self.materialize_top(n);
-                let src = self.home(self.stack.len() - n);
-                self.emit(Op::Return { src, n: n as u32 });
+                let len = self.stack.len();
+                let src = self.home(len - n);
+                self.emit(Op::Return { src, n: self.home(len) - src });
             }
         }
     }
@@ -857,7 +992,7 @@ impl Translator {
         };
         self.ops.pop();
         self.offsets.pop();
-        self.stack.pop();
+        self.pop_operand();
         self.last_producer = None;
         Some(fused)
     }
@@ -889,7 +1024,7 @@ impl Translator {
         }
         self.ops.pop();
         self.offsets.pop();
-        self.stack.pop();
+        self.pop_operand();
         self.last_producer = None;
         Some(op)
     }
@@ -900,8 +1035,8 @@ impl Translator {
             match op {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => self.dead_depth += 1,
                 O::End if self.dead_depth > 0 => self.dead_depth -= 1,
-                O::Else if self.dead_depth == 0 => return self.op_else(),
-                O::End => return self.op_end(),
+                O::Else if self.dead_depth == 0 => return self.op_else(info),
+                O::End => return self.op_end(info),
                 _ => {}
             }
             return Ok(());
@@ -916,13 +1051,13 @@ impl Translator {
                 let (p, r) = self.block_arity(info, blockty);
                 self.materialize_locals();
                 self.materialize_top(p as usize);
-                self.push_ctrl(CtrlKind::Block, p, r);
+                self.push_ctrl(CtrlKind::Block, blockty, p, r);
             }
             O::Loop { blockty } => {
                 let (p, r) = self.block_arity(info, blockty);
                 self.materialize_locals();
                 self.materialize_top(p as usize);
-                self.push_ctrl(CtrlKind::Loop, p, r);
+                self.push_ctrl(CtrlKind::Loop, blockty, p, r);
                 let start = self.bind_label();
                 self.ctrls.last_mut().expect("loop frame").start = start;
                 if self.interrupts.any() {
@@ -938,11 +1073,11 @@ impl Translator {
                 self.materialize_locals();
                 self.materialize_top(p as usize);
                 let jump = self.emit(jump);
-                self.push_ctrl(CtrlKind::If, p, r);
+                self.push_ctrl(CtrlKind::If, blockty, p, r);
                 self.ctrls.last_mut().expect("if frame").else_patch = Some(jump);
             }
-            O::Else => return self.op_else(),
-            O::End => return self.op_end(),
+            O::Else => return self.op_else(info),
+            O::End => return self.op_end(info),
             O::Br { relative_depth } => {
                 self.branch(relative_depth);
                 self.dead = true;
@@ -962,53 +1097,60 @@ impl Translator {
             }
             O::Call { function_index } => {
                 let ty = info.func_type(function_index);
-                let (p, r) = (ty.params().len(), ty.results().len());
+                let p = ty.params().len();
                 self.materialize_top(p);
                 let base = self.home(self.stack.len() - p);
-                self.stack.truncate(self.stack.len() - p);
+                self.truncate(self.stack.len() - p);
                 if function_index < info.num_imported_funcs {
                     self.emit(Op::CallImport { func: function_index, base });
                 } else {
                     self.emit(Op::Call { func: function_index, base });
                 }
-                for _ in 0..r {
-                    self.push_temp();
-                }
+                self.push_values(ty.results());
             }
             O::CallIndirect { type_index, table_index } => {
                 let ty = &info.types[type_index as usize];
-                let (p, r) = (ty.params().len(), ty.results().len());
+                let p = ty.params().len();
                 self.materialize_top(p + 1);
                 let base = self.home(self.stack.len() - p - 1);
-                self.stack.truncate(self.stack.len() - p - 1);
+                self.truncate(self.stack.len() - p - 1);
                 self.emit(Op::CallIndirect { table: table_index, ty: type_index, base });
-                for _ in 0..r {
-                    self.push_temp();
-                }
+                self.push_values(ty.results());
             }
-            O::Drop => {
-                self.stack.pop();
-            }
+            O::Drop => self.pop_operand(),
             O::Select | O::TypedSelect { .. } => {
                 let len = self.stack.len();
                 self.materialize(len - 1);
                 let b = self.slot_of(len - 2);
                 let a = self.slot_of(len - 3);
                 let d = self.home(len - 3);
-                self.stack.truncate(len - 3);
-                self.push_temp();
-                self.emit(Op::Select { d, a, b });
+                let wide = self.wide(len - 3);
+                self.truncate(len - 3);
+                self.push_temp_as(wide);
+                // The condition sits right above the two values, in its home.
+                self.emit(if wide { Op::V128Select { d, a, b } } else { Op::Select { d, a, b } });
             }
-            O::LocalGet { local_index } => self.push_local(local_index),
+            O::LocalGet { local_index } => {
+                let (l, wide) = self.local(local_index);
+                self.push_local(l, wide);
+            }
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
-                let d = self.push_temp();
-                self.emit_producer(Op::GlobalGet { d, g: global_index });
+                let wide = *info.globals[global_index as usize].content() == ValType::V128;
+                let d = self.push_temp_as(wide);
+                match wide {
+                    true => self.emit_producer(Op::V128GlobalGet { d, g: global_index }),
+                    false => self.emit_producer(Op::GlobalGet { d, g: global_index }),
+                }
             }
             O::GlobalSet { global_index } => {
+                let wide = self.wide(self.stack.len() - 1);
                 let a = self.pop_slot();
-                self.emit(Op::GlobalSet { g: global_index, a });
+                match wide {
+                    true => self.emit(Op::V128GlobalSet { g: global_index, a }),
+                    false => self.emit(Op::GlobalSet { g: global_index, a }),
+                };
             }
             O::I32Load { memarg } | O::F32Load { memarg } => self.load_fused(
                 memarg,
@@ -1437,11 +1579,14 @@ impl Translator {
                 let d = self.push_temp();
                 self.emit(Op::TableSize { d, table });
             }
-            other => {
-                let name = format!("{other:?}");
-                let name = name.split([' ', '{', '(']).next().unwrap_or("instruction").to_string();
-                return Err(unsupported(&format!("the instruction `{name}`"), offset));
-            }
+            other => match super::simd::classify(&other) {
+                Some(op) => self.simd(op)?,
+                None => {
+                    let name = format!("{other:?}");
+                    let name = name.split([' ', '{', '(']).next().unwrap_or("instruction").to_string();
+                    return Err(unsupported(&format!("the instruction `{name}`"), offset));
+                }
+            },
         }
         Ok(())
     }
@@ -1458,7 +1603,7 @@ impl Translator {
     fn take_operands(&mut self, n: usize) -> Slot {
         self.materialize_top(n);
         let base = self.home(self.stack.len() - n);
-        self.stack.truncate(self.stack.len() - n);
+        self.truncate(self.stack.len() - n);
         base
     }
 
@@ -1545,7 +1690,7 @@ impl Translator {
         self.dead = true;
     }
 
-    fn op_else(&mut self) -> Result<()> {
+    fn op_else(&mut self, info: &ModuleInfo) -> Result<()> {
         let idx = self.ctrls.len() - 1;
         if !self.dead {
             let (height, results) = (self.ctrls[idx].height, self.ctrls[idx].results as usize);
@@ -1556,20 +1701,18 @@ impl Translator {
         let label = self.bind_label();
         let ctrl = &mut self.ctrls[idx];
         ctrl.kind = CtrlKind::Else;
-        let (height, params) = (ctrl.height, ctrl.params);
+        let (height, params, ty) = (ctrl.height, ctrl.params, ctrl.ty);
         if let Some(jump) = ctrl.else_patch.take() {
             self.patch(jump, label);
         }
         // The parameters are where the `if` left them (see `else_patch`).
-        self.stack.truncate(height);
-        for _ in 0..params {
-            self.push_temp();
-        }
+        self.truncate(height);
+        self.push_block_values(info, ty, false, params);
         self.dead = false;
         Ok(())
     }
 
-    fn op_end(&mut self) -> Result<()> {
+    fn op_end(&mut self, info: &ModuleInfo) -> Result<()> {
         let ctrl = self.ctrls.pop().expect("validated control stack");
         if ctrl.kind == CtrlKind::Func {
             if !self.dead {
@@ -1590,10 +1733,8 @@ impl Translator {
         for &at in &ctrl.patches {
             self.patch(at, label);
         }
-        self.stack.truncate(ctrl.height);
-        for _ in 0..ctrl.results {
-            self.push_temp();
-        }
+        self.truncate(ctrl.height);
+        self.push_block_values(info, ctrl.ty, true, ctrl.results);
         self.dead = false;
         Ok(())
     }
@@ -1605,6 +1746,14 @@ fn fits_in_32_bits(op: &Op) -> bool {
         Op::BinImm { op: ImmOp::I64ShrU, imm, .. } => imm % 64 >= 32,
         Op::I64Load8U { .. } | Op::I64Load16U { .. } | Op::I64Load32U { .. } => true,
         _ => false,
+    }
+}
+
+/// A copy of a value of one slot, or of a `v128` (`wide`).
+fn copy_op(d: Slot, a: Slot, wide: bool) -> Op {
+    match wide {
+        true => Op::V128Copy { d, a },
+        false => Op::Copy { d, a },
     }
 }
 
