@@ -519,3 +519,227 @@ fn jit_runs_simd() {
         assert!(store.get_fuel().unwrap() < 1_000_000);
     }
 }
+
+/// One SIMD instruction of the interpreter's semantics tables, with the
+/// function that defines what it computes.
+#[derive(Clone, Copy)]
+enum SimdSemantics {
+    Unary(fn(u128) -> u128),
+    Binary(fn(u128, u128) -> u128),
+    Ternary(fn(u128, u128, u128) -> u128),
+    Shift(fn(u128, u32) -> u128),
+    Test(fn(u128) -> u64),
+}
+
+/// Every instruction of the tables of `interp::simd`, by its variant name.
+fn simd_semantics() -> Vec<(&'static str, SimdSemantics)> {
+    let mut all = Vec::new();
+    macro_rules! collect {
+        ($kind:ident; $( ($v:ident, $f:path) ),*) => {
+            $( all.push((stringify!($v), SimdSemantics::$kind($f))); )*
+        };
+    }
+    macro_rules! unary { ($( ($v:ident, $f:path) ),*) => { collect!(Unary; $( ($v, $f) ),*) }; }
+    macro_rules! binary { ($( ($v:ident, $f:path) ),*) => { collect!(Binary; $( ($v, $f) ),*) }; }
+    macro_rules! ternary { ($( ($v:ident, $f:path) ),*) => { collect!(Ternary; $( ($v, $f) ),*) }; }
+    macro_rules! shift { ($( ($v:ident, $f:path) ),*) => { collect!(Shift; $( ($v, $f) ),*) }; }
+    macro_rules! test { ($( ($v:ident, $f:path) ),*) => { collect!(Test; $( ($v, $f) ),*) }; }
+    crate::interp::simd::for_each_v128_unary!(unary);
+    crate::interp::simd::for_each_v128_binary!(binary);
+    crate::interp::simd::for_each_v128_ternary!(ternary);
+    crate::interp::simd::for_each_v128_shift!(shift);
+    crate::interp::simd::for_each_v128_test!(test);
+    all
+}
+
+/// The text-format name of wasmparser's operator `variant`
+/// (`I16x8ExtAddPairwiseI8x16S` -> `i16x8.extadd_pairwise_i8x16_s`).
+fn simd_mnemonic(variant: &str) -> String {
+    let shape_len = if variant.starts_with("V128") || variant.starts_with("I8x16") {
+        4 + (variant.as_bytes()[1] == b'8') as usize
+    } else {
+        5
+    };
+    let (shape, rest) = variant.split_at(shape_len);
+    let mut words: Vec<String> = Vec::new();
+    for c in rest.chars() {
+        if c.is_ascii_uppercase() || words.is_empty() {
+            words.push(String::new());
+        }
+        words.last_mut().unwrap().push(c.to_ascii_lowercase());
+    }
+    let name = words.join("_");
+    let name =
+        [("ext_add", "extadd"), ("ext_mul", "extmul"), ("q15_mulr", "q15mulr"), ("and_not", "andnot"), ("p_m", "pm")]
+            .iter()
+            .fold(name, |n, (from, to)| n.replace(from, to));
+    format!("{}.{name}", shape.to_ascii_lowercase())
+}
+
+/// Whether lanes `a` and `b` of a result of `variant` agree: the same bits,
+/// or (float results only) both NaN, whose bits the spec leaves open.
+fn simd_lanes_agree(variant: &str, a: u128, b: u128) -> bool {
+    let compares = ["Eq", "Ne", "Lt", "Gt", "Le", "Ge"].iter().any(|c| variant.ends_with(c));
+    if a == b || compares {
+        return a == b;
+    }
+    if variant.starts_with("F32x4") {
+        (0..4).all(|i| {
+            let (x, y) = ((a >> (32 * i)) as u32, (b >> (32 * i)) as u32);
+            x == y || (f32::from_bits(x).is_nan() && f32::from_bits(y).is_nan())
+        })
+    } else if variant.starts_with("F64x2") {
+        (0..2).all(|i| {
+            let (x, y) = ((a >> (64 * i)) as u64, (b >> (64 * i)) as u64);
+            x == y || (f64::from_bits(x).is_nan() && f64::from_bits(y).is_nan())
+        })
+    } else {
+        false
+    }
+}
+
+/// Vectors to try: lanes of every width drawn from edge values (NaNs,
+/// infinities, signed zeros, the integer extremes, values at the edges of
+/// conversions), and random bits.
+fn simd_inputs(count: usize) -> Vec<u128> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let f32s: Vec<u32> = [
+        0.0f32,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        1.5,
+        2.5,
+        -2.5,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MIN_POSITIVE,
+        f32::MAX,
+        2147483648.0,
+        -2147483904.0,
+        4294967296.0,
+        4294967040.0,
+        16777217.0,
+        1e-45,
+    ]
+    .iter()
+    .map(|f| f.to_bits())
+    .chain([0x7fc0_0000, 0xffc0_0000, 0x7fa0_0000, 0x8000_0001, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 1])
+    .collect();
+    let f64s: Vec<u64> = [
+        0.0f64,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -1.5,
+        2.5,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        2147483647.0,
+        2147483648.0,
+        -2147483649.0,
+        4294967295.5,
+        4294967296.0,
+        9007199254740993.0,
+        1e-310,
+    ]
+    .iter()
+    .map(|f| f.to_bits())
+    .chain([0x7ff8_0000_0000_0000, 0xfff8_0000_0000_0000, 0x7ff4_0000_0000_0000, 1 << 63, u64::MAX, 1])
+    .collect();
+    let small: [u8; 8] = [0, 1, 0x7f, 0x80, 0x81, 0xff, 0xfe, 0x40];
+    let mut out = vec![0, u128::MAX];
+    while out.len() < count {
+        let r = next();
+        let v = match r % 6 {
+            0 => (0..4).fold(0u128, |v, i| v | (f32s[next() as usize % f32s.len()] as u128) << (32 * i)),
+            1 => (0..2).fold(0u128, |v, i| v | (f64s[next() as usize % f64s.len()] as u128) << (64 * i)),
+            2 => (0..16).fold(0u128, |v, i| v | (small[next() as usize % small.len()] as u128) << (8 * i)),
+            3 => (0..8).fold(0u128, |v, i| {
+                let byte = small[next() as usize % small.len()] as u128;
+                let lane = if next() % 2 == 0 { byte | byte << 8 } else { byte << 8 };
+                v | lane << (16 * i)
+            }),
+            _ => (next() as u128) << 64 | next() as u128,
+        };
+        out.push(v);
+    }
+    out
+}
+
+/// Every SIMD instruction with v128 operands and results computes in the
+/// JIT what the interpreter's semantics functions compute (the relaxed ones
+/// included: both tiers must make the same deterministic choices), on edge
+/// values and random bits.
+#[test]
+fn jit_simd_agrees_with_interpreter_semantics() {
+    use crate::{Instance, Module, Store, Strategy, Val};
+    let ops = simd_semantics();
+    let mut wat = String::from("(module\n");
+    for (i, (variant, sem)) in ops.iter().enumerate() {
+        let op = simd_mnemonic(variant);
+        let (params, result, body) = match sem {
+            SimdSemantics::Unary(_) => ("v128", "v128", "(local.get 0)"),
+            SimdSemantics::Binary(_) => ("v128 v128", "v128", "(local.get 0) (local.get 1)"),
+            SimdSemantics::Ternary(_) => ("v128 v128 v128", "v128", "(local.get 0) (local.get 1) (local.get 2)"),
+            SimdSemantics::Shift(_) => ("v128 i32", "v128", "(local.get 0) (local.get 1)"),
+            SimdSemantics::Test(_) => ("v128", "i32", "(local.get 0)"),
+        };
+        wat += &format!("  (func (export \"{i}\") (param {params}) (result {result}) ({op} {body}))\n");
+    }
+    wat += ")";
+    let bytes = wat::parse_str(&wat).unwrap_or_else(|e| panic!("{e}\n{wat}"));
+
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift).wasm_simd(true).wasm_relaxed_simd(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, &bytes).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let inputs = simd_inputs(500);
+    let v = |x: u128| Val::V128(x.into());
+    let mut mismatches = Vec::new();
+    for (i, (variant, sem)) in ops.iter().enumerate() {
+        let f = instance.get_func(&mut store, &i.to_string()).unwrap();
+        let mut out = [Val::I32(0)];
+        for (k, &a) in inputs.iter().enumerate() {
+            let b = inputs[(k * 7 + 3) % inputs.len()];
+            let c = inputs[(k * 13 + 5) % inputs.len()];
+            let (args, expected) = match sem {
+                SimdSemantics::Unary(f) => (vec![v(a)], f(a)),
+                SimdSemantics::Binary(f) => (vec![v(a), v(b)], f(a, b)),
+                SimdSemantics::Ternary(f) => (vec![v(a), v(b), v(c)], f(a, b, c)),
+                SimdSemantics::Shift(f) => {
+                    let n = [0, 1, 7, 8, 9, 15, 16, 31, 33, 63, 64, 65, 127, 0xffff_ffff][k % 14];
+                    (vec![v(a), Val::I32(n as i32)], f(a, n))
+                }
+                SimdSemantics::Test(f) => (vec![v(a)], f(a) as u128),
+            };
+            f.call(&mut store, &args, &mut out).unwrap();
+            let got = match out[0] {
+                Val::V128(x) => x.as_u128(),
+                Val::I32(x) => x as u32 as u128,
+                ref other => panic!("{variant} returned {other:?}"),
+            };
+            if !simd_lanes_agree(variant, got, expected) {
+                // Operands past the instruction's arity are listed but unused.
+                let operands = format!("a={a:#034x} b={b:#034x} c={c:#034x} shift={:?}", args.get(1));
+                mismatches.push(format!("{variant} of {operands}: JIT {got:#034x}, interpreter {expected:#034x}"));
+                break;
+            }
+        }
+    }
+    assert!(ops.len() > 200, "only {} instructions in the tables", ops.len());
+    assert!(mismatches.is_empty(), "{} instructions disagree:\n{}", mismatches.len(), mismatches.join("\n"));
+}

@@ -270,9 +270,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.variable_op(op)?
             || self.numeric_op(op)?
             || self.memory_op(op)?
-            || self.simd_op(op)?
             || self.call_op(op)?
-            || self.table_op(op)?;
+            || self.table_op(op)?
+            || self.simd_op(op)?;
         if handled {
             if self.fuel.is_some() {
                 if matches!(op, Operator::Call { .. } | Operator::CallIndirect { .. }) {

@@ -4,11 +4,13 @@
 //! global or a call is an `I8X16` (`V128`); `push` bitcasts any other
 //! vector type back to it. An operator bitcasts its operands to the shape
 //! it works on (`pop_as`); the bitcasts name little-endian lane order, the
-//! only order wasm knows, and cost nothing on the targets Cranelift has.
+//! only order wasm knows, and cost nothing on little-endian hosts.
 //!
 //! The relaxed operators take one deterministic choice each, the same as
 //! the interpreter's, so both tiers agree bit for bit (but for NaN
-//! payloads): see `relaxed_op`.
+//! payloads): most are translated as the operator they stand for (e.g.
+//! `relaxed_swizzle` as `swizzle`, `relaxed_min` as `min`), the rest in
+//! `relaxed_op`.
 
 use super::memory::heap_flags;
 use super::FuncTranslator;
@@ -52,6 +54,16 @@ pub(super) fn cast(b: &mut FunctionBuilder<'_>, v: Value, ty: Type) -> Value {
 pub(super) fn vector_zero(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
     let zero = b.func.dfg.constants.insert(ConstantData::from(vec![0u8; 16]));
     b.ins().vconst(ty, zero)
+}
+
+/// The low or high half of the lanes of `v`, extended to twice the width.
+fn widen(b: &mut FunctionBuilder<'_>, v: Value, signed: bool, high: bool) -> Value {
+    match (signed, high) {
+        (true, false) => b.ins().swiden_low(v),
+        (true, true) => b.ins().swiden_high(v),
+        (false, false) => b.ins().uwiden_low(v),
+        (false, true) => b.ins().uwiden_high(v),
+    }
 }
 
 /// `i32x4.dot_i16x8_s` of two `I16X8`: each i32 lane the sum of two
@@ -127,6 +139,50 @@ impl FuncTranslator<'_, '_> {
         self.push(v);
     }
 
+    fn v_all_true(&mut self, ty: Type) {
+        let a = self.pop_as(ty);
+        let c = self.b.ins().vall_true(a);
+        self.push_truth(c);
+    }
+
+    fn v_bitmask(&mut self, ty: Type) {
+        let a = self.pop_as(ty);
+        let v = self.b.ins().vhigh_bits(I32, a);
+        self.push(v);
+    }
+
+    /// `extadd_pairwise` of a `ty` vector: adjacent lanes summed at twice
+    /// the width.
+    fn v_extadd_pairwise(&mut self, ty: Type, signed: bool) {
+        self.v_unary(ty, |b, a| {
+            let low = widen(b, a, signed, false);
+            let high = widen(b, a, signed, true);
+            b.ins().iadd_pairwise(low, high)
+        });
+    }
+
+    /// `extmul_low/high` of two `ty` vectors: half of their lanes
+    /// multiplied at twice the width.
+    fn v_extmul(&mut self, ty: Type, signed: bool, high: bool) {
+        self.v_binary(ty, |b, x, y| {
+            let x = widen(b, x, signed, high);
+            let y = widen(b, y, signed, high);
+            b.ins().imul(x, y)
+        });
+    }
+
+    /// `relaxed_madd` (`a*b + c`), or `relaxed_nmadd` (`-(a*b) + c`), with
+    /// one rounding. Cranelift calls the `fma` library routine for each
+    /// lane where the host has no fused instruction.
+    fn v_fma(&mut self, ty: Type, negate: bool) {
+        let (a, b, c) = self.pop3_as(ty);
+        // Negating a factor is exact, so `(-a)*b + c` rounds once to
+        // `-(a*b) + c`.
+        let a = if negate { self.b.ins().fneg(a) } else { a };
+        let v = self.b.ins().fma(a, b, c);
+        self.push(v);
+    }
+
     /// Pushes an `i8` truth value as an `i32` 0 or 1.
     fn push_truth(&mut self, c: Value) {
         let v = self.b.ins().uextend(I32, c);
@@ -144,18 +200,20 @@ impl FuncTranslator<'_, '_> {
         self.push(v);
     }
 
-    /// `i32x4.trunc_sat_f64x2_s/u_zero`: the two lanes converted one at a
-    /// time. Cranelift lowers the vector forms only as special patterns on
-    /// x64, the unsigned one with SSE4.1 instructions; the scalar
-    /// conversions work everywhere.
+    /// `i32x4.trunc_sat_f64x2_s/u_zero`: converted at 64 bits, then
+    /// narrowed against zeros. Cranelift's x64 backend lowers only this
+    /// exact shape (a `vconst` of zeros as the second operand) of an
+    /// `I64X2` narrow; aarch64 lowers any.
     fn v_trunc_sat_f64x2_zero(&mut self, signed: bool) {
         let a = self.pop_as(F64X2);
-        let mut v = vector_zero(&mut self.b, I32X4);
-        for lane in 0..2u8 {
-            let x = self.b.ins().extractlane(a, lane);
-            let i = if signed { self.b.ins().fcvt_to_sint_sat(I32, x) } else { self.b.ins().fcvt_to_uint_sat(I32, x) };
-            v = self.b.ins().insertlane(v, i, lane);
-        }
+        let zero = vector_zero(&mut self.b, I64X2);
+        let v = if signed {
+            let wide = self.b.ins().fcvt_to_sint_sat(I64X2, a);
+            self.b.ins().snarrow(wide, zero)
+        } else {
+            let wide = self.b.ins().fcvt_to_uint_sat(I64X2, a);
+            self.b.ins().uunarrow(wide, zero)
+        };
         self.push(v);
     }
 
@@ -402,46 +460,14 @@ impl FuncTranslator<'_, '_> {
             O::F64x2Ge => self.v_fcmp(F64X2, FloatCC::GreaterThanOrEqual),
 
             // Lane tests.
-            O::I8x16AllTrue => {
-                let a = self.pop_as(I8X16);
-                let c = self.b.ins().vall_true(a);
-                self.push_truth(c);
-            }
-            O::I16x8AllTrue => {
-                let a = self.pop_as(I16X8);
-                let c = self.b.ins().vall_true(a);
-                self.push_truth(c);
-            }
-            O::I32x4AllTrue => {
-                let a = self.pop_as(I32X4);
-                let c = self.b.ins().vall_true(a);
-                self.push_truth(c);
-            }
-            O::I64x2AllTrue => {
-                let a = self.pop_as(I64X2);
-                let c = self.b.ins().vall_true(a);
-                self.push_truth(c);
-            }
-            O::I8x16Bitmask => {
-                let a = self.pop_as(I8X16);
-                let v = self.b.ins().vhigh_bits(I32, a);
-                self.push(v);
-            }
-            O::I16x8Bitmask => {
-                let a = self.pop_as(I16X8);
-                let v = self.b.ins().vhigh_bits(I32, a);
-                self.push(v);
-            }
-            O::I32x4Bitmask => {
-                let a = self.pop_as(I32X4);
-                let v = self.b.ins().vhigh_bits(I32, a);
-                self.push(v);
-            }
-            O::I64x2Bitmask => {
-                let a = self.pop_as(I64X2);
-                let v = self.b.ins().vhigh_bits(I32, a);
-                self.push(v);
-            }
+            O::I8x16AllTrue => self.v_all_true(I8X16),
+            O::I16x8AllTrue => self.v_all_true(I16X8),
+            O::I32x4AllTrue => self.v_all_true(I32X4),
+            O::I64x2AllTrue => self.v_all_true(I64X2),
+            O::I8x16Bitmask => self.v_bitmask(I8X16),
+            O::I16x8Bitmask => self.v_bitmask(I16X8),
+            O::I32x4Bitmask => self.v_bitmask(I32X4),
+            O::I64x2Bitmask => self.v_bitmask(I64X2),
 
             // Integer arithmetic.
             O::I8x16Add => self.v_binary(I8X16, |b, x, y| b.ins().iadd(x, y)),
@@ -522,70 +548,22 @@ impl FuncTranslator<'_, '_> {
             O::I64x2ExtendHighI32x4S => self.v_unary(I32X4, |b, a| b.ins().swiden_high(a)),
             O::I64x2ExtendLowI32x4U => self.v_unary(I32X4, |b, a| b.ins().uwiden_low(a)),
             O::I64x2ExtendHighI32x4U => self.v_unary(I32X4, |b, a| b.ins().uwiden_high(a)),
-            O::I16x8ExtAddPairwiseI8x16S => self.v_unary(I8X16, |b, a| {
-                let (l, h) = (b.ins().swiden_low(a), b.ins().swiden_high(a));
-                b.ins().iadd_pairwise(l, h)
-            }),
-            O::I16x8ExtAddPairwiseI8x16U => self.v_unary(I8X16, |b, a| {
-                let (l, h) = (b.ins().uwiden_low(a), b.ins().uwiden_high(a));
-                b.ins().iadd_pairwise(l, h)
-            }),
-            O::I32x4ExtAddPairwiseI16x8S => self.v_unary(I16X8, |b, a| {
-                let (l, h) = (b.ins().swiden_low(a), b.ins().swiden_high(a));
-                b.ins().iadd_pairwise(l, h)
-            }),
-            O::I32x4ExtAddPairwiseI16x8U => self.v_unary(I16X8, |b, a| {
-                let (l, h) = (b.ins().uwiden_low(a), b.ins().uwiden_high(a));
-                b.ins().iadd_pairwise(l, h)
-            }),
-            O::I16x8ExtMulLowI8x16S => self.v_binary(I8X16, |b, x, y| {
-                let (x, y) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I32x4ExtMulLowI16x8S => self.v_binary(I16X8, |b, x, y| {
-                let (x, y) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I64x2ExtMulLowI32x4S => self.v_binary(I32X4, |b, x, y| {
-                let (x, y) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I16x8ExtMulHighI8x16S => self.v_binary(I8X16, |b, x, y| {
-                let (x, y) = (b.ins().swiden_high(x), b.ins().swiden_high(y));
-                b.ins().imul(x, y)
-            }),
-            O::I32x4ExtMulHighI16x8S => self.v_binary(I16X8, |b, x, y| {
-                let (x, y) = (b.ins().swiden_high(x), b.ins().swiden_high(y));
-                b.ins().imul(x, y)
-            }),
-            O::I64x2ExtMulHighI32x4S => self.v_binary(I32X4, |b, x, y| {
-                let (x, y) = (b.ins().swiden_high(x), b.ins().swiden_high(y));
-                b.ins().imul(x, y)
-            }),
-            O::I16x8ExtMulLowI8x16U => self.v_binary(I8X16, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_low(x), b.ins().uwiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I32x4ExtMulLowI16x8U => self.v_binary(I16X8, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_low(x), b.ins().uwiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I64x2ExtMulLowI32x4U => self.v_binary(I32X4, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_low(x), b.ins().uwiden_low(y));
-                b.ins().imul(x, y)
-            }),
-            O::I16x8ExtMulHighI8x16U => self.v_binary(I8X16, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_high(x), b.ins().uwiden_high(y));
-                b.ins().imul(x, y)
-            }),
-            O::I32x4ExtMulHighI16x8U => self.v_binary(I16X8, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_high(x), b.ins().uwiden_high(y));
-                b.ins().imul(x, y)
-            }),
-            O::I64x2ExtMulHighI32x4U => self.v_binary(I32X4, |b, x, y| {
-                let (x, y) = (b.ins().uwiden_high(x), b.ins().uwiden_high(y));
-                b.ins().imul(x, y)
-            }),
+            O::I16x8ExtAddPairwiseI8x16S => self.v_extadd_pairwise(I8X16, true),
+            O::I16x8ExtAddPairwiseI8x16U => self.v_extadd_pairwise(I8X16, false),
+            O::I32x4ExtAddPairwiseI16x8S => self.v_extadd_pairwise(I16X8, true),
+            O::I32x4ExtAddPairwiseI16x8U => self.v_extadd_pairwise(I16X8, false),
+            O::I16x8ExtMulLowI8x16S => self.v_extmul(I8X16, true, false),
+            O::I32x4ExtMulLowI16x8S => self.v_extmul(I16X8, true, false),
+            O::I64x2ExtMulLowI32x4S => self.v_extmul(I32X4, true, false),
+            O::I16x8ExtMulHighI8x16S => self.v_extmul(I8X16, true, true),
+            O::I32x4ExtMulHighI16x8S => self.v_extmul(I16X8, true, true),
+            O::I64x2ExtMulHighI32x4S => self.v_extmul(I32X4, true, true),
+            O::I16x8ExtMulLowI8x16U => self.v_extmul(I8X16, false, false),
+            O::I32x4ExtMulLowI16x8U => self.v_extmul(I16X8, false, false),
+            O::I64x2ExtMulLowI32x4U => self.v_extmul(I32X4, false, false),
+            O::I16x8ExtMulHighI8x16U => self.v_extmul(I8X16, false, true),
+            O::I32x4ExtMulHighI16x8U => self.v_extmul(I16X8, false, true),
+            O::I64x2ExtMulHighI32x4U => self.v_extmul(I32X4, false, true),
 
             // Float arithmetic. Cranelift's `fmin`/`fmax` are wasm's:
             // NaN if either lane is, and -0 below +0.
@@ -597,14 +575,10 @@ impl FuncTranslator<'_, '_> {
             O::F64x2Mul => self.v_binary(F64X2, |b, x, y| b.ins().fmul(x, y)),
             O::F32x4Div => self.v_binary(F32X4, |b, x, y| b.ins().fdiv(x, y)),
             O::F64x2Div => self.v_binary(F64X2, |b, x, y| b.ins().fdiv(x, y)),
-            O::F32x4Min => self.v_binary(F32X4, |b, x, y| b.ins().fmin(x, y)),
-            O::F64x2Min => self.v_binary(F64X2, |b, x, y| b.ins().fmin(x, y)),
-            O::F32x4RelaxedMin => self.v_binary(F32X4, |b, x, y| b.ins().fmin(x, y)),
-            O::F64x2RelaxedMin => self.v_binary(F64X2, |b, x, y| b.ins().fmin(x, y)),
-            O::F32x4Max => self.v_binary(F32X4, |b, x, y| b.ins().fmax(x, y)),
-            O::F64x2Max => self.v_binary(F64X2, |b, x, y| b.ins().fmax(x, y)),
-            O::F32x4RelaxedMax => self.v_binary(F32X4, |b, x, y| b.ins().fmax(x, y)),
-            O::F64x2RelaxedMax => self.v_binary(F64X2, |b, x, y| b.ins().fmax(x, y)),
+            O::F32x4Min | O::F32x4RelaxedMin => self.v_binary(F32X4, |b, x, y| b.ins().fmin(x, y)),
+            O::F64x2Min | O::F64x2RelaxedMin => self.v_binary(F64X2, |b, x, y| b.ins().fmin(x, y)),
+            O::F32x4Max | O::F32x4RelaxedMax => self.v_binary(F32X4, |b, x, y| b.ins().fmax(x, y)),
+            O::F64x2Max | O::F64x2RelaxedMax => self.v_binary(F64X2, |b, x, y| b.ins().fmax(x, y)),
             O::F32x4PMin => self.v_pminmax(F32X4, false),
             O::F64x2PMin => self.v_pminmax(F64X2, false),
             O::F32x4PMax => self.v_pminmax(F32X4, true),
@@ -651,39 +625,16 @@ impl FuncTranslator<'_, '_> {
         Ok(true)
     }
 
-    /// The relaxed-SIMD operators not already translated as their
-    /// deterministic equivalents above.
+    /// The relaxed-SIMD operators that are not simply another operator:
+    /// fused multiply-adds, `laneselect` as `bitselect`, and the dot
+    /// products with both operands signed and each i16 sum saturated.
     fn relaxed_op(&mut self, op: &Operator<'_>) -> Result<bool, CompileError> {
         use Operator as O;
         match *op {
-            // One rounding. Cranelift calls the `fma` library routine per
-            // lane where the host has no fused instruction.
-            O::F32x4RelaxedMadd => {
-                let (a, b, c) = self.pop3_as(F32X4);
-                let v = self.b.ins().fma(a, b, c);
-                self.push(v);
-            }
-            O::F64x2RelaxedMadd => {
-                let (a, b, c) = self.pop3_as(F64X2);
-                let v = self.b.ins().fma(a, b, c);
-                self.push(v);
-            }
-            O::F32x4RelaxedNmadd => {
-                let (a, b, c) = self.pop3_as(F32X4);
-                // Negating a factor is exact, so `(-a)*b + c` rounds once
-                // to `-(a*b) + c`.
-                let a = self.b.ins().fneg(a);
-                let v = self.b.ins().fma(a, b, c);
-                self.push(v);
-            }
-            O::F64x2RelaxedNmadd => {
-                let (a, b, c) = self.pop3_as(F64X2);
-                // Negating a factor is exact, so `(-a)*b + c` rounds once
-                // to `-(a*b) + c`.
-                let a = self.b.ins().fneg(a);
-                let v = self.b.ins().fma(a, b, c);
-                self.push(v);
-            }
+            O::F32x4RelaxedMadd => self.v_fma(F32X4, false),
+            O::F64x2RelaxedMadd => self.v_fma(F64X2, false),
+            O::F32x4RelaxedNmadd => self.v_fma(F32X4, true),
+            O::F64x2RelaxedNmadd => self.v_fma(F64X2, true),
             O::I8x16RelaxedLaneselect
             | O::I16x8RelaxedLaneselect
             | O::I32x4RelaxedLaneselect
