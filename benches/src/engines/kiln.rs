@@ -61,8 +61,6 @@ mod imp {
         engine: Engine,
         tier: &'static str,
         interruption: Interruption,
-        /// Whether `Engine::new` accepted `wasm_simd(true)`.
-        simd: bool,
     }
 
     /// Loops `n` times: what [`Kiln::interrupts`] runs.
@@ -82,21 +80,12 @@ mod imp {
             config.strategy(strategy);
             config.consume_fuel(interruption == Interruption::Fuel);
             config.epoch_interruption(interruption == Interruption::Epoch);
-            // SIMD on, as Wasmtime and wasmi (with its `simd` feature) have
-            // it, as soon as Kiln accepts it. Until Kiln implements SIMD,
-            // `Engine::new` refuses it: the engine runs without, and the
-            // simd_* programs show "unsupported" (their probe fails).
-            config.wasm_simd(true);
-            let (engine, simd) = match Engine::new(&config) {
-                Ok(engine) => (engine, true),
-                Err(_) => match Engine::new(config.wasm_simd(false)) {
-                    Ok(engine) => (engine, false),
-                    Err(e) => {
-                        return Ok(BenchEngine::Absent(format!("Engine::new refused Strategy::{strategy:?}: {e:#}")))
-                    }
-                },
+            // SIMD is on by default, as in Wasmtime.
+            let engine = match Engine::new(&config) {
+                Ok(engine) => engine,
+                Err(e) => return Ok(BenchEngine::Absent(format!("Engine::new refused Strategy::{strategy:?}: {e:#}"))),
             };
-            let kiln = Kiln { engine, tier, interruption, simd };
+            let kiln = Kiln { engine, tier, interruption };
             if !kiln.interrupts()? {
                 return Ok(BenchEngine::Absent(format!(
                     "Kiln's {tier} tier ignores {}(true) (yet): a loop that should have trapped ran to completion",
@@ -157,8 +146,7 @@ mod imp {
                 Interruption::Fuel => ", consume_fuel",
                 Interruption::Epoch => ", epoch_interruption",
             };
-            let simd = if self.simd { "" } else { ", without SIMD" };
-            format!("kiln {} ({}{interruption}{simd})", env!("CARGO_PKG_VERSION"), self.tier)
+            format!("kiln {} ({}{interruption})", env!("CARGO_PKG_VERSION"), self.tier)
         }
 
         fn run_once(&self, wasm: &[u8], n: i32) -> Result<Sample> {
