@@ -197,3 +197,30 @@ fn v128_through_dynamic_host_functions() {
         assert_eq!(out, A ^ 1 ^ 0xffff_ffff, "[{tier}]");
     }
 }
+
+/// SIMD and relaxed SIMD are on by default; turning SIMD off alone is an
+/// error saying relaxed SIMD needs it; with both off a SIMD module is
+/// refused as invalid, by name.
+#[test]
+fn simd_can_be_turned_off_as_in_wasmtime() {
+    let simd = r#"(module (func (export "f") (result v128) (v128.const i64x2 1 2)))"#;
+    Module::new(&Engine::default(), simd).expect("SIMD is on by default");
+    let relaxed = r#"(module (func (param v128 v128 v128) (result v128)
+        (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2))))"#;
+    Module::new(&Engine::default(), relaxed).expect("relaxed SIMD is on by default");
+
+    let mut config = Config::new();
+    config.wasm_simd(false);
+    let err = Engine::new(&config).expect_err("relaxed SIMD without SIMD is refused").to_string();
+    assert!(err.contains("relaxed-simd") && err.contains("simd=n"), "{err}");
+
+    config.wasm_relaxed_simd(false);
+    let engine = Engine::new(&config).unwrap();
+    let err = format!("{:#}", Module::new(&engine, simd).unwrap_err());
+    assert!(err.contains("SIMD"), "{err}");
+    let mut config = Config::new();
+    config.wasm_relaxed_simd(false);
+    let engine = Engine::new(&config).unwrap();
+    Module::new(&engine, simd).expect("SIMD without relaxed SIMD");
+    assert!(Module::new(&engine, relaxed).is_err(), "relaxed SIMD is off");
+}

@@ -302,7 +302,11 @@ impl Config {
             }
         }
         if self.features.contains(WasmFeatures::RELAXED_SIMD) && !self.features.contains(WasmFeatures::SIMD) {
-            bail!("the WebAssembly proposal `relaxed-simd` needs `simd` turned on too");
+            bail!(
+                "the WebAssembly proposal `relaxed-simd` is on but `simd` is off, and relaxed SIMD needs SIMD: \
+                 turn both off (`-W simd=n,relaxed-simd=n`, or `Config::wasm_relaxed_simd(false)` as well as \
+                 `wasm_simd(false)`) or leave `simd` on"
+            );
         }
         if self.strategy == Strategy::Cranelift && !crate::tier::JIT_AVAILABLE {
             bail!("the Cranelift tier does not support this host yet; use Strategy::Interpreter or Strategy::Auto");
