@@ -22,6 +22,25 @@ fn a_command_prints_and_its_exit_code_is_the_process_status() {
     assert_eq!(out.status.code(), Some(7), "stderr: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `kiln FILE` is `kiln run FILE`, options before the file too, as
+/// Wasmtime users type it; the subcommands keep their names.
+#[test]
+fn run_is_the_default_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "hello.wat", HELLO);
+    for argv in [&[file.as_str()][..], &["--dir", ".", &file], &["-S", "cli", &file, "arg"]] {
+        let out = kiln(argv, dir.path());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from kiln\n", "{argv:?}");
+        assert_eq!(out.status.code(), Some(7), "{argv:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = kiln(&["--version"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("kiln "));
+    let out = kiln(&["missing.wasm"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.wasm"));
+}
+
 #[test]
 fn a_trap_prints_the_message_and_backtrace_and_exits_134() {
     let dir = tempfile::tempdir().unwrap();

@@ -240,8 +240,21 @@ fn apply_c(config: &mut kiln::Config, items: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The arguments with `run` put in when the first names no subcommand:
+/// `kiln FILE ARGS...` and `kiln --dir . FILE` are `kiln run ...`, as
+/// Wasmtime users type them.
+fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const OWN: &[&str] = &["run", "compile", "wast", "help", "-h", "--help", "-V", "--version"];
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        if !OWN.contains(&first) {
+            args.insert(1, "run".into());
+        }
+    }
+    args
+}
+
 fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
     match cli.command {
         Command::Run {
             strategy,

@@ -77,7 +77,36 @@ pub struct WasiOptions {
 
 /// The `-S` keys `kiln run` knows, with the form of their values, for help
 /// and errors.
-pub const WASI_OPTIONS: &[(&str, &str)] = &[("inherit-env", "[=y|n]")];
+pub const WASI_OPTIONS: &[(&str, &str)] = &[
+    ("inherit-env", "[=y|n]"),
+    ("cli", "[=y|n]"),
+    ("common", "[=y|n]"),
+    ("preview2", "[=y|n]"),
+    ("inherit-network", "=n"),
+];
+
+/// Wasmtime's `-S` keys for what Kiln does not implement, with what is
+/// missing: refused by name rather than as unknown.
+const UNSUPPORTED_WASI_OPTIONS: &[(&str, &str)] = &[
+    ("inherit-network", "WASI networking (wasi:sockets)"),
+    ("allow-ip-name-lookup", "WASI networking (wasi:sockets)"),
+    ("tcp", "WASI networking (wasi:sockets)"),
+    ("udp", "WASI networking (wasi:sockets)"),
+    ("network-error-code", "WASI networking (wasi:sockets)"),
+    ("tcplisten", "WASI networking (wasi:sockets)"),
+    ("http", "wasi:http"),
+    ("http-outgoing-body-buffer-chunks", "wasi:http"),
+    ("http-outgoing-body-chunk-size", "wasi:http"),
+    ("nn", "wasi-nn"),
+    ("nn-graph", "wasi-nn"),
+    ("threads", "wasi-threads"),
+    ("config", "wasi:config"),
+    ("config-var", "wasi:config"),
+    ("keyvalue", "wasi:keyvalue"),
+    ("keyvalue-in-memory-data", "wasi:keyvalue"),
+    ("listenfd", "inherited listening sockets"),
+    ("p3", "WASI 0.3"),
+];
 
 impl WasiOptions {
     /// Parses `-S` items (comma-separated lists too, as Wasmtime takes
@@ -92,6 +121,20 @@ impl WasiOptions {
             };
             match name {
                 "inherit-env" => options.inherit_env = parse_bool(&format!("-S {name}"), value)?,
+                // WASI is what `kiln run` gives every guest (as Wasmtime's
+                // defaults do); these may be named, but not turned off.
+                "cli" | "common" | "preview2" => {
+                    if !parse_bool(&format!("-S {name}"), value)? {
+                        bail!(
+                            "-S {name}=n is not supported: Kiln always gives the guest WASI's command-line interfaces"
+                        );
+                    }
+                }
+                "inherit-network" if value.is_some() && !parse_bool("-S inherit-network", value)? => {}
+                _ if UNSUPPORTED_WASI_OPTIONS.iter().any(|(key, _)| *key == name) => {
+                    let what = UNSUPPORTED_WASI_OPTIONS.iter().find(|(key, _)| *key == name).map(|(_, w)| *w);
+                    bail!("-S {name} is not supported: Kiln does not implement {} yet", what.unwrap_or("it"));
+                }
                 _ => {
                     let known: Vec<String> = WASI_OPTIONS.iter().map(|(key, form)| format!("{key}{form}")).collect();
                     bail!("unknown -S option `{name}` (known: {})", known.join(", "));
