@@ -361,6 +361,22 @@ fn s_inherit_env_passes_the_hosts_environment() {
     }
 }
 
+/// A component, binary or text, is named as one (not reported as a bad
+/// core module), with what Kiln runs instead.
+#[test]
+fn a_component_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = write(dir.path(), "c.wat", "(component)");
+    let binary = dir.path().join("c.wasm");
+    std::fs::write(&binary, wat::parse_str("(component (core module))").unwrap()).unwrap();
+    for file in [text.as_str(), binary.to_str().unwrap()] {
+        let out = kiln(&["run", file], dir.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("is a WebAssembly component, not a core module"), "{err}");
+    }
+}
+
 /// What `kiln run` leaves out stays in the error for embedders: every
 /// frame (up to the API's own 10,000 at each end), and the `Display` of
 /// the backtrace shows each on a line of its own.

@@ -42,6 +42,13 @@ impl Module {
                  (`kiln run --allow-precompiled`)"
             );
         }
+        if wasmparser::Parser::is_component(binary) {
+            anyhow::bail!(
+                "this is a WebAssembly component, not a core module: Kiln does not run components yet \
+                 (the component model and WASI 0.2 are in progress); it runs core modules, such as WASI \
+                 preview 1 programs (`wasm32-wasip1`)"
+            );
+        }
         let config = engine.config();
         // Only machine code is cached: an interpreter entry would hold the
         // binary alone, and loading one would cost what compiling does
