@@ -121,7 +121,16 @@ impl WasiCtx {
         // A descriptor opened without write access is opened for reading,
         // so that the host lets us open it at all.
         opts.read(read || !write);
-        opts.append(flags & fdflags::APPEND != 0);
+        // cap-std (like std) refuses truncate together with append, which
+        // Linux `open(2)` and Wasmtime accept: the file is truncated and
+        // every later write appends. So in that case the file is opened
+        // without append and O_APPEND is set on the host fd right after,
+        // before the guest can use it: writes then append exactly as for a
+        // file opened with append (`fd_write` relies on the host's O_APPEND,
+        // as `fd_fdstat_set_flags` does when it turns append on).
+        let append = flags & fdflags::APPEND != 0;
+        let append_after_open = append && truncate;
+        opts.append(append && !append_after_open);
         opts.sync(flags & fdflags::SYNC != 0);
         opts.dsync(flags & fdflags::DSYNC != 0);
         opts.rsync(flags & fdflags::RSYNC != 0);
@@ -131,6 +140,14 @@ impl WasiCtx {
         // not cost the host a descriptor even briefly.
         self.table.check_room()?;
         let file = parent.dir.open_with(&path, &opts)?;
+        if append_after_open {
+            // Should this fail, the file is already truncated, as it would
+            // be by a host `open` that failed after truncating; the fd is
+            // closed on return and the guest gets the error.
+            let mut os = rustix::fs::fcntl_getfl(&file)?;
+            os.insert(rustix::fs::OFlags::APPEND);
+            rustix::fs::fcntl_setfl(&file, os)?;
+        }
         let is_dir = file.metadata()?.is_dir();
         if directory && !is_dir {
             return Err(Errno::Notdir.into());

@@ -1,7 +1,7 @@
 //! Running a guest program of `tests/programs/wasi/` through the embedding
 //! API, with in-memory standard output and error.
 
-use kiln::{Engine, Linker, Module, Store};
+use kiln::{Config, Engine, Linker, Module, Store, Strategy};
 use kiln_wasi::{I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 use std::path::PathBuf;
 
@@ -60,9 +60,20 @@ impl Guest {
         Guest { name: name.to_string(), builder, stdout, stderr }
     }
 
-    /// Runs `_start`.
-    pub fn run(mut self) -> Run {
-        let engine = Engine::default();
+    /// Runs `_start` with the default engine.
+    pub fn run(self) -> Run {
+        self.run_with(Engine::default())
+    }
+
+    /// Runs `_start` in the tier `strategy` (see [`strategies`]).
+    pub fn run_in(self, strategy: Strategy) -> Run {
+        let mut config = Config::new();
+        config.strategy(strategy);
+        let engine = Engine::new(&config).unwrap_or_else(|e| panic!("an engine for {strategy:?}: {e}"));
+        self.run_with(engine)
+    }
+
+    fn run_with(mut self, engine: Engine) -> Run {
         let path = program_path(&self.name);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let module = Module::new(&engine, bytes).expect("the guest program compiles");
@@ -80,6 +91,17 @@ impl Guest {
         };
         Run { status, error, stdout: self.stdout.contents_string(), stderr: self.stderr.contents_string() }
     }
+}
+
+/// The tiers a test should run its guest in: the interpreter everywhere,
+/// and the Cranelift JIT where Kiln has it (`Strategy::Cranelift` is
+/// refused elsewhere, so asking the engine is how to know).
+pub fn strategies() -> Vec<Strategy> {
+    let mut all = vec![Strategy::Interpreter];
+    if Engine::new(Config::new().strategy(Strategy::Cranelift)).is_ok() {
+        all.push(Strategy::Cranelift);
+    }
+    all
 }
 
 /// A temporary directory to preopen, and a sibling "outside" directory

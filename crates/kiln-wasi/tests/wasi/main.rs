@@ -23,3 +23,4 @@ mod sandbox_fuzz;
 mod sandbox_fuzz_check;
 mod stdio;
 mod symlinks;
+mod trunc_append;
