@@ -86,6 +86,7 @@
 mod artifact;
 mod cache;
 mod compile;
+mod component;
 mod config;
 mod engine;
 mod func;
