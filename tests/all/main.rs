@@ -5,6 +5,7 @@ mod backtrace_api;
 mod compile_check;
 mod compile_fuzz;
 mod compile_time;
+mod component_programs;
 mod differential;
 mod differential_check;
 mod func;
