@@ -15,3 +15,4 @@
 
 pub(crate) mod abi;
 pub(crate) mod types;
+pub(crate) mod values;
