@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <wasi/api.h>
 
 static inline const char *errname(int e) {
@@ -77,5 +79,24 @@ static inline void report_wasi(const char *what, __wasi_errno_t e) {
             exit(1);                                                                       \
         }                                                                                  \
     } while (0)
+
+/* Prints the whole contents of the file at `path` (at most 127 bytes),
+ * newlines and NULs escaped, so the output shows exactly what is there. */
+static inline void print_file(const char *path) {
+    char buf[128];
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    CHECK(n >= 0);
+    buf[n] = 0;
+    printf("%s contains %zd bytes: [", path, n);
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') printf("\\n");
+        else if (buf[i] == 0) printf("\\0");
+        else putchar(buf[i]);
+    }
+    printf("]\n");
+    close(fd);
+}
 
 #endif

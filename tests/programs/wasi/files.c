@@ -8,23 +8,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static void print_file(const char *path) {
-    char buf[128];
-    int fd = open(path, O_RDONLY);
-    CHECK(fd >= 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    CHECK(n >= 0);
-    buf[n] = 0;
-    printf("%s contains %zd bytes: [", path, n);
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') printf("\\n");
-        else if (buf[i] == 0) printf("\\0");
-        else putchar(buf[i]);
-    }
-    printf("]\n");
-    close(fd);
-}
-
 int main(void) {
     CHECK(chdir("/sandbox") == 0);
     char buf[64];

@@ -7,22 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void print_file(const char *path) {
-    char buf[128];
-    int fd = open(path, O_RDONLY);
-    CHECK(fd >= 0);
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    CHECK(n >= 0);
-    buf[n] = 0;
-    printf("%s contains %zd bytes: [", path, n);
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') printf("\\n");
-        else putchar(buf[i]);
-    }
-    printf("]\n");
-    close(fd);
-}
-
 /* The fdflags the host reports, as the raw WASI call gives them. */
 static void print_fdflags(const char *what, int fd) {
     __wasi_fdstat_t st;

@@ -496,10 +496,11 @@ impl Exec {
         let base = self.base_of(sp);
         self.host_buf.clear();
         self.host_buf.resize(np.max(nr), ValRaw::default());
-        let arg_slots = super::ir::slots_of(ty.params()).max(super::ir::slots_of(ty.results()));
-        // SAFETY: the arguments, and the results after the call, are slots
-        // of the current frame (the frame holds the callee's arguments and
-        // room for its results: the translator's layout).
+        // The rest of the frame from the arguments on: it holds them, and
+        // room for the results (the translator's layout).
+        let arg_slots = frame_size - args;
+        // SAFETY: `args` is a slot of the current frame, which has
+        // `frame_size` slots from `sp`.
         let slots = unsafe { std::slice::from_raw_parts_mut(sp.add(args), arg_slots) };
         super::slots_to_raw(ty.params(), slots, &mut self.host_buf);
         // SAFETY: see `Exec::store`; `frames` is a field apart from it.
