@@ -86,7 +86,7 @@
 mod artifact;
 mod cache;
 mod compile;
-mod component;
+pub mod component;
 mod config;
 mod engine;
 mod func;

@@ -1,18 +1,19 @@
-//! The component model (`kiln::component`, WASI 0.2), starting from the
-//! bottom.
+//! The component model: components, their linker and instances, and the
+//! canonical ABI between component values and core WebAssembly.
 //!
-//! What is here so far is the canonical ABI's type layout: Kiln's own
-//! representation of component value and function types ([`types`]) and,
-//! for each of them, the size and alignment in linear memory and the
-//! flattened core-wasm signature ([`abi`]). Lifting and lowering values
-//! between host and guest, the `canon lift`/`canon lower` trampolines, the
-//! typed `ComponentType` traits and the `Component`/`Linker` API come next
-//! and build on these definitions.
+//! Being built (issue 8). Here so far: Kiln's own representation of
+//! component value and function types ([`types`]), the canonical ABI's
+//! layout ([`abi`]) and value lifting/lowering ([`values`], over the call
+//! contexts of [`cx`]), and resource types and handles ([`resources`]).
 
-// Nothing in the runtime calls into this module yet; this goes when the
-// component runtime does.
+// Parts of this module are not reached from the runtime yet; this goes
+// when the component runtime is complete.
 #![allow(dead_code)]
 
 pub(crate) mod abi;
+pub(crate) mod cx;
+mod resources;
 pub(crate) mod types;
 pub(crate) mod values;
+
+pub use resources::{Resource, ResourceAny, ResourceType};
