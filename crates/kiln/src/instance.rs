@@ -166,6 +166,11 @@ impl Instance {
         instantiate(store.as_context_mut().0, module, imports)
     }
 
+    /// The instance's index in its store.
+    pub(crate) fn id(&self) -> InstanceId {
+        self.index
+    }
+
     pub(crate) fn check(&self, store: &StoreOpaque) -> Result<()> {
         if store.id != self.store {
             bail!("instance used with the wrong store");

@@ -29,6 +29,8 @@ pub(crate) struct StoreInner<T> {
     pub(crate) linker_funcs: HashMap<usize, FuncRefPtr, BuildHasherDefault<AddressHasher>>,
     /// The host's limiter, given the data (`Store::limiter`).
     limiter: Option<LimiterFn<T>>,
+    /// Component instances' state, and the host's component handles.
+    pub(crate) components: crate::component::store::ComponentStore<T>,
     pub(crate) data: T,
 }
 
@@ -202,7 +204,15 @@ impl<T> Store<T> {
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let opaque = StoreOpaque::new(engine);
-        Store { inner: Box::new(StoreInner { opaque, linker_funcs: HashMap::default(), limiter: None, data }) }
+        Store {
+            inner: Box::new(StoreInner {
+                opaque,
+                linker_funcs: HashMap::default(),
+                limiter: None,
+                components: Default::default(),
+                data,
+            }),
+        }
     }
 
     /// Makes `limiter` (found in the store's data) decide whether the

@@ -11,9 +11,24 @@
 #![allow(dead_code)]
 
 pub(crate) mod abi;
+mod call;
+#[allow(clippy::module_inception)]
+mod component;
 pub(crate) mod cx;
+mod handles;
+mod instance;
+mod instantiate;
+mod linker;
 mod resources;
+pub(crate) mod store;
+mod translate;
 pub(crate) mod types;
 pub(crate) mod values;
 
+pub use component::{Component, ComponentItemKind};
+pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre};
+pub use linker::{Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAny, ResourceType};
+pub use values::Val;
+#[cfg(test)]
+mod tests;

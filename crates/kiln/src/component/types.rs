@@ -102,6 +102,46 @@ pub(crate) enum ValueType {
     Stream(Option<Box<ValueType>>),
 }
 
+impl ValueType {
+    /// Renames the resource ids in this type through `map` (ids not in it
+    /// stay).
+    pub(crate) fn map_resources(&mut self, map: &HashMap<ResourceId, ResourceId>) {
+        let rename = |r: &mut ResourceId| {
+            if let Some(n) = map.get(r) {
+                *r = *n;
+            }
+        };
+        match self {
+            ValueType::Own(r) | ValueType::Borrow(r) => rename(r),
+            ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => t.map_resources(map),
+            ValueType::Map(k, v) => {
+                k.map_resources(map);
+                v.map_resources(map);
+            }
+            ValueType::Record(fields) => fields.iter_mut().for_each(|(_, t)| t.map_resources(map)),
+            ValueType::Tuple(ts) => ts.iter_mut().for_each(|t| t.map_resources(map)),
+            ValueType::Variant(cases) => cases.iter_mut().flat_map(|(_, t)| t).for_each(|t| t.map_resources(map)),
+            ValueType::Result { ok, err } => ok.iter_mut().chain(err).for_each(|t| t.map_resources(map)),
+            ValueType::Future(t) | ValueType::Stream(t) => t.iter_mut().for_each(|t| t.map_resources(map)),
+            _ => {}
+        }
+    }
+
+    /// How many type nodes this type has (for bounding conversion work).
+    pub(crate) fn node_count(&self) -> usize {
+        1 + match self {
+            ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => t.node_count(),
+            ValueType::Map(k, v) => k.node_count() + v.node_count(),
+            ValueType::Record(fields) => fields.iter().map(|(_, t)| t.node_count()).sum(),
+            ValueType::Tuple(ts) => ts.iter().map(|t| t.node_count()).sum(),
+            ValueType::Variant(cases) => cases.iter().flat_map(|(_, t)| t).map(|t| t.node_count()).sum(),
+            ValueType::Result { ok, err } => ok.iter().chain(err).map(|t| t.node_count()).sum(),
+            ValueType::Future(t) | ValueType::Stream(t) => t.iter().map(|t| t.node_count()).sum(),
+            _ => 0,
+        }
+    }
+}
+
 /// A component function type.
 ///
 /// The component model gives a function at most one result (multiple named
@@ -243,6 +283,11 @@ impl<'a> TypeConverter<'a> {
             ComponentDefinedType::Future { ty, .. } => ValueType::Future(ty.map(|t| boxed(self, t)).transpose()?),
             ComponentDefinedType::Stream { ty, .. } => ValueType::Stream(ty.map(|t| boxed(self, t)).transpose()?),
         })
+    }
+
+    /// The resources this converter has numbered: (wasmparser's id, ours).
+    pub(crate) fn resources(&self) -> impl Iterator<Item = (wasmparser::component_types::ResourceId, ResourceId)> + '_ {
+        self.resources.iter().map(|(k, v)| (*k, *v))
     }
 
     fn resource(&mut self, id: wasmparser::component_types::ResourceId) -> ResourceId {

@@ -1,0 +1,429 @@
+//! Calls across the component boundary, in both directions.
+//!
+//! - Into a component ([`call_lifted`]): the arguments are lowered into
+//!   the callee instance, its core function runs, the result is lifted
+//!   back, and `post-return` lets the callee free what the result used.
+//! - Out of a component ([`lowered`]): a `canon lower`ed function is a
+//!   core host function whose closure lifts the guest's arguments, calls
+//!   the target (a host function, or another instance's lifted function:
+//!   component-to-component calls go through the host's values), and
+//!   lowers the result into the caller.
+//!
+//! The canonical ABI's run-time rules are kept here: an instance is not
+//! entered while it runs (nor by its parent or children), not used again
+//! after a trap, may not call out while a value is lowered into it, and
+//! must have dropped the borrows it was lent before its export returns.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Result};
+
+use super::abi::{self, Context, FlatType};
+use super::cx::{LiftCx, LowerCx, StringEncoding};
+use super::handles::{Handle, HandleKind};
+use super::resources::{ResourceAny, ResourceType};
+use super::store::{FrameId, FuncDef, Lifted, Options};
+use super::types::{FuncType, ValueType};
+use super::values::{self, LiftError, Val};
+use crate::func::{Caller, HostFunc};
+use crate::store::{StoreContext, StoreContextMut, StoreInner};
+use crate::types::ValType;
+use crate::vm::ValRaw;
+
+/// A trap of the component runtime, with what went wrong.
+fn trap(msg: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("component trap: {msg}")
+}
+
+/// Lifting from one instance, over a store.
+struct StoreLift<'a, T> {
+    store: &'a mut StoreInner<T>,
+    frame: FrameId,
+    memory: Option<crate::Memory>,
+    encoding: StringEncoding,
+    /// Owned handles of the instance lent for this call, given back after.
+    lent: Vec<u32>,
+}
+
+impl<T> LiftCx for StoreLift<'_, T> {
+    fn memory(&self) -> &[u8] {
+        match self.memory {
+            Some(m) => m.data(StoreContext(&*self.store)),
+            None => &[],
+        }
+    }
+
+    fn string_encoding(&self) -> StringEncoding {
+        self.encoding
+    }
+
+    fn lift_resource(&mut self, ty: &ValueType, index: u32) -> Result<ResourceAny, LiftError> {
+        let (id, own) = match ty {
+            ValueType::Own(r) => (*r, true),
+            ValueType::Borrow(r) => (*r, false),
+            _ => return Err(LiftError("not a handle type".into())),
+        };
+        let frame = self.store.components.frame(self.frame);
+        let rt = *frame.resources.get(&id).ok_or_else(|| LiftError("resource type not known".into()))?;
+        if own {
+            let h = *frame.handles.get(index, rt).map_err(LiftError)?;
+            if !matches!(h.kind, HandleKind::Own { .. }) {
+                return Err(LiftError(format!("handle {index} is a borrow, but an owned handle was expected")));
+            }
+            frame.handles.remove(index, rt).map_err(LiftError)?;
+            Ok(ResourceAny { ty: rt, rep: h.rep, owned: true })
+        } else {
+            let h = frame.handles.get_mut(index, rt).map_err(LiftError)?;
+            if let HandleKind::Own { lends } = &mut h.kind {
+                *lends += 1;
+                self.lent.push(index);
+            }
+            Ok(ResourceAny { ty: rt, rep: h.rep, owned: false })
+        }
+    }
+}
+
+impl<T> StoreLift<'_, T> {
+    /// Gives back the handles lent for the call.
+    fn release(self) {
+        let frame = self.store.components.frame(self.frame);
+        for i in self.lent {
+            if let Some(Handle { kind: HandleKind::Own { lends }, .. }) = frame.handles.get_any_mut(i) {
+                *lends = lends.saturating_sub(1);
+            }
+        }
+    }
+}
+
+/// Lowering into one instance, over a store.
+struct StoreLower<'a, T> {
+    store: &'a mut StoreInner<T>,
+    frame: FrameId,
+    options: &'a Options,
+    /// The call borrows are lent for; `None` where no borrow may go.
+    scope: Option<u64>,
+    /// Borrow handles this lowering added.
+    borrows: u32,
+}
+
+impl<T> LowerCx for StoreLower<'_, T> {
+    fn memory_mut(&mut self) -> &mut [u8] {
+        match self.options.memory {
+            Some(m) => m.data_mut(StoreContextMut(&mut *self.store)),
+            None => &mut [],
+        }
+    }
+
+    fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, LiftError> {
+        let f = self.options.realloc.ok_or_else(|| LiftError("the function has no `realloc` option".into()))?;
+        let mut raw = [
+            ValRaw::i32(old_ptr as i32),
+            ValRaw::i32(old_size as i32),
+            ValRaw::i32(align as i32),
+            ValRaw::i32(new_size as i32),
+        ];
+        crate::func::call_raw(&mut self.store.opaque, f.func_ref(), &mut raw)
+            .map_err(|e| LiftError(format!("realloc failed: {e:#}")))?;
+        Ok(raw[0].get_i32() as u32)
+    }
+
+    fn string_encoding(&self) -> StringEncoding {
+        self.options.encoding
+    }
+
+    fn lower_resource(&mut self, ty: &ValueType, r: ResourceAny) -> Result<u32, LiftError> {
+        let (id, own) = match ty {
+            ValueType::Own(r) => (*r, true),
+            ValueType::Borrow(r) => (*r, false),
+            _ => return Err(LiftError("not a handle type".into())),
+        };
+        let defined_here = self.store.components.guest_resources.get(&r.ty).map(|g| g.frame) == Some(self.frame);
+        let frame = self.store.components.frame(self.frame);
+        let rt = *frame.resources.get(&id).ok_or_else(|| LiftError("resource type not known".into()))?;
+        if r.ty != rt {
+            return Err(LiftError("resource handle is of another resource type than the function expects".into()));
+        }
+        if own {
+            if !r.owned {
+                return Err(LiftError("a borrowed resource cannot be passed where an owned one is expected".into()));
+            }
+            return frame
+                .handles
+                .insert(Handle { ty: rt, rep: r.rep, kind: HandleKind::Own { lends: 0 } })
+                .map_err(LiftError);
+        }
+        // A borrow of a resource the callee itself defines is its `rep`.
+        if defined_here {
+            return Ok(r.rep);
+        }
+        let scope = self.scope.ok_or_else(|| LiftError("a borrow cannot be returned".into()))?;
+        self.borrows += 1;
+        frame.handles.insert(Handle { ty: rt, rep: r.rep, kind: HandleKind::Borrow { scope } }).map_err(LiftError)
+    }
+}
+
+fn flat_to_raw(v: u64, ty: FlatType) -> ValRaw {
+    match ty {
+        FlatType::I32 => ValRaw::i32(v as u32 as i32),
+        FlatType::I64 => ValRaw::i64(v as i64),
+        FlatType::F32 => ValRaw::f32(v as u32),
+        FlatType::F64 => ValRaw::f64(v),
+    }
+}
+
+fn raw_to_flat(v: ValRaw, ty: &ValType) -> u64 {
+    match ty {
+        ValType::I32 => u64::from(v.get_i32() as u32),
+        ValType::I64 => v.get_i64() as u64,
+        ValType::F32 => u64::from(v.get_f32()),
+        ValType::F64 => v.get_f64(),
+        // Lifted and lowered functions are validated to use only these.
+        _ => 0,
+    }
+}
+
+fn flat_type(ty: &ValType) -> FlatType {
+    match ty {
+        ValType::I64 => FlatType::I64,
+        ValType::F32 => FlatType::F32,
+        ValType::F64 => FlatType::F64,
+        _ => FlatType::I32,
+    }
+}
+
+/// Whether `a` is `b` or one of its ancestors.
+fn is_ancestor_or_self<T>(store: &mut StoreInner<T>, a: FrameId, mut b: FrameId) -> bool {
+    loop {
+        if a == b {
+            return true;
+        }
+        match store.components.frame(b).parent {
+            Some(p) => b = p,
+            None => return false,
+        }
+    }
+}
+
+/// Calls the lifted function `f` with `args` (of its parameter types),
+/// from the host or from the instance `caller`.
+pub(crate) fn call_lifted<T>(
+    store: &mut StoreInner<T>,
+    f: &Lifted,
+    args: &[Val],
+    caller: Option<FrameId>,
+) -> Result<Option<Val>> {
+    if args.len() != f.ty.params.len() {
+        bail!("expected {} arguments, got {}", f.ty.params.len(), args.len());
+    }
+    for (i, (a, (name, ty))) in args.iter().zip(&f.ty.params).enumerate() {
+        a.type_check(ty).map_err(|e| anyhow!("argument {i} (`{name}`) has the wrong type: {e}"))?;
+    }
+    if let Some(c) = caller {
+        if is_ancestor_or_self(store, c, f.frame) || is_ancestor_or_self(store, f.frame, c) {
+            return Err(trap(
+                "cannot enter component instance: a component may not call into itself, its parent or its children",
+            ));
+        }
+    }
+    let frame = store.components.frame(f.frame);
+    if frame.poisoned {
+        return Err(trap("cannot enter component instance: an earlier call into it trapped"));
+    }
+    if !frame.may_enter {
+        return Err(trap(
+            "cannot enter component instance: it is already running (component instances are not re-entrant)",
+        ));
+    }
+    frame.may_enter = false;
+    let scope = store.components.next_call;
+    store.components.next_call += 1;
+    let result = run_lifted(store, f, args, scope);
+    let frame = store.components.frame(f.frame);
+    match result {
+        Ok(_) => frame.may_enter = true,
+        Err(_) => frame.poisoned = true,
+    }
+    result
+}
+
+fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64) -> Result<Option<Val>> {
+    let params: Vec<ValueType> = f.ty.params.iter().map(|(_, t)| t.clone()).collect();
+    let mut flat = Vec::new();
+    store.components.frame(f.frame).may_leave = false;
+    let mut cx = StoreLower { store: &mut *store, frame: f.frame, options: &f.options, scope: Some(scope), borrows: 0 };
+    let lowered = values::lower_args(&mut cx, &params, args, &mut flat);
+    let borrows = cx.borrows;
+    store.components.frame(f.frame).may_leave = true;
+    lowered.map_err(trap)?;
+
+    let core_ty = f.callee.ty(StoreContext(&*store));
+    if flat.len() != core_ty.params().len() {
+        bail!("lifted function's core signature does not match its type");
+    }
+    let mut raw: Vec<ValRaw> = flat.iter().zip(core_ty.params()).map(|(v, t)| flat_to_raw(*v, flat_type(t))).collect();
+    raw.resize(raw.len().max(core_ty.results().len()), ValRaw::default());
+    crate::func::call_raw(&mut store.opaque, f.callee.func_ref(), &mut raw)?;
+    let results: Vec<u64> = core_ty.results().iter().zip(&raw).map(|(t, v)| raw_to_flat(*v, t)).collect();
+
+    let mut cx = StoreLift {
+        store: &mut *store,
+        frame: f.frame,
+        memory: f.options.memory,
+        encoding: f.options.encoding,
+        lent: Vec::new(),
+    };
+    let lifted = values::lift_results(&mut cx, f.ty.result.as_ref(), &results);
+    cx.release();
+    let val = lifted.map_err(trap)?;
+
+    if let Some(post) = f.options.post_return {
+        let mut raw: Vec<ValRaw> =
+            results.iter().zip(core_ty.results()).map(|(v, t)| flat_to_raw(*v, flat_type(t))).collect();
+        crate::func::call_raw(&mut store.opaque, post.func_ref(), &mut raw)?;
+    }
+    if borrows > 0 && store.components.frame(f.frame).handles.has_borrows_of(scope) {
+        return Err(trap("borrow handles still remain at the end of the call"));
+    }
+    Ok(val)
+}
+
+/// The core type of a `canon lower` of `ty`.
+pub(crate) fn lowered_core_type(engine: &crate::Engine, ty: &FuncType) -> crate::FuncType {
+    let sig = abi::flatten_func(ty, Context::Lower);
+    let vt = |f: &FlatType| match f {
+        FlatType::I32 => ValType::I32,
+        FlatType::I64 => ValType::I64,
+        FlatType::F32 => ValType::F32,
+        FlatType::F64 => ValType::F64,
+    };
+    crate::FuncType::new(engine, sig.params.iter().map(vt), sig.results.iter().map(vt))
+}
+
+/// The core host function a `canon lower` of `target` (of type `ty`, as
+/// the lowering instance `frame` sees it) makes.
+pub(crate) fn lowered<T: 'static>(
+    engine: &crate::Engine,
+    frame: FrameId,
+    target: FuncDef<T>,
+    ty: Arc<FuncType>,
+    options: Options,
+) -> (crate::FuncType, HostFunc<T>) {
+    let core_ty = lowered_core_type(engine, &ty);
+    let param_types: Vec<ValType> = core_ty.params().to_vec();
+    let result_types: Vec<ValType> = core_ty.results().to_vec();
+    let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+        let store = caller.store;
+        if !store.components.frame(frame).may_leave {
+            return Err(trap("cannot leave component instance while a value is lowered into it"));
+        }
+        let flat: Vec<u64> = param_types.iter().zip(raw.iter()).map(|(t, v)| raw_to_flat(*v, t)).collect();
+        let params: Vec<ValueType> = ty.params.iter().map(|(_, t)| t.clone()).collect();
+        let mut cx = StoreLift {
+            store: &mut *store,
+            frame,
+            memory: options.memory,
+            encoding: options.encoding,
+            lent: Vec::new(),
+        };
+        let args = values::lift_args(&mut cx, &params, &flat);
+        let lent = std::mem::take(&mut cx.lent);
+        let args = match args {
+            Ok(a) => a,
+            Err(e) => {
+                StoreLift { lent, ..cx }.release();
+                return Err(trap(e));
+            }
+        };
+        let called = match &target {
+            FuncDef::Host(h) => {
+                let mut results = vec![Val::Bool(false); usize::from(ty.result.is_some())];
+                h(StoreContextMut(&mut *store), &args, &mut results).map(|()| results.pop())
+            }
+            FuncDef::Lifted(l) => call_lifted(store, l, &args, Some(frame)),
+        };
+        StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
+        let result = called?;
+        if ty.result.is_some() != result.is_some() {
+            bail!(
+                "host function returned {} result values, expected {}",
+                usize::from(result.is_some()),
+                usize::from(ty.result.is_some())
+            );
+        }
+        store.components.frame(frame).may_leave = false;
+        let mut out = Vec::new();
+        let mut cx = StoreLower { store: &mut *store, frame, options: &options, scope: None, borrows: 0 };
+        let lowered = values::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
+        store.components.frame(frame).may_leave = true;
+        lowered.map_err(|e| match &target {
+            FuncDef::Host(_) => anyhow!("host function returned a bad result: {e}"),
+            FuncDef::Lifted(_) => trap(e),
+        })?;
+        for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&result_types) {
+            *slot = flat_to_raw(*v, flat_type(t));
+        }
+        Ok(())
+    });
+    (core_ty, host)
+}
+
+/// The canonical built-ins on resources, as core host functions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ResourceBuiltin {
+    New,
+    Drop,
+    Rep,
+}
+
+pub(crate) fn resource_builtin<T: 'static>(
+    engine: &crate::Engine,
+    frame: FrameId,
+    rt: ResourceType,
+    which: ResourceBuiltin,
+) -> (crate::FuncType, HostFunc<T>) {
+    let ty = match which {
+        ResourceBuiltin::New | ResourceBuiltin::Rep => crate::FuncType::new(engine, [ValType::I32], [ValType::I32]),
+        ResourceBuiltin::Drop => crate::FuncType::new(engine, [ValType::I32], []),
+    };
+    let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
+        let store = caller.store;
+        let arg = raw[0].get_i32() as u32;
+        let handles = &mut store.components.frame(frame).handles;
+        match which {
+            ResourceBuiltin::New => {
+                let h = Handle { ty: rt, rep: arg, kind: HandleKind::Own { lends: 0 } };
+                raw[0] = ValRaw::i32(handles.insert(h).map_err(trap)? as i32);
+            }
+            ResourceBuiltin::Rep => raw[0] = ValRaw::i32(handles.get(arg, rt).map_err(trap)?.rep as i32),
+            ResourceBuiltin::Drop => {
+                let h = handles.remove(arg, rt).map_err(trap)?;
+                if let HandleKind::Own { .. } = h.kind {
+                    drop_resource(store, rt, h.rep)?;
+                }
+            }
+        }
+        Ok(())
+    });
+    (ty, host)
+}
+
+/// Runs the destructor of the resource `rep` of type `rt`, if it has one.
+pub(crate) fn drop_resource<T>(store: &mut StoreInner<T>, rt: ResourceType, rep: u32) -> Result<()> {
+    if let Some(g) = store.components.guest_resources.get(&rt) {
+        let (owner, dtor) = (g.frame, g.dtor);
+        if let Some(dtor) = dtor {
+            if store.components.frame(owner).poisoned {
+                return Err(trap(
+                    "cannot enter component instance to run a resource destructor: an earlier call into it trapped",
+                ));
+            }
+            let mut raw = [ValRaw::i32(rep as i32)];
+            crate::func::call_raw(&mut store.opaque, dtor.func_ref(), &mut raw)?;
+        }
+        return Ok(());
+    }
+    if let Some(d) = store.components.host_dtors.get(&rt).cloned() {
+        d(StoreContextMut(store), rep)?;
+    }
+    Ok(())
+}
