@@ -5,3 +5,4 @@ pub mod limits;
 pub mod output;
 pub mod run;
 pub mod wast;
+mod run_component;

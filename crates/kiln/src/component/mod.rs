@@ -22,13 +22,16 @@ mod linker;
 mod resources;
 pub(crate) mod store;
 mod translate;
+mod ty;
 pub(crate) mod types;
 pub(crate) mod values;
+mod wave;
 
 pub use component::{Component, ComponentItemKind};
 pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre};
 pub use linker::{Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAny, ResourceType};
+pub use ty::Type;
 pub use values::Val;
 #[cfg(test)]
 mod tests;
