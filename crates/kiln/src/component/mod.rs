@@ -12,8 +12,13 @@
 
 pub(crate) mod abi;
 pub(crate) mod cx;
+mod resource_table;
 mod resources;
+// STUB: dropped at merge, replaced by the real linker and `Val`.
+mod linker_stub;
 pub(crate) mod types;
 pub(crate) mod values;
 
+pub use linker_stub::{Linker, LinkerInstance, Val};
+pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::{Resource, ResourceAny, ResourceType};
