@@ -4,5 +4,5 @@
 pub mod limits;
 pub mod output;
 pub mod run;
-pub mod wast;
 mod run_component;
+pub mod wast;

@@ -61,14 +61,20 @@ fn starts_with_component(mut text: &str) -> bool {
         } else {
             let rest = text.strip_prefix('(').map(str::trim_start);
             return rest.is_some_and(|r| {
-                r.strip_prefix("component").is_some_and(|r| r.is_empty() || r.starts_with(|c: char| !c.is_alphanumeric()))
+                r.strip_prefix("component")
+                    .is_some_and(|r| r.is_empty() || r.starts_with(|c: char| !c.is_alphanumeric()))
             });
         }
     }
 }
 
 /// Runs the component in `store`.
-pub(crate) fn run(engine: &Engine, opts: &RunOptions, component: &Component, mut store: Store<Host>) -> Result<Outcome> {
+pub(crate) fn run(
+    engine: &Engine,
+    opts: &RunOptions,
+    component: &Component,
+    mut store: Store<Host>,
+) -> Result<Outcome> {
     let mut linker = Linker::<Host>::new(engine);
     kiln_wasi::p2::add_to_linker_sync(&mut linker)?;
     // Every import must resolve, and be of the right kind, before any
@@ -148,9 +154,8 @@ fn invoke(
     let name = parsed.name().to_string();
     let func = find_func(store, instance, component, &name)?;
     let types: Vec<kiln::component::Type> = func.params(&*store).into_iter().map(|(_, t)| t).collect();
-    let args: Vec<Val> = parsed
-        .to_wasm_params::<Val>(types.iter())
-        .map_err(|e| anyhow!("bad arguments for `{name}`: {e}"))?;
+    let args: Vec<Val> =
+        parsed.to_wasm_params::<Val>(types.iter()).map_err(|e| anyhow!("bad arguments for `{name}`: {e}"))?;
     let result_type = func.result(&*store);
     let mut results = vec![Val::Bool(false); usize::from(result_type.is_some())];
     func.call(&mut *store, &args, &mut results)?;

@@ -325,7 +325,10 @@ pub(crate) fn lowered<T: 'static>(
             encoding: options.encoding,
             lent: Vec::new(),
         };
-        let args = values::func::lift_args(&mut cx, &params, &flat);
+        // A result that does not fit the flat results comes with a return
+        // pointer after the arguments.
+        let retptr = usize::from(ty.result.is_some() && result_types.is_empty());
+        let args = values::func::lift_args(&mut cx, &params, &flat[..flat.len() - retptr]);
         let lent = std::mem::take(&mut cx.lent);
         let args = match args {
             Ok(a) => a,

@@ -235,40 +235,88 @@ impl WasmValue for Val {
         matches!(self, Val::Bool(true))
     }
     fn unwrap_s8(&self) -> i8 {
-        if let Val::S8(v) = self { *v } else { 0 }
+        if let Val::S8(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_s16(&self) -> i16 {
-        if let Val::S16(v) = self { *v } else { 0 }
+        if let Val::S16(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_s32(&self) -> i32 {
-        if let Val::S32(v) = self { *v } else { 0 }
+        if let Val::S32(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_s64(&self) -> i64 {
-        if let Val::S64(v) = self { *v } else { 0 }
+        if let Val::S64(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_u8(&self) -> u8 {
-        if let Val::U8(v) = self { *v } else { 0 }
+        if let Val::U8(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_u16(&self) -> u16 {
-        if let Val::U16(v) = self { *v } else { 0 }
+        if let Val::U16(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_u32(&self) -> u32 {
-        if let Val::U32(v) = self { *v } else { 0 }
+        if let Val::U32(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_u64(&self) -> u64 {
-        if let Val::U64(v) = self { *v } else { 0 }
+        if let Val::U64(v) = self {
+            *v
+        } else {
+            0
+        }
     }
     fn unwrap_f32(&self) -> f32 {
-        if let Val::Float32(v) = self { *v } else { 0.0 }
+        if let Val::Float32(v) = self {
+            *v
+        } else {
+            0.0
+        }
     }
     fn unwrap_f64(&self) -> f64 {
-        if let Val::Float64(v) = self { *v } else { 0.0 }
+        if let Val::Float64(v) = self {
+            *v
+        } else {
+            0.0
+        }
     }
     fn unwrap_char(&self) -> char {
-        if let Val::Char(v) = self { *v } else { '\0' }
+        if let Val::Char(v) = self {
+            *v
+        } else {
+            '\0'
+        }
     }
     fn unwrap_string(&self) -> Cow<'_, str> {
-        if let Val::String(v) = self { Cow::Borrowed(v) } else { Cow::Borrowed("") }
+        if let Val::String(v) = self {
+            Cow::Borrowed(v)
+        } else {
+            Cow::Borrowed("")
+        }
     }
     fn unwrap_list(&self) -> Box<dyn Iterator<Item = Cow<'_, Self>> + '_> {
         match self {
