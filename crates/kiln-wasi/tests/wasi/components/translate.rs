@@ -148,6 +148,13 @@ fn marker(i: usize) -> ResourceType {
 ///
 /// `leave_out` (`interface#name`) is one function not to define.
 fn stub_linker(engine: &Engine, bytes: &[u8], leave_out: Option<&str>) -> Linker<()> {
+    stub_linker_with(engine, bytes, leave_out, true)
+}
+
+/// [`stub_linker`]; with `define_reexports` false, a resource is defined
+/// only in the first interface that names it (as Wasmtime's WASI does:
+/// `wasi:cli/stdout` does not define `output-stream` again).
+fn stub_linker_with(engine: &Engine, bytes: &[u8], leave_out: Option<&str>, define_reexports: bool) -> Linker<()> {
     let features = wasmparser::WasmFeatures::default() | wasmparser::WasmFeatures::COMPONENT_MODEL;
     let types = wasmparser::Validator::new_with_features(features).validate_all(bytes).expect("valid");
     let types = types.as_ref();
@@ -170,6 +177,9 @@ fn stub_linker(engine: &Engine, bytes: &[u8], leave_out: Option<&str>) -> Linker
                         .unwrap_or_else(|e| panic!("{import}#{name}: {e}"));
                 }
                 ComponentEntityType::Type { created: ComponentAnyTypeId::Resource(r), .. } => {
+                    if !define_reexports && resources.contains_key(&r.resource()) {
+                        continue;
+                    }
                     let next = resources.len();
                     let ty = *resources.entry(r.resource()).or_insert_with(|| marker(next));
                     instance.resource(name, ty, |_, _| Ok(())).unwrap_or_else(|e| panic!("{import}#{name}: {e}"));
@@ -227,4 +237,23 @@ fn missing_and_mistyped_wasi_imports_are_named() {
     linker.root().func_new(&stdout, |_, _, _| Ok(())).unwrap();
     let err = instantiate(&linker);
     assert!(err.contains(&stdout) && err.contains("function"), "{err}");
+}
+
+/// A resource that an interface re-exports with `(eq ...)` (e.g.
+/// `output-stream` in `wasi:cli/stdout`, `error` in `wasi:io/streams`) is
+/// already bound by the interface that defines it: Wasmtime's linker needs
+/// no second definition (and checks one that is given). Kiln's
+/// `component::Linker` (`linker.rs`, `resolve`) asks for one in every
+/// interface that names the resource, so a WASI 0.2 host must define each
+/// resource in every interface that uses it until that changes.
+#[test]
+#[ignore = "component::Linker requires re-exported (eq) resources to be defined again (linker.rs `resolve`)"]
+fn reexported_resources_need_no_second_definition() {
+    let engine = Engine::default();
+    let bytes = program_component("files");
+    let component = Component::new(&engine, &*bytes).unwrap();
+    let linker = stub_linker_with(&engine, &bytes, None, false);
+    if let Err(e) = linker.instantiate(&mut Store::new(&engine, ()), &component) {
+        panic!("{e:?}");
+    }
 }
