@@ -6,4 +6,5 @@
 
 pub mod adapt;
 mod inventory;
+mod run;
 mod translate;

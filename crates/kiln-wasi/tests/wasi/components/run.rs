@@ -99,7 +99,7 @@ fn call_run(store: &mut Store<P2State>, instance: &Instance) -> anyhow::Result<i
 
 /// Runs the guest as an adapted component (what `Guest::run_in` does for
 /// the core module).
-fn run_component_in(guest: Guest, strategy: Strategy) -> Run {
+fn run_component_in(mut guest: Guest, strategy: Strategy) -> Run {
     let engine = engine(strategy);
     let component = Component::new(&engine, &*program_component(&guest.name)).expect("the component compiles");
     let mut store = Store::new(&engine, P2State { wasi: guest.builder.build(), table: ResourceTable::new() });

@@ -247,7 +247,6 @@ fn missing_and_mistyped_wasi_imports_are_named() {
 /// interface that names the resource, so a WASI 0.2 host must define each
 /// resource in every interface that uses it until that changes.
 #[test]
-#[ignore = "component::Linker requires re-exported (eq) resources to be defined again (linker.rs `resolve`)"]
 fn reexported_resources_need_no_second_definition() {
     let engine = Engine::default();
     let bytes = program_component("files");
