@@ -13,6 +13,7 @@
 pub(crate) mod abi;
 pub(crate) mod cx;
 mod resources;
+pub(crate) mod typed;
 pub(crate) mod types;
 pub(crate) mod values;
 
