@@ -21,6 +21,14 @@
 //! 12 elements, [`Resource<T>`] and [`ResourceAny`] for `own` and
 //! `borrow`, and [`Val`] for any type.
 
+// The traits' methods take crate-private types (component types, call
+// contexts, `LiftError`): that is what seals them, on supertraits in
+// `private` that other crates cannot name. Once the traits are re-exported,
+// those methods are "reachable" through them, which `private_interfaces`
+// reports; it is the intended design here, not a leak (nothing outside
+// Kiln can call them either).
+#![allow(private_interfaces)]
+
 use std::any::type_name as rust_name;
 
 use super::abi::{self, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
@@ -61,7 +69,7 @@ pub trait ComponentNamedList: ComponentType {}
 pub(crate) mod private {
     //! The methods of the public traits, on supertraits other crates
     //! cannot name (this module is crate-private), so they cannot implement
-    //! the public traits; the methods take crate-private types anyway.
+    //! the public traits.
 
     use super::*;
 
