@@ -24,6 +24,7 @@ mod resources;
 pub(crate) mod store;
 mod translate;
 mod ty;
+pub(crate) mod typed;
 pub(crate) mod types;
 pub(crate) mod values;
 mod wave;
@@ -34,6 +35,7 @@ pub use linker::{Linker, LinkerInstance};
 pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::{Resource, ResourceAny, ResourceType};
 pub use ty::Type;
+pub use typed::{ComponentNamedList, ComponentType, Lift, Lower};
 pub use values::Val;
 #[cfg(test)]
 mod tests;

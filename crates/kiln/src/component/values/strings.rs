@@ -9,7 +9,7 @@
 //! same `realloc` calls as the spec, shrinking calls included, since a
 //! guest's allocator may count on them.
 
-use super::{check_range, check_realloc, slice, slice_mut, LiftError};
+use super::{check_range, check_realloc, slice_mut, LiftError};
 use crate::component::cx::{LiftCx, LowerCx, StringEncoding};
 
 /// The bit of a `latin1+utf16` string's length that says its code units
@@ -37,8 +37,12 @@ pub(crate) fn load_string_from_range(cx: &dyn LiftCx, ptr: u32, tagged_code_unit
         StringEncoding::CompactUtf16 => (2, u64::from(tagged_code_units), Encoding::Latin1),
     };
     check_range("string", ptr, byte_length, align, mem.len())?;
-    // In bounds, so below 4 GiB.
-    let bytes = slice(mem, ptr, byte_length as u32)?;
+    // In bounds, so it fits a `usize` (a whole 4 GiB memory may hold a
+    // string of 2^32 bytes, one more than a `u32` counts).
+    let start = ptr as usize;
+    let bytes = mem
+        .get(start..start + byte_length as usize)
+        .ok_or_else(|| LiftError(format!("string at {ptr:#x} is out of bounds of memory")))?;
     match encoding {
         // Validated in place: only valid text gets copied.
         Encoding::Utf8 => std::str::from_utf8(bytes)
