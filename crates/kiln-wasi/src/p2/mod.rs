@@ -44,13 +44,11 @@
 //!
 //! # Example
 //!
-//! (Ignored until the component runtime lands.)
-//!
-//! ```ignore
+//! ```
 //! use kiln::component::{Component, Linker, ResourceTable};
 //! use kiln::{Engine, Store};
 //! use kiln_wasi::p2::{WasiCtxView, WasiView};
-//! use kiln_wasi::{I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
+//! use kiln_wasi::{MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 //!
 //! struct State {
 //!     wasi: WasiCtx,
@@ -65,7 +63,7 @@
 //!
 //! # fn main() -> anyhow::Result<()> {
 //! let engine = Engine::default();
-//! let component = Component::from_file(&engine, "hello.component.wasm")?;
+//! let component = Component::new(&engine, include_str!("../../../../tests/programs/components/hello.wat"))?;
 //! let mut linker: Linker<State> = Linker::new(&engine);
 //! kiln_wasi::p2::add_to_linker_sync(&mut linker)?;
 //!
@@ -73,8 +71,10 @@
 //! let wasi = WasiCtxBuilder::new().arg("hello").stdout(stdout.clone()).build();
 //! let mut store = Store::new(&engine, State { wasi, table: ResourceTable::new() });
 //! let instance = linker.instantiate(&mut store, &component)?;
-//! let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, "wasi:cli/run@0.2.12#run")?;
-//! run.call(&mut store, ())?;
+//! let interface = instance.get_export_index(&mut store, None, "wasi:cli/run@0.2.3").unwrap();
+//! let run = instance.get_export_index(&mut store, Some(&interface), "run").unwrap();
+//! let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, &run)?;
+//! assert_eq!(run.call(&mut store, ())?, (Ok(()),));
 //! assert_eq!(stdout.contents(), b"Hello, world!\n");
 //! # Ok(())
 //! # }

@@ -137,11 +137,18 @@ impl Instance {
             ExportLookup::Index(i) if i.instance == *self => i.path.clone(),
             ExportLookup::Index(_) => return None,
         };
-        let Item::Func(f) = self.item_at(store, &path)? else { return None };
-        let command = self.is_command_run(store, &path);
+        // The same export gives the same handle: a host that looks a
+        // function up per request does not grow the store.
+        let key = (self.index, path);
+        if let Some(&index) = store.components.func_handles.get(&key) {
+            return Some(Func { store: self.store, index });
+        }
+        let Item::Func(f) = self.item_at(store, &key.1)? else { return None };
+        let command = self.is_command_run(store, &key.1);
         let index = store.components.funcs.len() as u32;
         store.components.funcs.push(f);
         store.components.command_runs.push(command);
+        store.components.func_handles.insert(key, index);
         Some(Func { store: self.store, index })
     }
 

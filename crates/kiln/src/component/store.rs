@@ -144,6 +144,8 @@ pub(crate) struct ComponentStore<T> {
     pub(crate) funcs: Vec<FuncDef<T>>,
     /// For each of `funcs`: whether it is `run` of `wasi:cli/run`.
     pub(crate) command_runs: Vec<bool>,
+    /// `funcs` by (instance, export path), so a lookup is made once.
+    pub(crate) func_handles: HashMap<(u32, Vec<u32>), u32>,
     /// Root instances the host holds a `component::Instance` for.
     pub(crate) instances: Vec<Arc<Exports<T>>>,
     pub(crate) guest_resources: HashMap<ResourceType, GuestResource>,
@@ -158,6 +160,7 @@ impl<T> Default for ComponentStore<T> {
             frames: Vec::new(),
             funcs: Vec::new(),
             command_runs: Vec::new(),
+            func_handles: HashMap::new(),
             instances: Vec::new(),
             guest_resources: HashMap::new(),
             host_dtors: HashMap::new(),
