@@ -24,7 +24,6 @@ enum CoreInstance {
 
 /// The index spaces of one component instance being made.
 struct Spaces<T> {
-    frame: FrameId,
     core_funcs: Vec<Func>,
     core_tables: Vec<Table>,
     core_memories: Vec<Memory>,
@@ -39,9 +38,8 @@ struct Spaces<T> {
 }
 
 impl<T> Spaces<T> {
-    fn new(frame: FrameId) -> Self {
+    fn new() -> Self {
         Spaces {
-            frame,
             core_funcs: Vec::new(),
             core_tables: Vec::new(),
             core_memories: Vec::new(),
@@ -152,7 +150,7 @@ pub(crate) fn instantiate<T: 'static>(
     parent: Option<FrameId>,
 ) -> Result<Arc<Exports<T>>> {
     let frame = store.components.new_frame(parent);
-    let mut s = Spaces::<T>::new(frame);
+    let mut s = Spaces::<T>::new();
     for init in &def.inits {
         match init {
             Init::Import { name, sort, resources } => {
@@ -192,11 +190,20 @@ pub(crate) fn instantiate<T: 'static>(
                     items.iter().map(|(n, sort, i)| Ok((n.clone(), s.core_item(*sort, *i)?))).collect::<Result<_>>()?;
                 s.core_instances.push(CoreInstance::Items(items));
             }
-            Init::AliasCoreExport { sort: _, instance, name } => {
+            Init::AliasCoreExport { sort, instance, name } => {
                 let inst =
                     s.core_instances.get(*instance as usize).ok_or_else(|| anyhow!("core instance out of bounds"))?;
                 let ext =
                     core_export(store, inst, name).ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
+                let found = match ext {
+                    Extern::Func(_) => CoreSort::Func,
+                    Extern::Table(_) => CoreSort::Table,
+                    Extern::Memory(_) => CoreSort::Memory,
+                    Extern::Global(_) => CoreSort::Global,
+                };
+                if found != *sort {
+                    bail!("core export `{name}` is a {found:?}, not a {sort:?}");
+                }
                 s.push_core(ext);
             }
             Init::AliasExport { sort, instance, name, resource } => {

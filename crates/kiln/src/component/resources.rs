@@ -42,11 +42,6 @@ impl ResourceType {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         ResourceType(ResourceKind::Guest(NEXT.fetch_add(1, Ordering::Relaxed)))
     }
-
-    /// Whether a component instance defined this type.
-    pub(crate) fn is_guest(&self) -> bool {
-        matches!(self.0, ResourceKind::Guest(_))
-    }
 }
 
 impl fmt::Debug for ResourceType {

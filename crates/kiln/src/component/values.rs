@@ -564,6 +564,8 @@ pub(crate) fn list_elem(ty: &ValueType) -> Option<std::borrow::Cow<'_, ValueType
 ///
 /// `offset` is guest-supplied (a return area, a parameter block), so it is
 /// checked for alignment and bounds like every pointer inside the value.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lift_from_memory(cx: &mut dyn LiftCx, ty: &ValueType, offset: u32) -> Result<Val, LiftError> {
     let l = abi::layout(ty)?;
     check_range("value", offset, u64::from(l.size), l.align, cx.memory().len())?;
@@ -709,6 +711,8 @@ fn load_list(cx: &mut dyn LiftCx, elem: &ValueType, begin: u32, len: u32) -> Res
 /// `offset` must be aligned for `ty` with the whole value in memory.
 /// Pointers `realloc` returns are checked like guest pointers. On error,
 /// memory may hold part of the value.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lower_to_memory(cx: &mut dyn LowerCx, ty: &ValueType, val: &Val, offset: u32) -> Result<(), LiftError> {
     check_value(ty, val)?;
     let l = abi::layout(ty)?;
@@ -856,6 +860,8 @@ pub(crate) fn flat_count(ty: &ValueType) -> Result<usize, LiftError> {
 /// `lift_flat`), with the guest memory the values' pointers point into.
 ///
 /// See the section comment above for how core values are encoded as `u64`.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lift_from_flat(
     cx: &mut dyn LiftCx,
     ty: &ValueType,
@@ -955,6 +961,8 @@ pub(crate) fn lift_flat(
 ///
 /// See the section comment above for how core values are encoded as `u64`.
 /// `val` must be of type `ty`, else an error before anything is done.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lower_to_flat(
     cx: &mut dyn LowerCx,
     ty: &ValueType,
