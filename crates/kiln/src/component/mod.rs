@@ -19,7 +19,7 @@
 //!     (import "log" (func $log (param "msg" string)))
 //!     (core module $libc (memory (export "memory") 1))
 //!     (core instance $libc (instantiate $libc))
-//!     (core func $log (canon lower (func $log) (memory $libc "memory")))
+//!     (core func $log (canon lower (func $log) (memory (core memory $libc "memory"))))
 //!     (core module $m
 //!         (import "libc" "memory" (memory 1))
 //!         (import "host" "log" (func $log (param i32 i32)))
