@@ -471,3 +471,28 @@ fn a_typed_host_function_of_the_wrong_type_is_named_at_link_time() -> Result<()>
     assert!(msg.contains("kiln:test/host") && msg.contains("echo-string") && msg.contains("do not match"), "{msg}");
     Ok(())
 }
+
+/// A component may import a core module (and instantiate it itself) and a
+/// value type; the linker gives the module, the type needs nothing.
+#[test]
+fn core_module_and_type_imports() -> Result<()> {
+    for (tier, engine) in engines() {
+        let component = Component::new(
+            &engine,
+            r#"(component
+                (type $u u32)
+                (import "t" (type $t (eq $u)))
+                (import "m" (core module $m (export "seven" (func (result i32)))))
+                (core instance $i (instantiate $m))
+                (func (export "seven") (result $t) (canon lift (core func $i "seven"))))"#,
+        )?;
+        let module = kiln::Module::new(&engine, r#"(module (func (export "seven") (result i32) i32.const 7))"#)?;
+        let mut linker = Linker::<Host>::new(&engine);
+        linker.root().module("m", &module)?;
+        let mut store = Store::new(&engine, Host::default());
+        let instance = linker.instantiate(&mut store, &component)?;
+        let seven = instance.get_typed_func::<(), (u32,)>(&mut store, "seven")?;
+        assert_eq!(seven.call(&mut store, ())?, (7,), "{tier}");
+    }
+    Ok(())
+}

@@ -26,6 +26,7 @@ enum Definition<T> {
     Typed(Arc<dyn TypedHost<T>>),
     Resource(ResourceType, HostDtor<T>),
     Instance(Definitions<T>),
+    Module(crate::Module),
 }
 
 impl<T> Clone for Definition<T> {
@@ -35,6 +36,7 @@ impl<T> Clone for Definition<T> {
             Definition::Typed(f) => Definition::Typed(f.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
             Definition::Instance(i) => Definition::Instance(i.clone()),
+            Definition::Module(m) => Definition::Module(m.clone()),
         }
     }
 }
@@ -188,6 +190,12 @@ impl<T: 'static> Linker<T> {
         let mut args = Vec::new();
         let mut cx = Resolve { dtors: Vec::new(), bound: HashMap::new() };
         for (name, ty) in &component.inner.translation.root.imports {
+            // A value type needs no definition: the component's type says
+            // what it is.
+            if matches!(ty, ItemType::Type(None)) && self.root.get_versioned(name).is_none() {
+                args.push((name.clone(), Item::Type(None)));
+                continue;
+            }
             let def = self.root.get_versioned(name).ok_or_else(|| {
                 anyhow!("component imports {} `{name}`, but the linker does not define it", describe(ty))
             })?;
@@ -241,6 +249,7 @@ fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result
             cx.dtors.push((*rt, dtor.clone()));
             Item::Type(Some(*rt))
         }
+        (Definition::Module(m), ItemType::Module) => Item::Module(m.clone()),
         (Definition::Instance(defs), ItemType::Instance(exports)) => {
             let mut items = Vec::with_capacity(exports.len());
             for (name, ty) in exports {
@@ -261,6 +270,7 @@ fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result
                 Definition::Func(_) | Definition::Typed(_) => "function",
                 Definition::Resource(..) => "resource type",
                 Definition::Instance(_) => "instance",
+                Definition::Module(_) => "core module",
             };
             bail!("expected {}, but the linker defines a {found}", describe(ty))
         }
@@ -316,6 +326,12 @@ impl<'a, T: 'static> LinkerInstance<'a, T> {
         dtor: impl Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
         self.defs.insert(name, Definition::Resource(ty, Arc::new(dtor)), self.allow_shadowing)
+    }
+
+    /// Defines the core module `name`, for a component that imports one
+    /// (and instantiates it itself).
+    pub fn module(&mut self, name: &str, module: &crate::Module) -> Result<()> {
+        self.defs.insert(name, Definition::Module(module.clone()), self.allow_shadowing)
     }
 
     /// The nested instance `name`, made empty if not defined yet.
