@@ -251,7 +251,7 @@ fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64
     let mut flat = Vec::new();
     store.components.frame(f.frame).may_leave = false;
     let mut cx = StoreLower { store: &mut *store, frame: f.frame, options: &f.options, scope: Some(scope), borrows: 0 };
-    let lowered = values::lower_args(&mut cx, &params, args, &mut flat);
+    let lowered = values::func::lower_args(&mut cx, &params, args, &mut flat);
     let borrows = cx.borrows;
     store.components.frame(f.frame).may_leave = true;
     lowered.map_err(trap)?;
@@ -272,7 +272,7 @@ fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64
         encoding: f.options.encoding,
         lent: Vec::new(),
     };
-    let lifted = values::lift_results(&mut cx, f.ty.result.as_ref(), &results);
+    let lifted = values::func::lift_results(&mut cx, f.ty.result.as_ref(), &results);
     cx.release();
     let val = lifted.map_err(trap)?;
 
@@ -325,7 +325,10 @@ pub(crate) fn lowered<T: 'static>(
             encoding: options.encoding,
             lent: Vec::new(),
         };
-        let args = values::lift_args(&mut cx, &params, &flat);
+        // A result that does not fit the flat results comes with a return
+        // pointer after the arguments.
+        let retptr = usize::from(ty.result.is_some() && result_types.is_empty());
+        let args = values::func::lift_args(&mut cx, &params, &flat[..flat.len() - retptr]);
         let lent = std::mem::take(&mut cx.lent);
         let args = match args {
             Ok(a) => a,
@@ -353,7 +356,7 @@ pub(crate) fn lowered<T: 'static>(
         store.components.frame(frame).may_leave = false;
         let mut out = Vec::new();
         let mut cx = StoreLower { store: &mut *store, frame, options: &options, scope: None, borrows: 0 };
-        let lowered = values::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
+        let lowered = values::func::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
         store.components.frame(frame).may_leave = true;
         lowered.map_err(|e| match &target {
             FuncDef::Host(_) => anyhow!("host function returned a bad result: {e}"),

@@ -8,6 +8,7 @@ use super::call;
 use super::component::Component;
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, Item};
+use super::ty::Type;
 use super::values::Val;
 use crate::store::{AsContextMut, StoreContextMut, StoreInner};
 use crate::vm::StoreId;
@@ -136,9 +137,20 @@ impl Instance {
             ExportLookup::Index(_) => return None,
         };
         let Item::Func(f) = self.item_at(store, &path)? else { return None };
+        let command = self.is_command_run(store, &path);
         let index = store.components.funcs.len() as u32;
         store.components.funcs.push(f);
+        store.components.command_runs.push(command);
         Some(Func { store: self.store, index })
+    }
+
+    /// Whether `path` is `run` of an exported `wasi:cli/run` interface.
+    fn is_command_run<T>(&self, store: &StoreInner<T>, path: &[u32]) -> bool {
+        let [outer, inner] = path else { return false };
+        let Ok(exports) = self.exports(store) else { return false };
+        let Some((name, Item::Instance(run))) = exports.items.get(*outer as usize) else { return false };
+        name.split('@').next() == Some("wasi:cli/run")
+            && run.items.get(*inner as usize).is_some_and(|(n, _)| n == "run")
     }
 
     /// The names of the instance's top-level exports, in order.
@@ -177,7 +189,22 @@ impl Func {
                 if results.len() != want {
                     bail!("expected room for {want} results, got {}", results.len());
                 }
-                let r = call::call_lifted(store, &l, params, None)?;
+                let command = store.components.command_runs[self.index as usize];
+                if command {
+                    store.components.frame(l.frame).runs += 1;
+                }
+                let r = call::call_lifted(store, &l, params, None).map_err(|e| {
+                    let runs = store.components.frame(l.frame).runs;
+                    if command && runs > 1 {
+                        e.context(format!(
+                            "`wasi:cli/run` trapped on call {runs} of this instance: a command component runs \
+                             once per instance (its start code may refuse to run twice). To run it again, \
+                             make a fresh instance, e.g. with `InstancePre::instantiate` in a new store per run"
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 if let (Some(slot), Some(v)) = (results.first_mut(), r) {
                     *slot = v;
                 }
@@ -194,11 +221,20 @@ impl Func {
         Ok(())
     }
 
-    /// The number of parameters and whether there is a result.
-    pub fn arity<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Option<(usize, bool)> {
-        match self.def(store.into().0).ok()? {
-            FuncDef::Lifted(l) => Some((l.ty.params.len(), l.ty.result.is_some())),
-            FuncDef::Host(_) => None,
+    /// The parameters' names and types. Empty for a host function the
+    /// component re-exports (its type is the importing component's).
+    pub fn params<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Vec<(String, Type)> {
+        match self.def(store.into().0) {
+            Ok(FuncDef::Lifted(l)) => l.ty.params.iter().map(|(n, t)| (n.clone(), Type(t.clone()))).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The result's type, if the function has a result.
+    pub fn result<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Option<Type> {
+        match self.def(store.into().0) {
+            Ok(FuncDef::Lifted(l)) => l.ty.result.clone().map(Type),
+            _ => None,
         }
     }
 }

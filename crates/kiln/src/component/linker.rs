@@ -12,9 +12,11 @@ use super::instance::{Instance, InstancePre};
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, HostFn, Item};
 use super::translate::ItemType;
+use super::types::ResourceId;
 use super::values::Val;
 use crate::engine::Engine;
 use crate::store::{AsContextMut, StoreContextMut};
+use std::collections::HashMap;
 
 /// A host definition.
 enum Definition<T> {
@@ -180,15 +182,15 @@ impl<T: 'static> Linker<T> {
             bail!("the component and the linker have different engines");
         }
         let mut args = Vec::new();
-        let mut dtors = Vec::new();
+        let mut cx = Resolve { dtors: Vec::new(), bound: HashMap::new() };
         for (name, ty) in &component.inner.translation.root.imports {
             let def = self.root.get_versioned(name).ok_or_else(|| {
                 anyhow!("component imports {} `{name}`, but the linker does not define it", describe(ty))
             })?;
-            let item = resolve(def, ty, &mut dtors).map_err(|e| anyhow!("import `{name}`: {e}"))?;
+            let item = resolve(def, ty, &mut cx).map_err(|e| anyhow!("import `{name}`: {e}"))?;
             args.push((name.clone(), item));
         }
-        Ok(InstancePre::new(component.clone(), args, dtors))
+        Ok(InstancePre::new(component.clone(), args, cx.dtors))
     }
 
     /// Instantiates `component` in `store`, its imports resolved here.
@@ -208,19 +210,35 @@ fn describe(ty: &ItemType) -> &'static str {
     }
 }
 
+/// What resolving a component's imports has gathered so far.
+struct Resolve<T> {
+    /// The host destructors of the resource types given.
+    dtors: Vec<(ResourceType, HostDtor<T>)>,
+    /// The resource types given for the component's resource ids: an
+    /// interface that re-exports another's resource (`use` in WIT, an
+    /// `eq` bound in the type) needs no definition of its own.
+    bound: HashMap<ResourceId, ResourceType>,
+}
+
 /// The item `def` gives for an import of type `ty`, checking it fits.
-fn resolve<T>(def: &Definition<T>, ty: &ItemType, dtors: &mut Vec<(ResourceType, HostDtor<T>)>) -> Result<Item<T>> {
+fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result<Item<T>> {
     Ok(match (def, ty) {
         (Definition::Func(f), ItemType::Func(_)) => Item::Func(FuncDef::Host(f.clone())),
-        (Definition::Resource(rt, dtor), ItemType::Type(Some(_))) => {
-            dtors.push((*rt, dtor.clone()));
+        (Definition::Resource(rt, dtor), ItemType::Type(Some(id))) => {
+            if let Some(prev) = cx.bound.insert(*id, *rt) {
+                if prev != *rt {
+                    bail!("is a resource type the component uses elsewhere too, but the linker defines a different one here");
+                }
+            }
+            cx.dtors.push((*rt, dtor.clone()));
             Item::Type(Some(*rt))
         }
         (Definition::Instance(defs), ItemType::Instance(exports)) => {
             let mut items = Vec::with_capacity(exports.len());
             for (name, ty) in exports {
                 let item = match (defs.get(name), ty) {
-                    (Some(d), _) => resolve(d, ty, dtors).map_err(|e| anyhow!("`{name}`: {e}"))?,
+                    (Some(d), _) => resolve(d, ty, cx).map_err(|e| anyhow!("`{name}`: {e}"))?,
+                    (None, ItemType::Type(Some(id))) if cx.bound.contains_key(id) => Item::Type(Some(cx.bound[id])),
                     // Value types need no definition: the component's
                     // type says what they are.
                     (None, ItemType::Type(None)) => Item::Type(None),

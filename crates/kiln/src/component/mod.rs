@@ -19,16 +19,23 @@ mod handles;
 mod instance;
 mod instantiate;
 mod linker;
+mod resource_table;
 mod resources;
 pub(crate) mod store;
 mod translate;
+mod ty;
+pub(crate) mod typed;
 pub(crate) mod types;
 pub(crate) mod values;
+mod wave;
 
 pub use component::{Component, ComponentItemKind};
 pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre};
 pub use linker::{Linker, LinkerInstance};
+pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::{Resource, ResourceAny, ResourceType};
+pub use ty::Type;
+pub use typed::{ComponentNamedList, ComponentType, Lift, Lower};
 pub use values::Val;
 #[cfg(test)]
 mod tests;

@@ -139,6 +139,16 @@ impl ResourceAny {
         self.rep
     }
 
+    /// Drops the resource this handle owns, running its destructor (the
+    /// guest's, for a guest-defined type; the linker's, for a host type).
+    /// A borrowed handle is only forgotten.
+    pub fn resource_drop(self, mut store: impl crate::AsContextMut) -> Result<()> {
+        if !self.owned {
+            return Ok(());
+        }
+        super::call::drop_resource(store.as_context_mut().0, self.ty, self.rep)
+    }
+
     /// This handle as a [`Resource<T>`], if its type is `T`'s host type.
     pub fn try_into_resource<T: 'static>(self) -> Result<Resource<T>> {
         if self.ty != ResourceType::host::<T>() {

@@ -39,6 +39,8 @@ pub(crate) struct Frame {
     pub(crate) poisoned: bool,
     /// The instance this one is nested in.
     pub(crate) parent: Option<FrameId>,
+    /// Calls of the instance's `wasi:cli/run` made so far.
+    pub(crate) runs: u32,
 }
 
 /// A host function as the component runtime stores it.
@@ -135,6 +137,8 @@ pub(crate) struct ComponentStore<T> {
     pub(crate) frames: Vec<Frame>,
     /// Functions the host holds a `component::Func` for.
     pub(crate) funcs: Vec<FuncDef<T>>,
+    /// For each of `funcs`: whether it is `run` of `wasi:cli/run`.
+    pub(crate) command_runs: Vec<bool>,
     /// Root instances the host holds a `component::Instance` for.
     pub(crate) instances: Vec<Arc<Exports<T>>>,
     pub(crate) guest_resources: HashMap<ResourceType, GuestResource>,
@@ -148,6 +152,7 @@ impl<T> Default for ComponentStore<T> {
         ComponentStore {
             frames: Vec::new(),
             funcs: Vec::new(),
+            command_runs: Vec::new(),
             instances: Vec::new(),
             guest_resources: HashMap::new(),
             host_dtors: HashMap::new(),
