@@ -149,8 +149,7 @@ impl Runner {
     /// Whether `directive` is about a component (a component module, or an
     /// instance of one) rather than a core module.
     fn is_component_directive(&self, directive: &WastDirective<'_>) -> bool {
-        let names_component =
-            |name: Option<&str>| matches!(self.target(name), Ok(Target::Component(_)));
+        let names_component = |name: Option<&str>| matches!(self.target(name), Ok(Target::Component(_)));
         let execs_component = |exec: &WastExecute<'_>| match exec {
             WastExecute::Invoke(invoke) => names_component(invoke.module.map(|m| m.name())),
             WastExecute::Wat(wat) => matches!(wat, Wat::Component(_)),
@@ -166,9 +165,7 @@ impl Runner {
             }
             WastDirective::Register { module, .. } => names_component(module.map(|m| m.name())),
             WastDirective::Invoke(invoke) => names_component(invoke.module.map(|m| m.name())),
-            WastDirective::AssertReturn { exec, .. } | WastDirective::AssertTrap { exec, .. } => {
-                execs_component(exec)
-            }
+            WastDirective::AssertReturn { exec, .. } | WastDirective::AssertTrap { exec, .. } => execs_component(exec),
             WastDirective::AssertUnlinkable { module, .. } => matches!(module, Wat::Component(_)),
             _ => false,
         }

@@ -109,11 +109,11 @@ impl Runner {
             let WastArg::Component(arg) = arg else { bail!("a core argument passed to a component function") };
             args.push(val(arg)?);
         }
-        let (_, has_result) = func
-            .arity(&self.store)
-            .ok_or_else(|| anyhow!("{:?} re-exports a host function: its type is not known here", invoke.name))?;
         // A placeholder the call overwrites; its type is not checked.
-        let mut results = if has_result { vec![Val::Bool(false)] } else { Vec::new() };
+        let mut results = match func.result(&self.store) {
+            Some(_) => vec![Val::Bool(false)],
+            None => Vec::new(),
+        };
         func.call(&mut self.store, &args, &mut results)?;
         Ok(results)
     }
@@ -223,9 +223,9 @@ fn val(v: &WastVal<'_>) -> Result<Val> {
         WastVal::List(items) => Val::List(items.iter().map(val).collect::<Result<_>>()?),
         // The canonical ABI passes a map as a list of key/value pairs,
         // and `Val` represents it so.
-        WastVal::Map(entries) => Val::List(
-            entries.iter().map(|(k, v)| Ok(Val::Tuple(vec![val(k)?, val(v)?]))).collect::<Result<_>>()?,
-        ),
+        WastVal::Map(entries) => {
+            Val::List(entries.iter().map(|(k, v)| Ok(Val::Tuple(vec![val(k)?, val(v)?]))).collect::<Result<_>>()?)
+        }
         WastVal::Record(fields) => {
             Val::Record(fields.iter().map(|(n, v)| Ok((n.to_string(), val(v)?))).collect::<Result<_>>()?)
         }
