@@ -343,3 +343,86 @@ mod tests {
         });
     }
 }
+
+#[cfg(test)]
+mod script_tests {
+    use crate::wast::run_source;
+    use kiln::Config;
+
+    const DOUBLER: &str = r#"
+        (component $a
+          (core module $m (func (export "double") (param i32) (result i32)
+            (i32.mul (local.get 0) (i32.const 2))))
+          (core instance $i (instantiate $m))
+          (func (export "double") (param "x" u32) (result u32) (canon lift (core func $i "double"))))
+    "#;
+
+    fn run(script: &str) -> crate::wast::FileReport {
+        run_source(script, &Config::new()).unwrap()
+    }
+
+    #[test]
+    fn registered_component_instances_are_imports() {
+        let script = format!(
+            r#"{DOUBLER}
+            (register "doubler" $a)
+            (component $b
+              (import "doubler" (instance $d (export "double" (func (param "x" u32) (result u32)))))
+              (alias export $d "double" (func $double))
+              (core func $double' (canon lower (func $double)))
+              (core module $m
+                (import "" "double" (func $double (param i32) (result i32)))
+                (func (export "quadruple") (param i32) (result i32)
+                  (call $double (call $double (local.get 0)))))
+              (core instance $i (instantiate $m (with "" (instance (export "double" (func $double'))))))
+              (func (export "quadruple") (param "x" u32) (result u32) (canon lift (core func $i "quadruple"))))
+            (assert_return (invoke "quadruple" (u32.const 5)) (u32.const 20))
+            (assert_return (invoke $a "double" (u32.const 5)) (u32.const 10))"#
+        );
+        let report = run(&script);
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        assert_eq!(report.passed, 5);
+    }
+
+    #[test]
+    fn wrong_results_and_non_traps_fail() {
+        let script = format!(
+            r#"{DOUBLER}
+            (assert_return (invoke "double" (u32.const 5)) (u32.const 11))
+            (assert_return (invoke "double" (u32.const 5)) (s32.const 10))
+            (assert_trap (invoke "double" (u32.const 5)) "unreachable")
+            (assert_trap (invoke "double" (s32.const 5)) "wrong type")
+            (assert_trap (invoke "missing") "unreachable")
+            (assert_invalid (component (core module $m) (core instance (instantiate $m))) "valid")
+            (assert_invalid (component (core module $m) (core instance (instantiate 7))) "index")"#
+        );
+        let report = run(&script);
+        let lines: Vec<usize> = report.failures.iter().map(|f| f.line).collect();
+        // A wrong value, a wrong type, a call that returns, an argument of
+        // the wrong type and a missing export (not traps), and a valid
+        // component all fail; the invalid component passes.
+        assert_eq!(lines, [8, 9, 10, 11, 12, 13], "{:?}", report.failures);
+        assert_eq!(report.passed, 2);
+    }
+
+    #[test]
+    fn component_traps_pass_assert_trap() {
+        let script = r#"
+            (component
+              (core module $m (func (export "f") unreachable))
+              (core instance $i (instantiate $m))
+              (func (export "f") (canon lift (core func $i "f"))))
+            (assert_trap (invoke "f") "unreachable")
+            (assert_trap (invoke "f") "cannot enter component instance")
+            (component
+              (core module $m (func (export "c") (result i32) (i32.const 0xd800)))
+              (core instance $i (instantiate $m))
+              (func (export "c") (result char) (canon lift (core func $i "c"))))
+            (assert_trap (invoke "c") "invalid `char` bit pattern")
+            (assert_malformed (component quote "(func") "unexpected end")
+            (assert_malformed (component binary "\00asm" "\0d\00\01") "unexpected end")"#;
+        let report = run(script);
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        assert_eq!(report.passed, 7);
+    }
+}
