@@ -370,3 +370,104 @@ fn hostile_components_are_errors_not_panics() {
         }
     }
 }
+
+/// The typed API: `func_wrap` host functions and `TypedFunc` exports, with
+/// a host resource kept in a `ResourceTable`.
+#[test]
+fn typed_host_functions_and_exports() -> Result<()> {
+    use kiln::component::{Resource, ResourceTable};
+    struct Typed {
+        table: ResourceTable,
+    }
+    for (tier, engine) in engines() {
+        let component = Component::new(&engine, program("all_types.wat"))?;
+        let mut linker = Linker::<Typed>::new(&engine);
+        let mut host = linker.instance("kiln:test/host")?;
+        host.func_wrap("echo-bool", |_, (x,): (bool,)| Ok((x,)))?;
+        host.func_wrap("echo-ints", |_, args: (i8, u8, i16, u16, i32, u32, i64, u64)| Ok((args,)))?;
+        host.func_wrap("echo-floats", |_, args: (f32, f64)| Ok((args,)))?;
+        host.func_wrap("echo-char", |_, (x,): (char,)| Ok((x,)))?;
+        host.func_wrap("echo-string", |_, (x,): (String,)| Ok((x,)))?;
+        host.func_wrap("echo-bytes", |_, (x,): (Vec<u8>,)| Ok((x,)))?;
+        host.func_wrap("echo-strings", |_, (x,): (Vec<String>,)| Ok((x,)))?;
+        host.func_wrap("echo-tuple", |_, (x,): ((u32, String),)| Ok((x,)))?;
+        host.func_wrap("echo-option", |_, (x,): (Option<u32>,)| Ok((x,)))?;
+        host.func_wrap("echo-result", |_, (x,): (Result<u32, String>,)| Ok((x,)))?;
+        host.func_wrap("echo-unit-result", |_, (x,): (Result<(), ()>,)| Ok((x,)))?;
+        // Records, variants, enums and flags have no Rust type without a
+        // derive: `Val` stands in.
+        for name in ["echo-record", "echo-variant", "echo-enum", "echo-flags"] {
+            host.func_wrap(name, |_, (x,): (Val,)| Ok((x,)))?;
+        }
+        host.resource("counter", ResourceType::host::<Counter>(), |mut store: StoreContextMut<'_, Typed>, rep| {
+            store.data_mut().table.delete(Resource::<u32>::new_own(rep))?;
+            Ok(())
+        })?;
+        host.func_wrap("[constructor]counter", |mut store: StoreContextMut<'_, Typed>, (init,): (u32,)| {
+            let r = store.data_mut().table.push(init)?;
+            Ok((Resource::<Counter>::new_own(r.rep()),))
+        })?;
+        host.func_wrap("[method]counter.get", |store: StoreContextMut<'_, Typed>, (c,): (Resource<Counter>,)| {
+            assert!(!c.owned());
+            Ok((*store.data().table.get(&Resource::<u32>::new_borrow(c.rep()))?,))
+        })?;
+        host.func_wrap(
+            "[static]counter.consume",
+            |mut store: StoreContextMut<'_, Typed>, (c,): (Resource<Counter>,)| {
+                assert!(c.owned());
+                Ok((store.data_mut().table.delete(Resource::<u32>::new_own(c.rep()))? * 2,))
+            },
+        )?;
+        let mut store = Store::new(&engine, Typed { table: ResourceTable::new() });
+        let instance = linker.instantiate(&mut store, &component)?;
+        for interface in ["kiln:test/echo", "kiln:test/via-host"] {
+            let i = instance.get_export_index(&mut store, None, interface).expect("interface");
+            let ix: HashMap<&str, kiln::component::ComponentExportIndex> =
+                ["echo-string", "echo-bytes", "echo-tuple", "echo-result", "echo-option", "echo-ints"]
+                    .into_iter()
+                    .map(|n| (n, instance.get_export_index(&mut store, Some(&i), n).unwrap()))
+                    .collect();
+            let f = instance.get_typed_func::<(String,), (String,)>(&mut store, &ix["echo-string"])?;
+            assert_eq!(f.call(&mut store, ("grüße, 世界".to_string(),))?.0, "grüße, 世界", "{tier} {interface}");
+            let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7) as u8).collect();
+            let f = instance.get_typed_func::<(Vec<u8>,), (Vec<u8>,)>(&mut store, &ix["echo-bytes"])?;
+            assert_eq!(f.call(&mut store, (bytes.clone(),))?.0, bytes, "{tier} {interface}");
+            let f = instance.get_typed_func::<((u32, String),), ((u32, String),)>(&mut store, &ix["echo-tuple"])?;
+            assert_eq!(f.call(&mut store, ((7, "seven".into()),))?.0, (7, "seven".to_string()));
+            let f = instance
+                .get_typed_func::<(Result<u32, String>,), (Result<u32, String>,)>(&mut store, &ix["echo-result"])?;
+            assert_eq!(f.call(&mut store, (Err("no".into()),))?.0, Err("no".to_string()));
+            let f = instance.get_typed_func::<(Option<u32>,), (Option<u32>,)>(&mut store, &ix["echo-option"])?;
+            assert_eq!(f.call(&mut store, (Some(3),))?.0, Some(3));
+            let f = instance
+                .get_typed_func::<(i8, u8, i16, u16, i32, u32, i64, u64), ((i8, u8, i16, u16, i32, u32, i64, u64),)>(
+                    &mut store,
+                    &ix["echo-ints"],
+                )?;
+            let ints = (-1, 2, -3, 4, -5, 6, -7, u64::MAX);
+            assert_eq!(f.call(&mut store, ints)?.0, ints);
+            // A type that does not match is refused when the function is looked up.
+            let err = instance.get_typed_func::<(u32,), (u32,)>(&mut store, &ix["echo-string"]).err();
+            assert!(format!("{:#}", err.expect("mismatch")).contains("do not match"));
+        }
+        let i = instance.get_export_index(&mut store, None, "kiln:test/via-host").expect("interface");
+        let rt = instance.get_export_index(&mut store, Some(&i), "counter-roundtrip").unwrap();
+        let f = instance.get_typed_func::<(u32,), ((u32, u32),)>(&mut store, rt)?;
+        assert_eq!(f.call(&mut store, (21,))?.0, (21, 42), "{tier}");
+        assert!(store.data().table.is_empty(), "{tier}: the counter was consumed");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_typed_host_function_of_the_wrong_type_is_named_at_link_time() -> Result<()> {
+    let (_, engine) = engines().remove(0);
+    let component = Component::new(&engine, program("all_types.wat"))?;
+    let mut linker = echo_linker(&engine)?;
+    linker.allow_shadowing(true);
+    linker.instance("kiln:test/host")?.func_wrap("echo-string", |_, (x,): (u32,)| Ok((x,)))?;
+    let err = linker.instantiate_pre(&component).err().expect("u32 is not string");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("kiln:test/host") && msg.contains("echo-string") && msg.contains("do not match"), "{msg}");
+    Ok(())
+}

@@ -149,9 +149,15 @@ fn invoke(
             extra.join(", ")
         );
     }
-    let parsed = wasm_wave::untyped::UntypedFuncCall::parse(call)
-        .map_err(|e| anyhow!("--invoke `{call}` is not a WAVE function call like 'name(1, \"two\")': {e}"))?;
-    let name = parsed.name().to_string();
+    // The name may hold characters a WAVE name cannot (`wasi:cli/run@0.2.3`,
+    // `#`): only the argument list is WAVE.
+    let bad = |e: &dyn std::fmt::Display| {
+        anyhow!("--invoke `{call}` is not a WAVE function call like 'name(1, \"two\")': {e}")
+    };
+    let open = call.find('(').ok_or_else(|| bad(&"no argument list"))?;
+    let name = call[..open].trim().to_string();
+    let args_text = format!("f{}", &call[open..]);
+    let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&args_text).map_err(|e| bad(&e))?;
     let func = find_func(store, instance, component, &name)?;
     let types: Vec<kiln::component::Type> = func.params(&*store).into_iter().map(|(_, t)| t).collect();
     let args: Vec<Val> =

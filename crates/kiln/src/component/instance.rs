@@ -9,6 +9,7 @@ use super::component::Component;
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, Item};
 use super::ty::Type;
+use super::typed::{self, ComponentNamedList, Lift, Lower};
 use super::values::Val;
 use crate::store::{AsContextMut, StoreContextMut, StoreInner};
 use crate::vm::StoreId;
@@ -153,6 +154,26 @@ impl Instance {
             && run.items.get(*inner as usize).is_some_and(|(n, _)| n == "run")
     }
 
+    /// The exported function `name` with static types (see
+    /// [`Func::typed`]).
+    pub fn get_typed_func<Params, Results>(
+        &self,
+        mut store: impl AsContextMut,
+        name: impl InstanceExportLookup,
+    ) -> Result<TypedFunc<Params, Results>>
+    where
+        Params: ComponentNamedList + Lower,
+        Results: ComponentNamedList + Lift,
+    {
+        let what = match name.lookup() {
+            ExportLookup::Name(n) => format!("`{n}`"),
+            ExportLookup::Index(_) => "the export".to_string(),
+        };
+        let f =
+            self.get_func(&mut store, name).ok_or_else(|| anyhow!("the instance has no exported function {what}"))?;
+        f.typed(store).map_err(|e| e.context(format!("exported function {what}")))
+    }
+
     /// The names of the instance's top-level exports, in order.
     pub fn export_names<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Vec<String> {
         let store = store.into().0;
@@ -211,7 +232,28 @@ impl Func {
                 Ok(())
             }
             FuncDef::Host(h) => h(StoreContextMut(store), params, results),
+            FuncDef::Typed(_) => bail!(
+                "this export is a typed host function (`func_wrap`) the component re-exports: call it from Rust directly"
+            ),
         }
+    }
+
+    /// This function with static types: `Params` a tuple of the parameters'
+    /// Rust types, `Results` `()` or a 1-tuple of the result's. The types
+    /// are checked here, once.
+    pub fn typed<Params, Results>(&self, store: impl AsContextMut) -> Result<TypedFunc<Params, Results>>
+    where
+        Params: ComponentNamedList + Lower,
+        Results: ComponentNamedList + Lift,
+    {
+        let mut store = store;
+        let store = store.as_context_mut().0;
+        let FuncDef::Lifted(l) = self.def(store)? else {
+            bail!("only functions a component defines can be called typed")
+        };
+        typed::typecheck_params::<Params>(&l.params).map_err(|e| anyhow!("parameters do not match: {e}"))?;
+        typed::typecheck_results::<Results>(l.ty.result.as_ref()).map_err(|e| anyhow!("result does not match: {e}"))?;
+        Ok(TypedFunc { func: *self, _types: std::marker::PhantomData })
     }
 
     /// Does nothing: Kiln runs the callee's `post-return` at the end of
@@ -236,6 +278,53 @@ impl Func {
             Ok(FuncDef::Lifted(l)) => l.ty.result.clone().map(Type),
             _ => None,
         }
+    }
+}
+
+/// A component function with static types ([`Func::typed`],
+/// [`Instance::get_typed_func`]): arguments and results are Rust values,
+/// lowered and lifted without going through [`Val`].
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    _types: std::marker::PhantomData<fn(Params) -> Results>,
+}
+
+impl<Params, Results> Clone for TypedFunc<Params, Results> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Params, Results> Copy for TypedFunc<Params, Results> {}
+
+impl<Params, Results> TypedFunc<Params, Results>
+where
+    Params: ComponentNamedList + Lower,
+    Results: ComponentNamedList + Lift,
+{
+    /// Calls the function. A trap, or a value from the callee that breaks
+    /// the canonical ABI, is an error; the callee's instance cannot be
+    /// entered again after one.
+    pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
+        let store = store.as_context_mut().0;
+        let FuncDef::Lifted(l) = self.func.def(store)? else { bail!("not a lifted function") };
+        call::call_lifted_with(
+            store,
+            &l,
+            None,
+            |cx, types, out| typed::lower_args_typed(cx, types, &params, out),
+            |cx, result, flat| typed::lift_results_typed::<Results>(cx, result, flat),
+        )
+    }
+
+    /// Does nothing: see [`Func::post_return`].
+    pub fn post_return(&self, _store: impl AsContextMut) -> Result<()> {
+        Ok(())
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> &Func {
+        &self.func
     }
 }
 

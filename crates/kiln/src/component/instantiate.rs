@@ -224,16 +224,23 @@ pub(crate) fn instantiate<T: 'static>(
                 s.types.push(Some(rt));
             }
             Init::Component(c) => s.components.push(c.clone()),
-            Init::Lift { core_func, ty, options } => {
+            Init::Lift { core_func, ty, params, options } => {
                 let callee =
                     *s.core_funcs.get(*core_func as usize).ok_or_else(|| anyhow!("core function out of bounds"))?;
                 let options = s.options(options)?;
-                s.funcs.push(FuncDef::Lifted(Arc::new(Lifted { frame, callee, ty: ty.clone(), options })));
+                s.funcs.push(FuncDef::Lifted(Arc::new(Lifted {
+                    frame,
+                    callee,
+                    ty: ty.clone(),
+                    params: params.clone(),
+                    options,
+                })));
             }
-            Init::Lower { func, ty, options } => {
+            Init::Lower { func, ty, params, options } => {
                 let target = s.funcs.get(*func as usize).ok_or_else(|| anyhow!("function out of bounds"))?.clone();
                 let options = s.options(options)?;
-                let (core_ty, host) = call::lowered(&store.opaque.engine.clone(), frame, target, ty.clone(), options);
+                let (core_ty, host) =
+                    call::lowered(&store.opaque.engine.clone(), frame, target, ty.clone(), params.clone(), options);
                 s.core_funcs.push(Func::from_host(store, core_ty, host));
             }
             Init::ResourceNew { ty } | Init::ResourceDrop { ty } | Init::ResourceRep { ty } => {

@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 
+use super::call::{TypedHost, TypedHostFunc};
 use super::component::Component;
 use super::instance::{Instance, InstancePre};
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, HostFn, Item};
 use super::translate::ItemType;
+use super::typed::{ComponentNamedList, Lift, Lower};
 use super::types::ResourceId;
 use super::values::Val;
 use crate::engine::Engine;
@@ -21,6 +23,7 @@ use std::collections::HashMap;
 /// A host definition.
 enum Definition<T> {
     Func(HostFn<T>),
+    Typed(Arc<dyn TypedHost<T>>),
     Resource(ResourceType, HostDtor<T>),
     Instance(Definitions<T>),
 }
@@ -29,6 +32,7 @@ impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
             Definition::Func(f) => Definition::Func(f.clone()),
+            Definition::Typed(f) => Definition::Typed(f.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
             Definition::Instance(i) => Definition::Instance(i.clone()),
         }
@@ -224,6 +228,10 @@ struct Resolve<T> {
 fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result<Item<T>> {
     Ok(match (def, ty) {
         (Definition::Func(f), ItemType::Func(_)) => Item::Func(FuncDef::Host(f.clone())),
+        (Definition::Typed(f), ItemType::Func(ty)) => {
+            f.typecheck(ty).map_err(|e| anyhow!("the host function's Rust types do not match the import: {e}"))?;
+            Item::Func(FuncDef::Typed(f.clone()))
+        }
         (Definition::Resource(rt, dtor), ItemType::Type(Some(id))) => {
             if let Some(prev) = cx.bound.insert(*id, *rt) {
                 if prev != *rt {
@@ -250,7 +258,7 @@ fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result
         }
         (def, ty) => {
             let found = match def {
-                Definition::Func(_) => "function",
+                Definition::Func(_) | Definition::Typed(_) => "function",
                 Definition::Resource(..) => "resource type",
                 Definition::Instance(_) => "instance",
             };
@@ -276,6 +284,27 @@ impl<'a, T: 'static> LinkerInstance<'a, T> {
         f: impl Fn(StoreContextMut<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
         self.defs.insert(name, Definition::Func(Arc::new(f)), self.allow_shadowing)
+    }
+
+    /// Defines the function `name` from a Rust closure taking the store and
+    /// a tuple of its parameters' Rust types, and returning `()` or a
+    /// 1-tuple of its result's (WIT `string` is `String`, `list<T>` is
+    /// `Vec<T>`, `option`/`result` are `Option`/`Result`, tuples are
+    /// tuples, handles are [`Resource`](super::Resource) or
+    /// [`ResourceAny`](super::ResourceAny), anything else [`Val`]).
+    /// The types are checked against the component's import when it is
+    /// instantiated; arguments are lifted straight from guest memory.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        name: &str,
+        f: impl Fn(StoreContextMut<'_, T>, Params) -> Result<Results> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        Params: ComponentNamedList + Lift + 'static,
+        Results: ComponentNamedList + Lower + 'static,
+    {
+        let typed = TypedHostFunc { f, _types: std::marker::PhantomData };
+        self.defs.insert(name, Definition::Typed(Arc::new(typed)), self.allow_shadowing)
     }
 
     /// Defines the resource type `name` as the host's `ty`; `dtor` runs

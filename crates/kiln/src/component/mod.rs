@@ -30,7 +30,7 @@ pub(crate) mod values;
 mod wave;
 
 pub use component::{Component, ComponentItemKind};
-pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre};
+pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre, TypedFunc};
 pub use linker::{Linker, LinkerInstance};
 pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::{Resource, ResourceAny, ResourceType};

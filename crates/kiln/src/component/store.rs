@@ -12,7 +12,7 @@ use super::cx::StringEncoding;
 use super::handles::HandleTable;
 use super::resources::ResourceType;
 use super::translate::ComponentDef;
-use super::types::{FuncType, ResourceId};
+use super::types::{FuncType, ResourceId, ValueType};
 use super::values::Val;
 use crate::module::Module;
 use crate::store::StoreContextMut;
@@ -49,10 +49,12 @@ pub(crate) type HostFn<T> = Arc<dyn Fn(StoreContextMut<'_, T>, &[Val], &mut [Val
 /// A host resource type's destructor.
 pub(crate) type HostDtor<T> = Arc<dyn Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync>;
 
-/// A component function: lifted from core code, or the host's.
+/// A component function: lifted from core code, or the host's (dynamic
+/// or typed).
 pub(crate) enum FuncDef<T> {
     Lifted(Arc<Lifted>),
     Host(HostFn<T>),
+    Typed(Arc<dyn super::call::TypedHost<T>>),
 }
 
 impl<T> Clone for FuncDef<T> {
@@ -60,6 +62,7 @@ impl<T> Clone for FuncDef<T> {
         match self {
             FuncDef::Lifted(l) => FuncDef::Lifted(l.clone()),
             FuncDef::Host(h) => FuncDef::Host(h.clone()),
+            FuncDef::Typed(h) => FuncDef::Typed(h.clone()),
         }
     }
 }
@@ -69,6 +72,8 @@ pub(crate) struct Lifted {
     pub(crate) frame: FrameId,
     pub(crate) callee: crate::Func,
     pub(crate) ty: Arc<FuncType>,
+    /// `ty`'s parameter types in a row.
+    pub(crate) params: Arc<[ValueType]>,
     pub(crate) options: Options,
 }
 
