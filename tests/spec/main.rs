@@ -1,4 +1,5 @@
-//! The WebAssembly spec test suite, run under every tier.
+//! The WebAssembly spec test suite, run under every tier; the component
+//! model's reference tests are in [`component`].
 //!
 //! - `../shared/wasm-testsuite-2.0/` (override: `KILN_TESTSUITE_2_0`): the
 //!   Wasm 2.0 snapshot, run with the 2.0 binary format and exactly the 2.0
@@ -11,6 +12,8 @@
 //! that runs fails. A suite that is not found fails the test when `CI` is
 //! set; otherwise it is not run, and a line saying so (`spec suites not
 //! found: ...`) appears in the plain `cargo test` output.
+
+mod component;
 
 use kiln::{Config, Strategy};
 use kiln_cli::wast::{run_file, FileReport};

@@ -12,6 +12,8 @@ use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
+mod component;
+
 /// One directive that did not do what the script expects.
 #[derive(Clone, Debug)]
 pub struct Failure {
@@ -98,13 +100,22 @@ fn wording(expected: &str, err: &anyhow::Error) -> Outcome {
     }
 }
 
+/// An instance a script can name: of a core module or of a component.
+#[derive(Clone, Copy)]
+enum Target {
+    Core(Instance),
+    Component(kiln::component::Instance),
+}
+
 struct Runner {
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
-    instances: HashMap<String, Instance>,
+    component_linker: kiln::component::Linker<()>,
+    instances: HashMap<String, Target>,
     definitions: HashMap<String, Module>,
-    current: Option<Instance>,
+    component_definitions: HashMap<String, kiln::component::Component>,
+    current: Option<Target>,
 }
 
 impl Runner {
@@ -113,10 +124,100 @@ impl Runner {
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
         define_spectest(&mut linker, &mut store)?;
-        Ok(Runner { engine, store, linker, instances: HashMap::new(), definitions: HashMap::new(), current: None })
+        let mut component_linker = kiln::component::Linker::new(&engine);
+        component_linker.allow_shadowing(true);
+        Ok(Runner {
+            engine,
+            store,
+            linker,
+            component_linker,
+            instances: HashMap::new(),
+            definitions: HashMap::new(),
+            component_definitions: HashMap::new(),
+            current: None,
+        })
     }
 
     fn directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
+        if self.is_component_directive(&directive) {
+            self.component_directive(directive)
+        } else {
+            self.core_directive(directive)
+        }
+    }
+
+    /// Whether `directive` is about a component (a component module, or an
+    /// instance of one) rather than a core module.
+    fn is_component_directive(&self, directive: &WastDirective<'_>) -> bool {
+        let names_component = |name: Option<&str>| matches!(self.target(name), Ok(Target::Component(_)));
+        let execs_component = |exec: &WastExecute<'_>| match exec {
+            WastExecute::Invoke(invoke) => names_component(invoke.module.map(|m| m.name())),
+            WastExecute::Wat(wat) => matches!(wat, Wat::Component(_)),
+            WastExecute::Get { .. } => false,
+        };
+        match directive {
+            WastDirective::Module(module)
+            | WastDirective::ModuleDefinition(module)
+            | WastDirective::AssertMalformed { module, .. }
+            | WastDirective::AssertInvalid { module, .. } => component::is_component(module),
+            WastDirective::ModuleInstance { module, .. } => {
+                module.is_some_and(|m| self.component_definitions.contains_key(m.name()))
+            }
+            WastDirective::Register { module, .. } => names_component(module.map(|m| m.name())),
+            WastDirective::Invoke(invoke) => names_component(invoke.module.map(|m| m.name())),
+            WastDirective::AssertReturn { exec, .. } | WastDirective::AssertTrap { exec, .. } => execs_component(exec),
+            WastDirective::AssertUnlinkable { module, .. } => matches!(module, Wat::Component(_)),
+            _ => false,
+        }
+    }
+
+    fn component_directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
+        match directive {
+            WastDirective::Module(module) => self.component_module(module, true),
+            WastDirective::ModuleDefinition(module) => self.component_module(module, false),
+            WastDirective::ModuleInstance { instance, module, .. } => {
+                let def = module.map(|m| m.name()).unwrap_or_default();
+                let component = self
+                    .component_definitions
+                    .get(def)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("no component definition named {def}"))?;
+                let inst = Target::Component(self.instantiate_component(&component)?);
+                if let Some(name) = instance {
+                    self.instances.insert(name.name().to_string(), inst);
+                }
+                self.current = Some(inst);
+                Ok(Outcome::Pass)
+            }
+            WastDirective::Register { name, module, .. } => match self.target(module.map(|m| m.name()))? {
+                Target::Component(instance) => self.register_component(name, instance),
+                Target::Core(_) => bail!("internal: a core register reached the component runner"),
+            },
+            WastDirective::Invoke(invoke) => {
+                let instance = self.component_instance(invoke.module.map(|m| m.name()))?;
+                self.invoke_component(instance, &invoke)?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::AssertReturn { exec: WastExecute::Invoke(invoke), results, .. } => {
+                let instance = self.component_instance(invoke.module.map(|m| m.name()))?;
+                let actual = self.invoke_component(instance, &invoke)?;
+                self.assert_component_return(&actual, &results)
+            }
+            WastDirective::AssertTrap { exec, message, .. } => self.assert_component_trap(exec, message),
+            WastDirective::AssertMalformed { module, message, .. } => {
+                self.assert_component_rejected(module, message, true)
+            }
+            WastDirective::AssertInvalid { module, message, .. } => {
+                self.assert_component_rejected(module, message, false)
+            }
+            WastDirective::AssertUnlinkable { module, message, .. } => {
+                self.assert_component_unlinkable(module, message)
+            }
+            other => bail!("unsupported component directive {other:?}"),
+        }
+    }
+
+    fn core_directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
         match directive {
             WastDirective::Module(mut module) => {
                 let name = module_name(&module);
@@ -124,9 +225,9 @@ impl Runner {
                 let module = Module::from_binary(&self.engine, &bytes)?;
                 let instance = self.instantiate(&module)?;
                 if let Some(name) = name {
-                    self.instances.insert(name, instance);
+                    self.instances.insert(name, Target::Core(instance));
                 }
-                self.current = Some(instance);
+                self.current = Some(Target::Core(instance));
                 Ok(Outcome::Pass)
             }
             WastDirective::ModuleDefinition(mut module) => {
@@ -145,9 +246,9 @@ impl Runner {
                     self.definitions.get(&def).cloned().ok_or_else(|| anyhow!("no module definition named {def}"))?;
                 let inst = self.instantiate(&module)?;
                 if let Some(name) = instance {
-                    self.instances.insert(name.name().to_string(), inst);
+                    self.instances.insert(name.name().to_string(), Target::Core(inst));
                 }
-                self.current = Some(inst);
+                self.current = Some(Target::Core(inst));
                 Ok(Outcome::Pass)
             }
             WastDirective::Register { name, module, .. } => {
@@ -254,10 +355,25 @@ impl Runner {
         Ok(wording(message, &err))
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Instance> {
+    /// The instance `name`, or the latest one.
+    fn target(&self, name: Option<&str>) -> Result<Target> {
         match name {
             Some(name) => self.instances.get(name).copied().ok_or_else(|| anyhow!("no instance named {name}")),
             None => self.current.ok_or_else(|| anyhow!("no module instantiated yet")),
+        }
+    }
+
+    fn instance(&self, name: Option<&str>) -> Result<Instance> {
+        match self.target(name)? {
+            Target::Core(i) => Ok(i),
+            Target::Component(_) => bail!("{} is a component instance, not a core one", name.unwrap_or("the latest")),
+        }
+    }
+
+    fn component_instance(&self, name: Option<&str>) -> Result<kiln::component::Instance> {
+        match self.target(name)? {
+            Target::Component(i) => Ok(i),
+            Target::Core(_) => bail!("{} is a core instance, not a component one", name.unwrap_or("the latest")),
         }
     }
 

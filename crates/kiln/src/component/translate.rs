@@ -213,7 +213,7 @@ fn component_features(engine: &Engine) -> WasmFeatures {
             | WasmFeatures::CM_THREADING
             | WasmFeatures::CM_ERROR_CONTEXT,
     );
-    f |= WasmFeatures::CM_FIXED_LENGTH_LISTS;
+    f |= WasmFeatures::CM_FIXED_LENGTH_LISTS | WasmFeatures::CM_MAP | WasmFeatures::CM_IMPLEMENTS;
     f
 }
 
