@@ -40,20 +40,9 @@ const KNOWN: &[(&str, Known, &str)] = &[
     ("linking/tags.wast", Known::File, "core exceptions (tags) are not supported"),
     (
         "linking/unit.wast",
-        // 261-375: two-memory core modules, and calls into them; 2050,
-        // 2069-2070: an outer alias of an imported core module.
-        Known::Lines(&[
-            (261, 261),
-            (295, 302),
-            (308, 308),
-            (344, 351),
-            (355, 355),
-            (374, 375),
-            (2050, 2050),
-            (2069, 2070),
-        ]),
-        "multi-memory is not supported; an outer alias of an imported core module is not supported by the \
-         component translator",
+        // 261-375: two-memory core modules, and calls into them.
+        Known::Lines(&[(261, 261), (295, 302), (308, 308), (344, 351), (355, 355), (374, 375)]),
+        "multi-memory is not supported",
     ),
     (
         "validation/indicies.wast",

@@ -377,7 +377,7 @@ impl<T: 'static> InstancePre<T> {
         let t = &self.component.inner.translation;
         let args = &self.args;
         let lookup = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, i)| i.clone());
-        let exports = super::instantiate::instantiate(store, &t.root, &t.modules, &lookup, None)
+        let exports = super::instantiate::instantiate(store, &t.root, &[], &t.modules, &lookup, None)
             .map_err(|e| anyhow!(e).context("failed to instantiate component"))?;
         let index = store.components.instances.len() as u32;
         store.components.instances.push(exports);

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use super::call::{self, ResourceBuiltin};
 use super::resources::ResourceType;
 use super::store::{Exports, FrameId, FuncDef, GuestResource, Item, Lifted, Options};
-use super::translate::{CanonOptions, ComponentDef, CoreSort, Init, ResourcePath, Sort, TypeInit};
+use super::translate::{CanonOptions, Capture, ComponentDef, CoreSort, Init, ResourcePath, Sort, TypeInit};
 use crate::func::Func;
 use crate::instance::{Extern, Instance};
 use crate::module::Module;
@@ -30,7 +30,7 @@ struct Spaces<T> {
     core_globals: Vec<Global>,
     core_instances: Vec<CoreInstance>,
     modules: Vec<Module>,
-    components: Vec<Arc<ComponentDef>>,
+    components: Vec<(Arc<ComponentDef>, Arc<[Item<T>]>)>,
     funcs: Vec<FuncDef<T>>,
     types: Vec<Option<ResourceType>>,
     instances: Vec<Arc<Exports<T>>>,
@@ -59,7 +59,10 @@ impl<T> Spaces<T> {
         let missing = || anyhow!("{} index {index} out of bounds", sort.name());
         Ok(match sort {
             Sort::Module => Item::Module(self.modules.get(i).ok_or_else(missing)?.clone()),
-            Sort::Component => Item::Component(self.components.get(i).ok_or_else(missing)?.clone()),
+            Sort::Component => {
+                let (def, captured) = self.components.get(i).ok_or_else(missing)?;
+                Item::Component(def.clone(), captured.clone())
+            }
             Sort::Func => Item::Func(self.funcs.get(i).ok_or_else(missing)?.clone()),
             Sort::Type => Item::Type(*self.types.get(i).ok_or_else(missing)?),
             Sort::Instance => Item::Instance(self.instances.get(i).ok_or_else(missing)?.clone()),
@@ -69,7 +72,7 @@ impl<T> Spaces<T> {
     fn push(&mut self, item: Item<T>) {
         match item {
             Item::Module(m) => self.modules.push(m),
-            Item::Component(c) => self.components.push(c),
+            Item::Component(c, captured) => self.components.push((c, captured)),
             Item::Func(f) => self.funcs.push(f),
             Item::Type(t) => self.types.push(t),
             Item::Instance(i) => self.instances.push(i),
@@ -145,6 +148,7 @@ fn bind_resources<T>(store: &mut StoreInner<T>, frame: FrameId, item: &Item<T>, 
 pub(crate) fn instantiate<T: 'static>(
     store: &mut StoreInner<T>,
     def: &ComponentDef,
+    captured: &[Item<T>],
     modules: &[Module],
     args: &dyn Fn(&str) -> Option<Item<T>>,
     parent: Option<FrameId>,
@@ -230,7 +234,30 @@ pub(crate) fn instantiate<T: 'static>(
                 store.components.frame(frame).resources.insert(*id, rt);
                 s.types.push(Some(rt));
             }
-            Init::Component(c) => s.components.push(c.clone()),
+            Init::Component(c) => {
+                // The definition closes over the items it outer-aliases,
+                // as they are here and now.
+                let captured = c
+                    .captures
+                    .iter()
+                    .map(|cap| match cap {
+                        Capture::Item(sort, i) => s.item(*sort, *i),
+                        Capture::Captured(i) => {
+                            captured.get(*i as usize).cloned().ok_or_else(|| anyhow!("capture {i} out of bounds"))
+                        }
+                    })
+                    .collect::<Result<Arc<[Item<T>]>>>()?;
+                s.components.push((c.clone(), captured));
+            }
+            Init::Captured { sort, capture } => {
+                let item = captured.get(*capture as usize).cloned().ok_or_else(|| anyhow!("capture out of bounds"))?;
+                check_sort(&item, *sort)?;
+                s.push(item);
+            }
+            Init::Dup { sort, index } => {
+                let item = s.item(*sort, *index)?;
+                s.push(item);
+            }
             Init::Lift { core_func, ty, params, options } => {
                 let callee =
                     *s.core_funcs.get(*core_func as usize).ok_or_else(|| anyhow!("core function out of bounds"))?;
@@ -266,12 +293,12 @@ pub(crate) fn instantiate<T: 'static>(
                 s.core_funcs.push(Func::from_host(store, core_ty, host));
             }
             Init::Instantiate { component, args, resources } => {
-                let child =
+                let (child, child_captured) =
                     s.components.get(*component as usize).ok_or_else(|| anyhow!("component out of bounds"))?.clone();
                 let args: Vec<(String, Item<T>)> =
                     args.iter().map(|(n, sort, i)| Ok((n.clone(), s.item(*sort, *i)?))).collect::<Result<_>>()?;
                 let lookup = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, i)| i.clone());
-                let exports = instantiate(store, &child, modules, &lookup, Some(frame))?;
+                let exports = instantiate(store, &child, &child_captured, modules, &lookup, Some(frame))?;
                 let item = Item::Instance(exports.clone());
                 bind_resources(store, frame, &item, resources)?;
                 s.instances.push(exports);
@@ -308,7 +335,7 @@ fn check_sort<T>(item: &Item<T>, sort: Sort) -> Result<()> {
     let ok = matches!(
         (item, sort),
         (Item::Module(_), Sort::Module)
-            | (Item::Component(_), Sort::Component)
+            | (Item::Component(..), Sort::Component)
             | (Item::Func(_), Sort::Func)
             | (Item::Type(_), Sort::Type)
             | (Item::Instance(_), Sort::Instance)

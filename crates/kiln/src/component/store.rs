@@ -89,7 +89,8 @@ pub(crate) struct Options {
 /// A component-level item at run time.
 pub(crate) enum Item<T> {
     Module(Module),
-    Component(Arc<ComponentDef>),
+    /// A component definition with the items it closes over.
+    Component(Arc<ComponentDef>, Arc<[Item<T>]>),
     Func(FuncDef<T>),
     /// A type: the resource type it is, if it is one.
     Type(Option<ResourceType>),
@@ -100,7 +101,7 @@ impl<T> Clone for Item<T> {
     fn clone(&self) -> Self {
         match self {
             Item::Module(m) => Item::Module(m.clone()),
-            Item::Component(c) => Item::Component(c.clone()),
+            Item::Component(c, captured) => Item::Component(c.clone(), captured.clone()),
             Item::Func(f) => Item::Func(f.clone()),
             Item::Type(t) => Item::Type(*t),
             Item::Instance(i) => Item::Instance(i.clone()),
@@ -112,7 +113,7 @@ impl<T> Item<T> {
     pub(crate) fn sort_name(&self) -> &'static str {
         match self {
             Item::Module(_) => "core module",
-            Item::Component(_) => "component",
+            Item::Component(..) => "component",
             Item::Func(_) => "function",
             Item::Type(_) => "type",
             Item::Instance(_) => "instance",

@@ -150,6 +150,26 @@ pub(crate) enum Init {
         sort: Sort,
         index: u32,
     },
+    /// An outer alias of an item known only at run time: the definition's
+    /// capture `capture` (see [`ComponentDef::captures`]).
+    Captured {
+        sort: Sort,
+        capture: u32,
+    },
+    /// An outer alias (count 0) of the component's own item `index`.
+    Dup {
+        sort: Sort,
+        index: u32,
+    },
+}
+
+/// What a nested component closes over when it is defined: an item of the
+/// enclosing component's index spaces, or one of the enclosing component's
+/// own captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capture {
+    Item(Sort, u32),
+    Captured(u32),
 }
 
 /// A type-index-space entry.
@@ -173,6 +193,10 @@ pub(crate) struct ComponentDef {
     pub(crate) imports: Vec<(String, ItemType)>,
     /// Exports, in order, with their types.
     pub(crate) exports: Vec<(String, ItemType)>,
+    /// Run-time items of enclosing components this one aliases (outer
+    /// aliases of imported modules and components), resolved where the
+    /// definition is, by its enclosing component.
+    pub(crate) captures: Vec<Capture>,
 }
 
 /// The type of an import or export, as far as linking checks it.
@@ -439,24 +463,19 @@ fn translate_alias(stack: &mut [Builder], alias: ComponentAlias<'_>) -> Result<(
                 .checked_sub(1 + count as usize)
                 .ok_or_else(|| anyhow!("outer alias beyond the outermost component"))?;
             let init = match kind {
-                ComponentOuterAliasKind::CoreModule => {
-                    let m = stack[outer]
-                        .modules
-                        .get(index as usize)
-                        .copied()
-                        .flatten()
-                        .ok_or_else(|| anyhow!("outer alias of an imported core module is not supported"))?;
-                    Init::CoreModule(m)
-                }
-                ComponentOuterAliasKind::Component => {
-                    let c = stack[outer]
-                        .components
-                        .get(index as usize)
-                        .cloned()
-                        .flatten()
-                        .ok_or_else(|| anyhow!("outer alias of an imported component is not supported"))?;
-                    Init::Component(c)
-                }
+                ComponentOuterAliasKind::CoreModule => match stack[outer].modules.get(index as usize).copied() {
+                    Some(Some(m)) => Init::CoreModule(m),
+                    Some(None) => capture(stack, outer, Sort::Module, index)?,
+                    None => bail!("outer alias of core module {index}, which does not exist"),
+                },
+                ComponentOuterAliasKind::Component => match stack[outer].components.get(index as usize).cloned() {
+                    // A definition that closes over its own enclosing
+                    // component's items means those items, not the ones at
+                    // the same places here.
+                    Some(Some(c)) if c.captures.is_empty() || count == 0 => Init::Component(c),
+                    Some(_) => capture(stack, outer, Sort::Component, index)?,
+                    None => bail!("outer alias of component {index}, which does not exist"),
+                },
                 ComponentOuterAliasKind::CoreType => return Ok(()),
                 ComponentOuterAliasKind::Type => {
                     let b = top(stack)?;
@@ -468,12 +487,38 @@ fn translate_alias(stack: &mut [Builder], alias: ComponentAlias<'_>) -> Result<(
             match &init {
                 Init::CoreModule(m) => b.modules.push(Some(*m)),
                 Init::Component(c) => b.components.push(Some(c.clone())),
+                Init::Captured { sort, .. } => b.count(*sort),
                 _ => b.type_count += 1,
             }
             b.inits.push(init);
         }
     }
     Ok(())
+}
+
+/// The step that brings item `index` of sort `sort` of the enclosing
+/// component `stack[outer]` into the innermost one, when the item is only
+/// known at run time (imported there): each component in between closes
+/// over it when it is defined (see [`Capture`]).
+fn capture(stack: &mut [Builder], outer: usize, sort: Sort, index: u32) -> Result<Init> {
+    let innermost = stack.len() - 1;
+    if outer == innermost {
+        return Ok(Init::Dup { sort, index });
+    }
+    let mut from = Capture::Item(sort, index);
+    for level in outer + 1..=innermost {
+        let b = &mut stack[level];
+        let i = match b.captures.iter().position(|c| *c == from) {
+            Some(i) => i,
+            None => {
+                b.captures.push(from);
+                b.captures.len() - 1
+            }
+        };
+        from = Capture::Captured(i as u32);
+    }
+    let Capture::Captured(capture) = from else { unreachable!("at least one level") };
+    Ok(Init::Captured { sort, capture })
 }
 
 fn options(opts: &[CanonicalOption]) -> Result<CanonOptions> {
@@ -569,6 +614,7 @@ struct Builder {
     instantiations: Vec<(usize, u32)>,
     resource_defs: Vec<(usize, u32)>,
     type_aliases: Vec<(usize, u32)>,
+    captures: Vec<Capture>,
 }
 
 impl Builder {
@@ -649,7 +695,7 @@ impl Builder {
             let item = types.component_item_for_export(name).ok_or_else(|| anyhow!("export `{name}` has no type"))?;
             exports.push((name.clone(), conv.item_type(&item.ty)?));
         }
-        Ok(ComponentDef { inits: self.inits, imports, exports })
+        Ok(ComponentDef { inits: self.inits, imports, exports, captures: self.captures })
     }
 }
 
