@@ -22,6 +22,9 @@ enum CoreInstance {
     Items(Vec<(String, Extern)>),
 }
 
+/// A component definition with the run-time items it closes over.
+type ClosedComponent<T> = (Arc<ComponentDef>, Arc<[Item<T>]>);
+
 /// The index spaces of one component instance being made.
 struct Spaces<T> {
     core_funcs: Vec<Func>,
@@ -30,7 +33,7 @@ struct Spaces<T> {
     core_globals: Vec<Global>,
     core_instances: Vec<CoreInstance>,
     modules: Vec<Module>,
-    components: Vec<(Arc<ComponentDef>, Arc<[Item<T>]>)>,
+    components: Vec<ClosedComponent<T>>,
     funcs: Vec<FuncDef<T>>,
     types: Vec<Option<ResourceType>>,
     instances: Vec<Arc<Exports<T>>>,

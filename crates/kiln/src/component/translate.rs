@@ -506,8 +506,7 @@ fn capture(stack: &mut [Builder], outer: usize, sort: Sort, index: u32) -> Resul
         return Ok(Init::Dup { sort, index });
     }
     let mut from = Capture::Item(sort, index);
-    for level in outer + 1..=innermost {
-        let b = &mut stack[level];
+    for b in &mut stack[outer + 1..=innermost] {
         let i = match b.captures.iter().position(|c| *c == from) {
             Some(i) => i,
             None => {
