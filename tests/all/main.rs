@@ -6,6 +6,7 @@ mod compile_check;
 mod compile_fuzz;
 mod compile_time;
 mod component_programs;
+mod component_runtime;
 mod differential;
 mod differential_check;
 mod func;

@@ -1,5 +1,6 @@
 //! Tests of the `kiln` command-line tool, run as a process.
 
+mod components;
 mod exits;
 mod limits;
 mod messages;

@@ -364,7 +364,7 @@ fn s_inherit_env_passes_the_hosts_environment() {
 /// A component, binary or text, is named as one (not reported as a bad
 /// core module), with what Kiln runs instead.
 #[test]
-fn a_component_is_named_as_one() {
+fn a_component_that_is_not_a_command_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let text = write(dir.path(), "c.wat", "(component)");
     let binary = dir.path().join("c.wasm");
@@ -373,7 +373,8 @@ fn a_component_is_named_as_one() {
         let out = kiln(&["run", file], dir.path());
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{err}");
-        assert!(err.contains("is a WebAssembly component, not a core module"), "{err}");
+        assert!(err.contains("is not a command: it does not export `wasi:cli/run`"), "{err}");
+        assert!(err.contains("--invoke"), "{err}");
     }
 }
 

@@ -4,4 +4,5 @@
 pub mod limits;
 pub mod output;
 pub mod run;
+mod run_component;
 pub mod wast;

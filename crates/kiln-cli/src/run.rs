@@ -177,10 +177,18 @@ pub const MAX_GUEST_STATUS: i32 = 125;
 /// usually has.
 const HOST_STACK: usize = 8 << 20;
 
-struct Host {
-    wasi: WasiCtx,
+pub(crate) struct Host {
+    pub(crate) wasi: WasiCtx,
+    /// WASI 0.2's resources (streams, descriptors) of a component guest.
+    pub(crate) table: kiln::component::ResourceTable,
     /// `--max-memory-size` / `--max-table-elements`, if given.
-    limiter: Option<GuestLimiter>,
+    pub(crate) limiter: Option<GuestLimiter>,
+}
+
+impl kiln_wasi::p2::WasiView for Host {
+    fn ctx(&mut self) -> kiln_wasi::p2::WasiCtxView<'_> {
+        kiln_wasi::p2::WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
 }
 
 /// Runs the module as the options say.
@@ -200,8 +208,14 @@ pub fn run(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     })
 }
 
-/// Runs the module on this thread.
+/// Runs the module or component on this thread.
 fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
+    if let Some(component) = crate::run_component::load_component(engine, &opts.file)? {
+        if !opts.preloads.is_empty() {
+            bail!("--preload is for core modules: {} is a component", opts.file.display());
+        }
+        return crate::run_component::run(engine, opts, &component, new_store(engine, opts)?);
+    }
     let module = load_module(engine, &opts.file, opts.allow_precompiled)?;
     let preloads = opts
         .preloads
@@ -212,6 +226,13 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             Ok((name, path, load_module(engine, Path::new(path), opts.allow_precompiled)?))
         })
         .collect::<Result<Vec<_>>>()?;
+    let mut store = new_store(engine, opts)?;
+    run_module(engine, opts, &module, &preloads, &mut store)
+}
+
+/// A store for the guest: its WASI context as the options say, and its
+/// limits.
+pub(crate) fn new_store(engine: &Engine, opts: &RunOptions) -> Result<Store<Host>> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     if opts.wasi.inherit_env {
@@ -255,11 +276,24 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     }
     let limiter = opts.limits.guest_limiter();
     let limited = limiter.is_some();
-    let mut store = Store::new(engine, Host { wasi: builder.build(), limiter });
+    let host = Host { wasi: builder.build(), table: kiln::component::ResourceTable::new(), limiter };
+    let mut store = Store::new(engine, host);
     if limited {
         store.limiter(|h| h.limiter.as_mut().expect("set with the flags"));
     }
     opts.limits.limit_store(&mut store)?;
+    Ok(store)
+}
+
+/// Runs the core module `module` (with its `--preload`s).
+fn run_module(
+    engine: &Engine,
+    opts: &RunOptions,
+    module: &Module,
+    preloads: &[(&str, &str, Module)],
+    store: &mut Store<Host>,
+) -> Result<Outcome> {
+    let mut store = store;
     let mut linker: Linker<Host> = Linker::new(engine);
     kiln_wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
 
@@ -271,7 +305,7 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
     // Everything that runs guest code is in here, so that its traps and
     // exits are handled alike, preloads' start functions included.
     let outcome = (|| -> Result<Vec<Val>> {
-        for (name, path, m) in &preloads {
+        for (name, path, m) in preloads {
             linker.module(&mut store, name, m).with_context(|| format!("failed to preload `{name}` from {path}"))?;
         }
 
@@ -287,7 +321,7 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             }
         }
 
-        let instance = linker.instantiate(&mut store, &module)?;
+        let instance = linker.instantiate(&mut store, module)?;
         match &opts.invoke {
             Some(name) => {
                 let func = instance
@@ -329,27 +363,32 @@ fn run_here(engine: &Engine, opts: &RunOptions) -> Result<Outcome> {
             }
             Ok(Outcome::Exit(0))
         }
-        Err(e) => {
-            if let Some(exit) = e.downcast_ref::<I32Exit>() {
-                return guest_status(exit.0);
-            }
-            let trap = e.downcast_ref::<Trap>().copied();
-            // Errors that left running wasm code (traps, host functions'
-            // errors) carry a backtrace; others (an unknown import, a link
-            // error) are ordinary errors of the command.
-            if trap.is_none() && e.downcast_ref::<WasmBacktrace>().is_none() {
-                return Err(e);
-            }
-            output::eprintln(format_args!("{}", report(&opts.file, &e)));
-            if let Some(why) = trap.and_then(|trap| opts.limits.explain(trap)) {
-                output::eprintln(format_args!("error: {why}"));
-            }
-            if let Some(why) = store.data().limiter.as_ref().and_then(GuestLimiter::explain) {
-                output::eprintln(format_args!("error: {why}"));
-            }
-            Ok(if trap.is_some() { Outcome::Trapped } else { Outcome::Failed })
-        }
+        Err(e) => failure(opts, store, e),
     }
+}
+
+/// What a run that ended with the error `e` reports and returns: the
+/// guest's exit status for an exit, a printed report for a trap or a host
+/// error that left wasm, and `e` itself for other errors (linking).
+pub(crate) fn failure(opts: &RunOptions, store: &Store<Host>, e: anyhow::Error) -> Result<Outcome> {
+    if let Some(exit) = e.downcast_ref::<I32Exit>() {
+        return guest_status(exit.0);
+    }
+    let trap = e.downcast_ref::<Trap>().copied();
+    // Errors that left running wasm code (traps, host functions' errors)
+    // carry a backtrace; others (an unknown import, a link error) are
+    // ordinary errors of the command.
+    if trap.is_none() && e.downcast_ref::<WasmBacktrace>().is_none() {
+        return Err(e);
+    }
+    output::eprintln(format_args!("{}", report(&opts.file, &e)));
+    if let Some(why) = trap.and_then(|trap| opts.limits.explain(trap)) {
+        output::eprintln(format_args!("error: {why}"));
+    }
+    if let Some(why) = store.data().limiter.as_ref().and_then(GuestLimiter::explain) {
+        output::eprintln(format_args!("error: {why}"));
+    }
+    Ok(if trap.is_some() { Outcome::Trapped } else { Outcome::Failed })
 }
 
 /// What `kiln run` prints for an error that ended the guest's run: the

@@ -6,11 +6,14 @@ use crate::clocks::{HostMonotonicClock, HostRandom, HostWallClock, MonotonicCloc
 use crate::preview1::budget::DiskBudget;
 use crate::preview1::table::{preopen_entry, Descriptor, Entry, FdTable};
 use crate::preview1::types::rights;
-use crate::stdio::{EmptyInput, HostStderr, HostStdin, HostStdout, SinkOutput, StdinStream, StdoutStream};
+use crate::stdio::{
+    EmptyInput, HostStderr, HostStdin, HostStdout, SharedStdin, SharedStdout, SinkOutput, StdinStream, StdoutStream,
+};
 use anyhow::Context as _;
 use std::fmt;
 use std::ops::BitOr;
 use std::path::Path;
+use std::sync::Arc;
 
 /// What a guest may do with a preopened directory and the directories
 /// under it.
@@ -109,6 +112,23 @@ pub struct WasiCtx {
     pub(crate) monotonic_clock: Box<dyn MonotonicClock>,
     pub(crate) random: Box<dyn RandomSource>,
     pub(crate) disk: DiskBudget,
+    // What WASI 0.2 reaches of the same context: the stdio preview 1 has at
+    // fds 0-2, the directories it has preopened (the same host
+    // descriptors), and the 0.2-only insecure randomness.
+    pub(crate) stdin: SharedStdin,
+    pub(crate) stdout: SharedStdout,
+    pub(crate) stderr: SharedStdout,
+    pub(crate) preopens: Vec<PreopenDir>,
+    pub(crate) insecure_random: Box<dyn RandomSource>,
+    pub(crate) insecure_seed: (u64, u64),
+}
+
+/// A preopened directory as WASI 0.2's `get-directories` hands it out.
+pub(crate) struct PreopenDir {
+    pub dir: Arc<cap_std::fs::Dir>,
+    pub guest_path: String,
+    pub dir_perms: DirPerms,
+    pub file_perms: FilePerms,
 }
 
 impl WasiCtx {
@@ -125,7 +145,7 @@ impl fmt::Debug for WasiCtx {
 }
 
 struct Preopen {
-    dir: cap_std::fs::Dir,
+    dir: Arc<cap_std::fs::Dir>,
     guest_path: String,
     dir_perms: DirPerms,
     file_perms: FilePerms,
@@ -167,6 +187,8 @@ pub struct WasiCtxBuilder {
     wall_clock: Box<dyn WallClock>,
     monotonic_clock: Box<dyn MonotonicClock>,
     random: Box<dyn RandomSource>,
+    insecure_random: Box<dyn RandomSource>,
+    insecure_seed: Option<u128>,
     max_open_files: usize,
     max_disk_bytes: Option<u64>,
 }
@@ -196,6 +218,8 @@ impl WasiCtxBuilder {
             wall_clock: Box::new(HostWallClock),
             monotonic_clock: Box::new(HostMonotonicClock::default()),
             random: Box::new(HostRandom),
+            insecure_random: Box::new(HostRandom),
+            insecure_seed: None,
             max_open_files: Self::DEFAULT_MAX_OPEN_FILES,
             max_disk_bytes: None,
         }
@@ -301,7 +325,12 @@ impl WasiCtxBuilder {
         let host_path = host_path.as_ref();
         let dir = cap_std::fs::Dir::open_ambient_dir(host_path, cap_std::ambient_authority())
             .with_context(|| format!("failed to open directory {} to preopen it", host_path.display()))?;
-        self.preopens.push(Preopen { dir, guest_path: guest_path.as_ref().to_owned(), dir_perms, file_perms });
+        self.preopens.push(Preopen {
+            dir: Arc::new(dir),
+            guest_path: guest_path.as_ref().to_owned(),
+            dir_perms,
+            file_perms,
+        });
         Ok(self)
     }
 
@@ -323,6 +352,22 @@ impl WasiCtxBuilder {
     /// will do, for deterministic tests).
     pub fn secure_random(&mut self, random: impl RandomSource + 'static) -> &mut Self {
         self.random = Box::new(random);
+        self
+    }
+
+    /// Replaces the source of WASI 0.2's `wasi:random/insecure` (by
+    /// default the host's secure source, which is also a fine insecure
+    /// one).
+    pub fn insecure_random(&mut self, random: impl RandomSource + 'static) -> &mut Self {
+        self.insecure_random = Box::new(random);
+        self
+    }
+
+    /// Sets what WASI 0.2's `wasi:random/insecure-seed` returns (by
+    /// default a value drawn from the host's secure source when the context
+    /// is built). The low 64 bits are the tuple's first element.
+    pub fn insecure_random_seed(&mut self, seed: u128) -> &mut Self {
+        self.insecure_seed = Some(seed);
         self
     }
 
@@ -371,17 +416,38 @@ impl WasiCtxBuilder {
     pub fn build(&mut self) -> WasiCtx {
         let b = std::mem::take(self);
         let mut table = FdTable::default();
+        let (stdin, stdout, stderr) =
+            (SharedStdin::new(b.stdin), SharedStdout::new(b.stdout), SharedStdout::new(b.stderr));
         let stdio = [
-            (Descriptor::Stdin(b.stdin), rights::STDIN),
-            (Descriptor::Stdout(b.stdout), rights::STDOUT),
-            (Descriptor::Stdout(b.stderr), rights::STDOUT),
+            (Descriptor::Stdin(Box::new(stdin.clone())), rights::STDIN),
+            (Descriptor::Stdout(Box::new(stdout.clone())), rights::STDOUT),
+            (Descriptor::Stdout(Box::new(stderr.clone())), rights::STDOUT),
         ];
         for (desc, r) in stdio {
             table.push(Entry { desc, base: r, inheriting: r }).expect("an empty table has room");
         }
+        let mut preopens = Vec::with_capacity(b.preopens.len());
         for p in b.preopens {
-            table.push(preopen_entry(p.dir, p.guest_path, p.dir_perms, p.file_perms)).expect("the table has room");
+            let entry = preopen_entry(p.dir.clone(), p.guest_path.clone(), p.dir_perms, p.file_perms);
+            table.push(entry).expect("the table has room");
+            preopens.push(PreopenDir {
+                dir: p.dir,
+                guest_path: p.guest_path,
+                dir_perms: p.dir_perms,
+                file_perms: p.file_perms,
+            });
         }
+        let mut random = b.random;
+        let seed = match b.insecure_seed {
+            Some(seed) => seed,
+            None => {
+                let mut bytes = [0u8; 16];
+                // A seed the host cannot draw is still a valid (if poor)
+                // insecure seed: the interface promises no quality.
+                let _ = random.fill(&mut bytes);
+                u128::from_le_bytes(bytes)
+            }
+        };
         // Set only now, so that the embedder's own descriptors always fit.
         table.set_max_open(b.max_open_files);
         WasiCtx {
@@ -390,8 +456,14 @@ impl WasiCtxBuilder {
             table,
             wall_clock: b.wall_clock,
             monotonic_clock: b.monotonic_clock,
-            random: b.random,
+            random,
             disk: DiskBudget::new(b.max_disk_bytes),
+            stdin,
+            stdout,
+            stderr,
+            preopens,
+            insecure_random: b.insecure_random,
+            insecure_seed: (seed as u64, (seed >> 64) as u64),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! [`add_to_linker`] defines every preview 1 function in a
 //! [`kiln::Linker`]. The [`p1`] module has the same under Wasmtime's names
 //! (`p1::add_to_linker_sync`, `WasiP1Ctx`, `WasiCtxBuilder::build_p1`).
+//! The [`p2`] module is WASI 0.2 for components, over the same context.
 //!
 //! The filesystem is sandboxed with [`cap_std`]: the guest reaches host
 //! files only inside its preopened directories; absolute paths, `..` past a
@@ -73,6 +74,7 @@
 mod clocks;
 mod ctx;
 pub mod p1;
+pub mod p2;
 mod preview1;
 mod stdio;
 

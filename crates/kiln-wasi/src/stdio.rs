@@ -186,6 +186,49 @@ impl StdoutStream for std::fs::File {
     }
 }
 
+/// Standard input as one context shares it: preview 1's fd 0 and every
+/// 0.2 `input-stream` from `get-stdin` read from the same source, so bytes
+/// are consumed once whichever way the guest reads.
+#[derive(Clone)]
+pub(crate) struct SharedStdin(Arc<Mutex<Box<dyn StdinStream>>>);
+
+impl SharedStdin {
+    pub fn new(inner: Box<dyn StdinStream>) -> SharedStdin {
+        SharedStdin(Arc::new(Mutex::new(inner)))
+    }
+}
+
+impl StdinStream for SharedStdin {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).read(buf)
+    }
+    fn is_terminal(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_terminal()
+    }
+}
+
+/// Standard output or error as one context shares it (see [`SharedStdin`]).
+#[derive(Clone)]
+pub(crate) struct SharedStdout(Arc<Mutex<Box<dyn StdoutStream>>>);
+
+impl SharedStdout {
+    pub fn new(inner: Box<dyn StdoutStream>) -> SharedStdout {
+        SharedStdout(Arc::new(Mutex::new(inner)))
+    }
+}
+
+impl StdoutStream for SharedStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+    fn is_terminal(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_terminal()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

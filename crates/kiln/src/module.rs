@@ -44,9 +44,7 @@ impl Module {
         }
         if wasmparser::Parser::is_component(binary) {
             anyhow::bail!(
-                "this is a WebAssembly component, not a core module: Kiln does not run components yet \
-                 (the component model and WASI 0.2 are in progress); it runs core modules, such as WASI \
-                 preview 1 programs (`wasm32-wasip1`)"
+                "this is a WebAssembly component, not a core module: load it with `kiln::component::Component::new`"
             );
         }
         let config = engine.config();

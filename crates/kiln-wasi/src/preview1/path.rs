@@ -155,7 +155,7 @@ impl WasiCtx {
         let (child_base, child_inheriting) = child_rights(parent_entry, base, inheriting, is_dir);
         let desc = if is_dir {
             Descriptor::Dir(OpenDir {
-                dir: cap_std::fs::Dir::from_std_file(file.into_std()),
+                dir: std::sync::Arc::new(cap_std::fs::Dir::from_std_file(file.into_std())),
                 perms: parent.perms,
                 file_perms: parent.file_perms,
                 preopen: None,

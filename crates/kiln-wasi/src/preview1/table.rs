@@ -6,6 +6,7 @@ use super::types::{rights, Errno};
 use crate::ctx::{DirPerms, FilePerms};
 use crate::stdio::{StdinStream, StdoutStream};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An open regular file (or other non-directory) under a preopen.
 pub(crate) struct OpenFile {
@@ -21,7 +22,9 @@ pub(crate) struct OpenFile {
 
 /// An open directory: a preopen, or one opened through a preopen.
 pub(crate) struct OpenDir {
-    pub dir: cap_std::fs::Dir,
+    /// Shared so that a preopen is one host descriptor, whether preview 1
+    /// or 0.2 reaches it.
+    pub dir: Arc<cap_std::fs::Dir>,
     pub perms: DirPerms,
     /// The limits on files opened under this directory.
     pub file_perms: FilePerms,
@@ -142,7 +145,7 @@ impl FdTable {
 
 /// The table entry of a preopened directory.
 pub(crate) fn preopen_entry(
-    dir: cap_std::fs::Dir,
+    dir: Arc<cap_std::fs::Dir>,
     guest_path: String,
     perms: DirPerms,
     file_perms: FilePerms,

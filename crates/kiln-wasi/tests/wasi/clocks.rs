@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// A wall clock stopped at a fixed time.
-struct FixedWall(Duration);
+pub(crate) struct FixedWall(pub(crate) Duration);
 
 impl WallClock for FixedWall {
     fn now(&self) -> Duration {
@@ -18,7 +18,7 @@ impl WallClock for FixedWall {
 }
 
 /// A monotonic clock that moves 1 µs each time it is read.
-struct Ticking(AtomicU64);
+pub(crate) struct Ticking(pub(crate) AtomicU64);
 
 impl MonotonicClock for Ticking {
     fn now(&self) -> u64 {

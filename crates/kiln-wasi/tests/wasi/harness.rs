@@ -43,10 +43,10 @@ impl Run {
 
 /// A guest program about to run, with a builder to configure its context.
 pub struct Guest {
-    name: String,
+    pub name: String,
     pub builder: WasiCtxBuilder,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
 }
 
 impl Guest {

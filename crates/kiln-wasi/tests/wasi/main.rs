@@ -8,6 +8,7 @@ mod harness;
 mod api;
 mod args_env;
 mod clocks;
+mod components;
 mod dirs;
 mod exit;
 mod fdops;

@@ -23,6 +23,7 @@ use super::cx::{LiftCx, LowerCx, StringEncoding};
 use super::handles::{Handle, HandleKind};
 use super::resources::{ResourceAny, ResourceType};
 use super::store::{FrameId, FuncDef, Lifted, Options};
+use super::typed::{self, ComponentNamedList, Lift, Lower};
 use super::types::{FuncType, ValueType};
 use super::values::{self, LiftError, Val};
 use crate::func::{Caller, HostFunc};
@@ -212,12 +213,31 @@ pub(crate) fn call_lifted<T>(
     args: &[Val],
     caller: Option<FrameId>,
 ) -> Result<Option<Val>> {
-    if args.len() != f.ty.params.len() {
-        bail!("expected {} arguments, got {}", f.ty.params.len(), args.len());
+    if args.len() != f.params.len() {
+        bail!("expected {} arguments, got {}", f.params.len(), args.len());
     }
     for (i, (a, (name, ty))) in args.iter().zip(&f.ty.params).enumerate() {
         a.type_check(ty).map_err(|e| anyhow!("argument {i} (`{name}`) has the wrong type: {e}"))?;
     }
+    call_lifted_with(
+        store,
+        f,
+        caller,
+        |cx, params, out| values::func::lower_args(cx, params, args, out),
+        |cx, result, flat| values::func::lift_results(cx, result, flat),
+    )
+}
+
+/// Calls the lifted function `f`, its arguments lowered by `lower` and its
+/// result lifted by `lift` (dynamic values or typed ones, checked against
+/// `f`'s type by the caller).
+pub(crate) fn call_lifted_with<T, R>(
+    store: &mut StoreInner<T>,
+    f: &Lifted,
+    caller: Option<FrameId>,
+    lower: impl FnOnce(&mut dyn LowerCx, &[ValueType], &mut Vec<u64>) -> Result<(), LiftError>,
+    lift: impl FnOnce(&mut dyn LiftCx, Option<&ValueType>, &[u64]) -> Result<R, LiftError>,
+) -> Result<R> {
     if let Some(c) = caller {
         if is_ancestor_or_self(store, c, f.frame) || is_ancestor_or_self(store, f.frame, c) {
             return Err(trap(
@@ -237,7 +257,7 @@ pub(crate) fn call_lifted<T>(
     frame.may_enter = false;
     let scope = store.components.next_call;
     store.components.next_call += 1;
-    let result = run_lifted(store, f, args, scope);
+    let result = run_lifted(store, f, scope, lower, lift);
     let frame = store.components.frame(f.frame);
     match result {
         Ok(_) => frame.may_enter = true,
@@ -246,12 +266,17 @@ pub(crate) fn call_lifted<T>(
     result
 }
 
-fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64) -> Result<Option<Val>> {
-    let params: Vec<ValueType> = f.ty.params.iter().map(|(_, t)| t.clone()).collect();
+fn run_lifted<T, R>(
+    store: &mut StoreInner<T>,
+    f: &Lifted,
+    scope: u64,
+    lower: impl FnOnce(&mut dyn LowerCx, &[ValueType], &mut Vec<u64>) -> Result<(), LiftError>,
+    lift: impl FnOnce(&mut dyn LiftCx, Option<&ValueType>, &[u64]) -> Result<R, LiftError>,
+) -> Result<R> {
     let mut flat = Vec::new();
     store.components.frame(f.frame).may_leave = false;
     let mut cx = StoreLower { store: &mut *store, frame: f.frame, options: &f.options, scope: Some(scope), borrows: 0 };
-    let lowered = values::lower_args(&mut cx, &params, args, &mut flat);
+    let lowered = lower(&mut cx, &f.params, &mut flat);
     let borrows = cx.borrows;
     store.components.frame(f.frame).may_leave = true;
     lowered.map_err(trap)?;
@@ -272,7 +297,7 @@ fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64
         encoding: f.options.encoding,
         lent: Vec::new(),
     };
-    let lifted = values::lift_results(&mut cx, f.ty.result.as_ref(), &results);
+    let lifted = lift(&mut cx, f.ty.result.as_ref(), &results);
     cx.release();
     let val = lifted.map_err(trap)?;
 
@@ -285,6 +310,79 @@ fn run_lifted<T>(store: &mut StoreInner<T>, f: &Lifted, args: &[Val], scope: u64
         return Err(trap("borrow handles still remain at the end of the call"));
     }
     Ok(val)
+}
+
+/// A typed host function (`LinkerInstance::func_wrap`), its Rust types
+/// erased: it lifts its own arguments and lowers its own result.
+pub(crate) trait TypedHost<T>: Send + Sync {
+    /// Checks the function's Rust types against the component's type.
+    fn typecheck(&self, ty: &FuncType) -> Result<(), String>;
+
+    /// Calls the function for a guest in `frame`: arguments lifted from
+    /// `flat` (the core arguments, without a return pointer), the result
+    /// lowered into `out` (or through the return pointer in `flat_in`).
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        store: &mut StoreInner<T>,
+        frame: FrameId,
+        options: &Options,
+        params: &[ValueType],
+        result: Option<&ValueType>,
+        flat_in: &[u64],
+        args_len: usize,
+        out: &mut Vec<u64>,
+    ) -> Result<()>;
+}
+
+/// A typed host function of parameter tuple `P` and result tuple `R`.
+pub(crate) struct TypedHostFunc<F, P, R> {
+    pub(crate) f: F,
+    pub(crate) _types: std::marker::PhantomData<fn(P) -> R>,
+}
+
+impl<T, F, P, R> TypedHost<T> for TypedHostFunc<F, P, R>
+where
+    F: Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync,
+    P: ComponentNamedList + Lift + 'static,
+    R: ComponentNamedList + Lower + 'static,
+{
+    fn typecheck(&self, ty: &FuncType) -> Result<(), String> {
+        let params: Vec<ValueType> = ty.params.iter().map(|(_, t)| t.clone()).collect();
+        typed::typecheck_params::<P>(&params).map_err(|e| format!("parameters: {e}"))?;
+        typed::typecheck_results::<R>(ty.result.as_ref()).map_err(|e| format!("result: {e}"))
+    }
+
+    fn call(
+        &self,
+        store: &mut StoreInner<T>,
+        frame: FrameId,
+        options: &Options,
+        params: &[ValueType],
+        result: Option<&ValueType>,
+        flat_in: &[u64],
+        args_len: usize,
+        out: &mut Vec<u64>,
+    ) -> Result<()> {
+        let mut cx = StoreLift {
+            store: &mut *store,
+            frame,
+            memory: options.memory,
+            encoding: options.encoding,
+            lent: Vec::new(),
+        };
+        let args = typed::lift_args_typed::<P>(&mut cx, params, &flat_in[..args_len]);
+        let lent = std::mem::take(&mut cx.lent);
+        let args = args.map_err(trap);
+        let called = args.and_then(|args| (self.f)(StoreContextMut(&mut *store), args));
+        StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
+        let value = called?;
+        store.components.frame(frame).may_leave = false;
+        let mut cx = StoreLower { store: &mut *store, frame, options, scope: None, borrows: 0 };
+        let lowered = typed::lower_results_typed(&mut cx, result, &value, flat_in, out);
+        store.components.frame(frame).may_leave = true;
+        lowered.map_err(|e| anyhow!("host function returned a bad result: {e}"))
+    }
 }
 
 /// The core type of a `canon lower` of `ty`.
@@ -306,6 +404,7 @@ pub(crate) fn lowered<T: 'static>(
     frame: FrameId,
     target: FuncDef<T>,
     ty: Arc<FuncType>,
+    params: Arc<[ValueType]>,
     options: Options,
 ) -> (crate::FuncType, HostFunc<T>) {
     let core_ty = lowered_core_type(engine, &ty);
@@ -317,7 +416,17 @@ pub(crate) fn lowered<T: 'static>(
             return Err(trap("cannot leave component instance while a value is lowered into it"));
         }
         let flat: Vec<u64> = param_types.iter().zip(raw.iter()).map(|(t, v)| raw_to_flat(*v, t)).collect();
-        let params: Vec<ValueType> = ty.params.iter().map(|(_, t)| t.clone()).collect();
+        // A result that does not fit the flat results comes with a return
+        // pointer after the arguments.
+        let retptr = usize::from(ty.result.is_some() && result_types.is_empty());
+        if let FuncDef::Typed(h) = &target {
+            let mut out = Vec::new();
+            h.call(store, frame, &options, &params, ty.result.as_ref(), &flat, flat.len() - retptr, &mut out)?;
+            for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&result_types) {
+                *slot = flat_to_raw(*v, flat_type(t));
+            }
+            return Ok(());
+        }
         let mut cx = StoreLift {
             store: &mut *store,
             frame,
@@ -325,7 +434,7 @@ pub(crate) fn lowered<T: 'static>(
             encoding: options.encoding,
             lent: Vec::new(),
         };
-        let args = values::lift_args(&mut cx, &params, &flat);
+        let args = values::func::lift_args(&mut cx, &params, &flat[..flat.len() - retptr]);
         let lent = std::mem::take(&mut cx.lent);
         let args = match args {
             Ok(a) => a,
@@ -340,6 +449,7 @@ pub(crate) fn lowered<T: 'static>(
                 h(StoreContextMut(&mut *store), &args, &mut results).map(|()| results.pop())
             }
             FuncDef::Lifted(l) => call_lifted(store, l, &args, Some(frame)),
+            FuncDef::Typed(_) => unreachable!("handled above"),
         };
         StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
         let result = called?;
@@ -353,11 +463,11 @@ pub(crate) fn lowered<T: 'static>(
         store.components.frame(frame).may_leave = false;
         let mut out = Vec::new();
         let mut cx = StoreLower { store: &mut *store, frame, options: &options, scope: None, borrows: 0 };
-        let lowered = values::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
+        let lowered = values::func::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
         store.components.frame(frame).may_leave = true;
         lowered.map_err(|e| match &target {
-            FuncDef::Host(_) => anyhow!("host function returned a bad result: {e}"),
             FuncDef::Lifted(_) => trap(e),
+            _ => anyhow!("host function returned a bad result: {e}"),
         })?;
         for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&result_types) {
             *slot = flat_to_raw(*v, flat_type(t));

@@ -8,6 +8,8 @@ use super::call;
 use super::component::Component;
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, Item};
+use super::ty::Type;
+use super::typed::{self, ComponentNamedList, Lift, Lower};
 use super::values::Val;
 use crate::store::{AsContextMut, StoreContextMut, StoreInner};
 use crate::vm::StoreId;
@@ -135,10 +137,48 @@ impl Instance {
             ExportLookup::Index(i) if i.instance == *self => i.path.clone(),
             ExportLookup::Index(_) => return None,
         };
-        let Item::Func(f) = self.item_at(store, &path)? else { return None };
+        // The same export gives the same handle: a host that looks a
+        // function up per request does not grow the store.
+        let key = (self.index, path);
+        if let Some(&index) = store.components.func_handles.get(&key) {
+            return Some(Func { store: self.store, index });
+        }
+        let Item::Func(f) = self.item_at(store, &key.1)? else { return None };
+        let command = self.is_command_run(store, &key.1);
         let index = store.components.funcs.len() as u32;
         store.components.funcs.push(f);
+        store.components.command_runs.push(command);
+        store.components.func_handles.insert(key, index);
         Some(Func { store: self.store, index })
+    }
+
+    /// Whether `path` is `run` of an exported `wasi:cli/run` interface.
+    fn is_command_run<T>(&self, store: &StoreInner<T>, path: &[u32]) -> bool {
+        let [outer, inner] = path else { return false };
+        let Ok(exports) = self.exports(store) else { return false };
+        let Some((name, Item::Instance(run))) = exports.items.get(*outer as usize) else { return false };
+        name.split('@').next() == Some("wasi:cli/run")
+            && run.items.get(*inner as usize).is_some_and(|(n, _)| n == "run")
+    }
+
+    /// The exported function `name` with static types (see
+    /// [`Func::typed`]).
+    pub fn get_typed_func<Params, Results>(
+        &self,
+        mut store: impl AsContextMut,
+        name: impl InstanceExportLookup,
+    ) -> Result<TypedFunc<Params, Results>>
+    where
+        Params: ComponentNamedList + Lower,
+        Results: ComponentNamedList + Lift,
+    {
+        let what = match name.lookup() {
+            ExportLookup::Name(n) => format!("`{n}`"),
+            ExportLookup::Index(_) => "the export".to_string(),
+        };
+        let f =
+            self.get_func(&mut store, name).ok_or_else(|| anyhow!("the instance has no exported function {what}"))?;
+        f.typed(store).map_err(|e| e.context(format!("exported function {what}")))
     }
 
     /// The names of the instance's top-level exports, in order.
@@ -177,14 +217,50 @@ impl Func {
                 if results.len() != want {
                     bail!("expected room for {want} results, got {}", results.len());
                 }
-                let r = call::call_lifted(store, &l, params, None)?;
+                let command = store.components.command_runs[self.index as usize];
+                if command {
+                    store.components.frame(l.frame).runs += 1;
+                }
+                let r = call::call_lifted(store, &l, params, None).map_err(|e| {
+                    let runs = store.components.frame(l.frame).runs;
+                    if command && runs > 1 {
+                        e.context(format!(
+                            "`wasi:cli/run` trapped on call {runs} of this instance: a command component runs \
+                             once per instance (its start code may refuse to run twice). To run it again, \
+                             make a fresh instance, e.g. with `InstancePre::instantiate` in a new store per run"
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
                 if let (Some(slot), Some(v)) = (results.first_mut(), r) {
                     *slot = v;
                 }
                 Ok(())
             }
             FuncDef::Host(h) => h(StoreContextMut(store), params, results),
+            FuncDef::Typed(_) => bail!(
+                "this export is a typed host function (`func_wrap`) the component re-exports: call it from Rust directly"
+            ),
         }
+    }
+
+    /// This function with static types: `Params` a tuple of the parameters'
+    /// Rust types, `Results` `()` or a 1-tuple of the result's. The types
+    /// are checked here, once.
+    pub fn typed<Params, Results>(&self, store: impl AsContextMut) -> Result<TypedFunc<Params, Results>>
+    where
+        Params: ComponentNamedList + Lower,
+        Results: ComponentNamedList + Lift,
+    {
+        let mut store = store;
+        let store = store.as_context_mut().0;
+        let FuncDef::Lifted(l) = self.def(store)? else {
+            bail!("only functions a component defines can be called typed")
+        };
+        typed::typecheck_params::<Params>(&l.params).map_err(|e| anyhow!("parameters do not match: {e}"))?;
+        typed::typecheck_results::<Results>(l.ty.result.as_ref()).map_err(|e| anyhow!("result does not match: {e}"))?;
+        Ok(TypedFunc { func: *self, _types: std::marker::PhantomData })
     }
 
     /// Does nothing: Kiln runs the callee's `post-return` at the end of
@@ -194,12 +270,68 @@ impl Func {
         Ok(())
     }
 
-    /// The number of parameters and whether there is a result.
-    pub fn arity<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Option<(usize, bool)> {
-        match self.def(store.into().0).ok()? {
-            FuncDef::Lifted(l) => Some((l.ty.params.len(), l.ty.result.is_some())),
-            FuncDef::Host(_) => None,
+    /// The parameters' names and types. Empty for a host function the
+    /// component re-exports (its type is the importing component's).
+    pub fn params<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Vec<(String, Type)> {
+        match self.def(store.into().0) {
+            Ok(FuncDef::Lifted(l)) => l.ty.params.iter().map(|(n, t)| (n.clone(), Type(t.clone()))).collect(),
+            _ => Vec::new(),
         }
+    }
+
+    /// The result's type, if the function has a result.
+    pub fn result<'a, T: 'a>(&self, store: impl Into<crate::StoreContext<'a, T>>) -> Option<Type> {
+        match self.def(store.into().0) {
+            Ok(FuncDef::Lifted(l)) => l.ty.result.clone().map(Type),
+            _ => None,
+        }
+    }
+}
+
+/// A component function with static types ([`Func::typed`],
+/// [`Instance::get_typed_func`]): arguments and results are Rust values,
+/// lowered and lifted without going through [`Val`].
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    _types: std::marker::PhantomData<fn(Params) -> Results>,
+}
+
+impl<Params, Results> Clone for TypedFunc<Params, Results> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Params, Results> Copy for TypedFunc<Params, Results> {}
+
+impl<Params, Results> TypedFunc<Params, Results>
+where
+    Params: ComponentNamedList + Lower,
+    Results: ComponentNamedList + Lift,
+{
+    /// Calls the function. A trap, or a value from the callee that breaks
+    /// the canonical ABI, is an error; the callee's instance cannot be
+    /// entered again after one.
+    pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
+        let store = store.as_context_mut().0;
+        let FuncDef::Lifted(l) = self.func.def(store)? else { bail!("not a lifted function") };
+        call::call_lifted_with(
+            store,
+            &l,
+            None,
+            |cx, types, out| typed::lower_args_typed(cx, types, &params, out),
+            |cx, result, flat| typed::lift_results_typed::<Results>(cx, result, flat),
+        )
+    }
+
+    /// Does nothing: see [`Func::post_return`].
+    pub fn post_return(&self, _store: impl AsContextMut) -> Result<()> {
+        Ok(())
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> &Func {
+        &self.func
     }
 }
 

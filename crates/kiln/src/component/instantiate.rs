@@ -24,7 +24,6 @@ enum CoreInstance {
 
 /// The index spaces of one component instance being made.
 struct Spaces<T> {
-    frame: FrameId,
     core_funcs: Vec<Func>,
     core_tables: Vec<Table>,
     core_memories: Vec<Memory>,
@@ -39,9 +38,8 @@ struct Spaces<T> {
 }
 
 impl<T> Spaces<T> {
-    fn new(frame: FrameId) -> Self {
+    fn new() -> Self {
         Spaces {
-            frame,
             core_funcs: Vec::new(),
             core_tables: Vec::new(),
             core_memories: Vec::new(),
@@ -152,7 +150,7 @@ pub(crate) fn instantiate<T: 'static>(
     parent: Option<FrameId>,
 ) -> Result<Arc<Exports<T>>> {
     let frame = store.components.new_frame(parent);
-    let mut s = Spaces::<T>::new(frame);
+    let mut s = Spaces::<T>::new();
     for init in &def.inits {
         match init {
             Init::Import { name, sort, resources } => {
@@ -192,11 +190,20 @@ pub(crate) fn instantiate<T: 'static>(
                     items.iter().map(|(n, sort, i)| Ok((n.clone(), s.core_item(*sort, *i)?))).collect::<Result<_>>()?;
                 s.core_instances.push(CoreInstance::Items(items));
             }
-            Init::AliasCoreExport { sort: _, instance, name } => {
+            Init::AliasCoreExport { sort, instance, name } => {
                 let inst =
                     s.core_instances.get(*instance as usize).ok_or_else(|| anyhow!("core instance out of bounds"))?;
                 let ext =
                     core_export(store, inst, name).ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
+                let found = match ext {
+                    Extern::Func(_) => CoreSort::Func,
+                    Extern::Table(_) => CoreSort::Table,
+                    Extern::Memory(_) => CoreSort::Memory,
+                    Extern::Global(_) => CoreSort::Global,
+                };
+                if found != *sort {
+                    bail!("core export `{name}` is a {found:?}, not a {sort:?}");
+                }
                 s.push_core(ext);
             }
             Init::AliasExport { sort, instance, name, resource } => {
@@ -224,16 +231,23 @@ pub(crate) fn instantiate<T: 'static>(
                 s.types.push(Some(rt));
             }
             Init::Component(c) => s.components.push(c.clone()),
-            Init::Lift { core_func, ty, options } => {
+            Init::Lift { core_func, ty, params, options } => {
                 let callee =
                     *s.core_funcs.get(*core_func as usize).ok_or_else(|| anyhow!("core function out of bounds"))?;
                 let options = s.options(options)?;
-                s.funcs.push(FuncDef::Lifted(Arc::new(Lifted { frame, callee, ty: ty.clone(), options })));
+                s.funcs.push(FuncDef::Lifted(Arc::new(Lifted {
+                    frame,
+                    callee,
+                    ty: ty.clone(),
+                    params: params.clone(),
+                    options,
+                })));
             }
-            Init::Lower { func, ty, options } => {
+            Init::Lower { func, ty, params, options } => {
                 let target = s.funcs.get(*func as usize).ok_or_else(|| anyhow!("function out of bounds"))?.clone();
                 let options = s.options(options)?;
-                let (core_ty, host) = call::lowered(&store.opaque.engine.clone(), frame, target, ty.clone(), options);
+                let (core_ty, host) =
+                    call::lowered(&store.opaque.engine.clone(), frame, target, ty.clone(), params.clone(), options);
                 s.core_funcs.push(Func::from_host(store, core_ty, host));
             }
             Init::ResourceNew { ty } | Init::ResourceDrop { ty } | Init::ResourceRep { ty } => {

@@ -7,18 +7,23 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 
+use super::call::{TypedHost, TypedHostFunc};
 use super::component::Component;
 use super::instance::{Instance, InstancePre};
 use super::resources::ResourceType;
 use super::store::{Exports, FuncDef, HostDtor, HostFn, Item};
 use super::translate::ItemType;
+use super::typed::{ComponentNamedList, Lift, Lower};
+use super::types::ResourceId;
 use super::values::Val;
 use crate::engine::Engine;
 use crate::store::{AsContextMut, StoreContextMut};
+use std::collections::HashMap;
 
 /// A host definition.
 enum Definition<T> {
     Func(HostFn<T>),
+    Typed(Arc<dyn TypedHost<T>>),
     Resource(ResourceType, HostDtor<T>),
     Instance(Definitions<T>),
 }
@@ -27,6 +32,7 @@ impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
             Definition::Func(f) => Definition::Func(f.clone()),
+            Definition::Typed(f) => Definition::Typed(f.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
             Definition::Instance(i) => Definition::Instance(i.clone()),
         }
@@ -180,15 +186,15 @@ impl<T: 'static> Linker<T> {
             bail!("the component and the linker have different engines");
         }
         let mut args = Vec::new();
-        let mut dtors = Vec::new();
+        let mut cx = Resolve { dtors: Vec::new(), bound: HashMap::new() };
         for (name, ty) in &component.inner.translation.root.imports {
             let def = self.root.get_versioned(name).ok_or_else(|| {
                 anyhow!("component imports {} `{name}`, but the linker does not define it", describe(ty))
             })?;
-            let item = resolve(def, ty, &mut dtors).map_err(|e| anyhow!("import `{name}`: {e}"))?;
+            let item = resolve(def, ty, &mut cx).map_err(|e| anyhow!("import `{name}`: {e}"))?;
             args.push((name.clone(), item));
         }
-        Ok(InstancePre::new(component.clone(), args, dtors))
+        Ok(InstancePre::new(component.clone(), args, cx.dtors))
     }
 
     /// Instantiates `component` in `store`, its imports resolved here.
@@ -208,19 +214,39 @@ fn describe(ty: &ItemType) -> &'static str {
     }
 }
 
+/// What resolving a component's imports has gathered so far.
+struct Resolve<T> {
+    /// The host destructors of the resource types given.
+    dtors: Vec<(ResourceType, HostDtor<T>)>,
+    /// The resource types given for the component's resource ids: an
+    /// interface that re-exports another's resource (`use` in WIT, an
+    /// `eq` bound in the type) needs no definition of its own.
+    bound: HashMap<ResourceId, ResourceType>,
+}
+
 /// The item `def` gives for an import of type `ty`, checking it fits.
-fn resolve<T>(def: &Definition<T>, ty: &ItemType, dtors: &mut Vec<(ResourceType, HostDtor<T>)>) -> Result<Item<T>> {
+fn resolve<T>(def: &Definition<T>, ty: &ItemType, cx: &mut Resolve<T>) -> Result<Item<T>> {
     Ok(match (def, ty) {
         (Definition::Func(f), ItemType::Func(_)) => Item::Func(FuncDef::Host(f.clone())),
-        (Definition::Resource(rt, dtor), ItemType::Type(Some(_))) => {
-            dtors.push((*rt, dtor.clone()));
+        (Definition::Typed(f), ItemType::Func(ty)) => {
+            f.typecheck(ty).map_err(|e| anyhow!("the host function's Rust types do not match the import: {e}"))?;
+            Item::Func(FuncDef::Typed(f.clone()))
+        }
+        (Definition::Resource(rt, dtor), ItemType::Type(Some(id))) => {
+            if let Some(prev) = cx.bound.insert(*id, *rt) {
+                if prev != *rt {
+                    bail!("is a resource type the component uses elsewhere too, but the linker defines a different one here");
+                }
+            }
+            cx.dtors.push((*rt, dtor.clone()));
             Item::Type(Some(*rt))
         }
         (Definition::Instance(defs), ItemType::Instance(exports)) => {
             let mut items = Vec::with_capacity(exports.len());
             for (name, ty) in exports {
                 let item = match (defs.get(name), ty) {
-                    (Some(d), _) => resolve(d, ty, dtors).map_err(|e| anyhow!("`{name}`: {e}"))?,
+                    (Some(d), _) => resolve(d, ty, cx).map_err(|e| anyhow!("`{name}`: {e}"))?,
+                    (None, ItemType::Type(Some(id))) if cx.bound.contains_key(id) => Item::Type(Some(cx.bound[id])),
                     // Value types need no definition: the component's
                     // type says what they are.
                     (None, ItemType::Type(None)) => Item::Type(None),
@@ -232,7 +258,7 @@ fn resolve<T>(def: &Definition<T>, ty: &ItemType, dtors: &mut Vec<(ResourceType,
         }
         (def, ty) => {
             let found = match def {
-                Definition::Func(_) => "function",
+                Definition::Func(_) | Definition::Typed(_) => "function",
                 Definition::Resource(..) => "resource type",
                 Definition::Instance(_) => "instance",
             };
@@ -258,6 +284,27 @@ impl<'a, T: 'static> LinkerInstance<'a, T> {
         f: impl Fn(StoreContextMut<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
         self.defs.insert(name, Definition::Func(Arc::new(f)), self.allow_shadowing)
+    }
+
+    /// Defines the function `name` from a Rust closure taking the store and
+    /// a tuple of its parameters' Rust types, and returning `()` or a
+    /// 1-tuple of its result's (WIT `string` is `String`, `list<T>` is
+    /// `Vec<T>`, `option`/`result` are `Option`/`Result`, tuples are
+    /// tuples, handles are [`Resource`](super::Resource) or
+    /// [`ResourceAny`](super::ResourceAny), anything else [`Val`]).
+    /// The types are checked against the component's import when it is
+    /// instantiated; arguments are lifted straight from guest memory.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        name: &str,
+        f: impl Fn(StoreContextMut<'_, T>, Params) -> Result<Results> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        Params: ComponentNamedList + Lift + 'static,
+        Results: ComponentNamedList + Lower + 'static,
+    {
+        let typed = TypedHostFunc { f, _types: std::marker::PhantomData };
+        self.defs.insert(name, Definition::Typed(Arc::new(typed)), self.allow_shadowing)
     }
 
     /// Defines the resource type `name` as the host's `ty`; `dtor` runs

@@ -42,11 +42,6 @@ impl ResourceType {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         ResourceType(ResourceKind::Guest(NEXT.fetch_add(1, Ordering::Relaxed)))
     }
-
-    /// Whether a component instance defined this type.
-    pub(crate) fn is_guest(&self) -> bool {
-        matches!(self.0, ResourceKind::Guest(_))
-    }
 }
 
 impl fmt::Debug for ResourceType {
@@ -137,6 +132,16 @@ impl ResourceAny {
     /// The resource's representation.
     pub fn rep(&self) -> u32 {
         self.rep
+    }
+
+    /// Drops the resource this handle owns, running its destructor (the
+    /// guest's, for a guest-defined type; the linker's, for a host type).
+    /// A borrowed handle is only forgotten.
+    pub fn resource_drop(self, mut store: impl crate::AsContextMut) -> Result<()> {
+        if !self.owned {
+            return Ok(());
+        }
+        super::call::drop_resource(store.as_context_mut().0, self.ty, self.rep)
     }
 
     /// This handle as a [`Resource<T>`], if its type is `T`'s host type.

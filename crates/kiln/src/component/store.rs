@@ -12,7 +12,7 @@ use super::cx::StringEncoding;
 use super::handles::HandleTable;
 use super::resources::ResourceType;
 use super::translate::ComponentDef;
-use super::types::{FuncType, ResourceId};
+use super::types::{FuncType, ResourceId, ValueType};
 use super::values::Val;
 use crate::module::Module;
 use crate::store::StoreContextMut;
@@ -39,6 +39,8 @@ pub(crate) struct Frame {
     pub(crate) poisoned: bool,
     /// The instance this one is nested in.
     pub(crate) parent: Option<FrameId>,
+    /// Calls of the instance's `wasi:cli/run` made so far.
+    pub(crate) runs: u32,
 }
 
 /// A host function as the component runtime stores it.
@@ -47,10 +49,12 @@ pub(crate) type HostFn<T> = Arc<dyn Fn(StoreContextMut<'_, T>, &[Val], &mut [Val
 /// A host resource type's destructor.
 pub(crate) type HostDtor<T> = Arc<dyn Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync>;
 
-/// A component function: lifted from core code, or the host's.
+/// A component function: lifted from core code, or the host's (dynamic
+/// or typed).
 pub(crate) enum FuncDef<T> {
     Lifted(Arc<Lifted>),
     Host(HostFn<T>),
+    Typed(Arc<dyn super::call::TypedHost<T>>),
 }
 
 impl<T> Clone for FuncDef<T> {
@@ -58,6 +62,7 @@ impl<T> Clone for FuncDef<T> {
         match self {
             FuncDef::Lifted(l) => FuncDef::Lifted(l.clone()),
             FuncDef::Host(h) => FuncDef::Host(h.clone()),
+            FuncDef::Typed(h) => FuncDef::Typed(h.clone()),
         }
     }
 }
@@ -67,6 +72,8 @@ pub(crate) struct Lifted {
     pub(crate) frame: FrameId,
     pub(crate) callee: crate::Func,
     pub(crate) ty: Arc<FuncType>,
+    /// `ty`'s parameter types in a row.
+    pub(crate) params: Arc<[ValueType]>,
     pub(crate) options: Options,
 }
 
@@ -135,6 +142,10 @@ pub(crate) struct ComponentStore<T> {
     pub(crate) frames: Vec<Frame>,
     /// Functions the host holds a `component::Func` for.
     pub(crate) funcs: Vec<FuncDef<T>>,
+    /// For each of `funcs`: whether it is `run` of `wasi:cli/run`.
+    pub(crate) command_runs: Vec<bool>,
+    /// `funcs` by (instance, export path), so a lookup is made once.
+    pub(crate) func_handles: HashMap<(u32, Vec<u32>), u32>,
     /// Root instances the host holds a `component::Instance` for.
     pub(crate) instances: Vec<Arc<Exports<T>>>,
     pub(crate) guest_resources: HashMap<ResourceType, GuestResource>,
@@ -148,6 +159,8 @@ impl<T> Default for ComponentStore<T> {
         ComponentStore {
             frames: Vec::new(),
             funcs: Vec::new(),
+            command_runs: Vec::new(),
+            func_handles: HashMap::new(),
             instances: Vec::new(),
             guest_resources: HashMap::new(),
             host_dtors: HashMap::new(),

@@ -20,7 +20,7 @@ use wasmparser::{
 };
 
 use super::cx::StringEncoding;
-use super::types::{FuncType, ResourceId, TypeConverter};
+use super::types::{FuncType, ResourceId, TypeConverter, ValueType};
 use crate::engine::Engine;
 use crate::module::Module;
 
@@ -115,12 +115,14 @@ pub(crate) enum Init {
     Lift {
         core_func: u32,
         ty: Arc<FuncType>,
+        params: Arc<[ValueType]>,
         options: CanonOptions,
     },
     /// `canon lower`.
     Lower {
         func: u32,
         ty: Arc<FuncType>,
+        params: Arc<[ValueType]>,
         options: CanonOptions,
     },
     /// `canon resource.new`, `.drop`, `.rep` of the type at `ty`.
@@ -499,12 +501,22 @@ fn translate_canon(b: &mut Builder, canon: CanonicalFunction) -> Result<()> {
     match canon {
         CanonicalFunction::Lift { core_func_index, type_index, options: o } => {
             b.lifts.push((b.inits.len(), type_index));
-            b.inits.push(Init::Lift { core_func: core_func_index, ty: placeholder(), options: options(&o)? });
+            b.inits.push(Init::Lift {
+                core_func: core_func_index,
+                ty: placeholder(),
+                params: Arc::new([]),
+                options: options(&o)?,
+            });
             b.func_count += 1;
         }
         CanonicalFunction::Lower { func_index, options: o } => {
             b.lowers.push((b.inits.len(), func_index));
-            b.inits.push(Init::Lower { func: func_index, ty: placeholder(), options: options(&o)? });
+            b.inits.push(Init::Lower {
+                func: func_index,
+                ty: placeholder(),
+                params: Arc::new([]),
+                options: options(&o)?,
+            });
         }
         CanonicalFunction::ResourceNew { resource } => b.inits.push(Init::ResourceNew { ty: resource }),
         CanonicalFunction::ResourceDrop { resource } => b.inits.push(Init::ResourceDrop { ty: resource }),
@@ -584,13 +596,15 @@ impl Builder {
                 ComponentAnyTypeId::Func(id) => conv.func(id)?,
                 _ => bail!("canon lift of a type that is not a function type"),
             };
-            if let Init::Lift { ty: slot, .. } = &mut self.inits[i] {
+            if let Init::Lift { ty: slot, params, .. } = &mut self.inits[i] {
+                *params = param_types(&ty);
                 *slot = ty;
             }
         }
         for &(i, func_index) in &self.lowers {
             let ty = conv.func(types.component_function_at(func_index))?;
-            if let Init::Lower { ty: slot, .. } = &mut self.inits[i] {
+            if let Init::Lower { ty: slot, params, .. } = &mut self.inits[i] {
+                *params = param_types(&ty);
                 *slot = ty;
             }
         }
@@ -714,6 +728,11 @@ fn renumber_func(ty: &FuncType, tc: &TypeConverter<'_>, shared: &mut SharedResou
         r.map_resources(&map);
     }
     ty
+}
+
+/// The parameter types of `ty` in a row, as the call paths pass them.
+fn param_types(ty: &FuncType) -> Arc<[ValueType]> {
+    ty.params.iter().map(|(_, t)| t.clone()).collect()
 }
 
 fn type_nodes(ty: &FuncType) -> usize {

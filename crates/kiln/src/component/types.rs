@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentDefinedType, ComponentFuncTypeId, ComponentValType};
+#[cfg(test)]
+use wasmparser::component_types::ComponentAnyTypeId;
+use wasmparser::component_types::{ComponentDefinedType, ComponentFuncTypeId, ComponentValType};
 use wasmparser::types::TypesRef;
 use wasmparser::PrimitiveValType;
 
@@ -163,6 +165,7 @@ pub(crate) enum ConvertError {
     /// a 4-value parameter limit) is not implemented yet.
     AsyncFunction,
     /// A type id that does not name a function type.
+    #[cfg(test)]
     NotAFunction,
 }
 
@@ -173,6 +176,7 @@ impl fmt::Display for ConvertError {
             ConvertError::AsyncFunction => {
                 write!(f, "async component functions are not supported yet")
             }
+            #[cfg(test)]
             ConvertError::NotAFunction => write!(f, "component type is not a function type"),
         }
     }
@@ -196,6 +200,7 @@ impl<'a> TypeConverter<'a> {
     }
 
     /// The function type at component type index `index`.
+    #[cfg(test)]
     pub(crate) fn func_type_at(&mut self, index: u32) -> Result<FuncType, ConvertError> {
         match self.types.component_any_type_at(index) {
             ComponentAnyTypeId::Func(id) => self.func_type(id),
@@ -204,6 +209,7 @@ impl<'a> TypeConverter<'a> {
     }
 
     /// The type of the component function at function index `index`.
+    #[cfg(test)]
     pub(crate) fn func_at(&mut self, index: u32) -> Result<FuncType, ConvertError> {
         let id = self.types.component_function_at(index);
         self.func_type(id)

@@ -3,32 +3,39 @@
 //!
 //! The functions follow `load`/`store` and `lift_flat`/`lower_flat` of
 //! `design/mvp/CanonicalABI.md` in WebAssembly/component-model, for 32-bit
-//! memories. Everything read from guest memory or guest-supplied flat values
-//! is checked: a bad value is a [`LiftError`] (a trap, to the caller), never
-//! a panic, and no allocation is sized by a guest length before that length
-//! has been checked against the memory it claims to occupy.
+//! memories, over the call contexts of [`super::cx`]: the guest's memory,
+//! `realloc`, string encoding and handle table. Everything read from guest
+//! memory or guest-supplied flat values is checked: a bad value is a
+//! [`LiftError`] (a trap, to the caller), never a panic, and no allocation
+//! is sized by a guest length before that length has been checked against
+//! the memory it claims to occupy.
 //!
-//! Only the UTF-8 string encoding is implemented; `utf16` and
-//! `latin1+utf16` come later.
+//! `realloc` is a guest call that may grow (and so move) memory: nothing
+//! here holds a memory slice across it; every access fetches the memory
+//! again.
+//!
+//! Strings, in all three encodings, are in [`strings`]; the lifting and
+//! lowering of a function's parameters and result as a whole (flat, or
+//! through memory past the flat limits) in [`func`].
 //!
 //! Not supported yet (a [`LiftError`] when met): `error-context`, `future`
 //! and `stream` handles, which need the async proposal's tables.
 
-// Nothing in the runtime calls into this module yet; this goes when the
-// component runtime does.
-#![allow(dead_code)]
-
 use std::fmt;
 
 use super::abi::{self, Discriminant, FlatType, MAX_FLAT_PARAMS};
+use super::cx::{LiftCx, LowerCx};
+use super::resources::ResourceAny;
 use super::types::ValueType;
+
+pub(crate) mod func;
+pub(crate) mod strings;
 
 /// A component-model value, of any type.
 ///
 /// Mirrors the shape of Wasmtime's `component::Val`. A fixed-length list is
 /// a [`Val::List`] too; a `map<K, V>` is a [`Val::List`] of two-element
-/// [`Val::Tuple`]s, as the canonical ABI passes it. `own` and `borrow`
-/// handles are [`Val::Resource`] with the raw handle index for now.
+/// [`Val::Tuple`]s, as the canonical ABI passes it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     /// `bool`
@@ -73,8 +80,10 @@ pub enum Val {
     Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
     /// `flags`: the names of the flags that are set, in declaration order.
     Flags(Vec<String>),
-    /// `own<R>` or `borrow<R>`: the handle's index in the resource table.
-    Resource(u32),
+    /// `own<R>` or `borrow<R>`: a handle to the resource. Lowering an `own`
+    /// needs an owned handle; a `borrow` takes either (the host lends an
+    /// owned one for the call).
+    Resource(ResourceAny),
 }
 
 /// A canonical-ABI trap while lifting or lowering a value, with why.
@@ -85,7 +94,7 @@ pub enum Val {
 pub(crate) struct LiftError(pub(crate) String);
 
 impl LiftError {
-    fn new(msg: impl Into<String>) -> Self {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
         LiftError(msg.into())
     }
 }
@@ -104,16 +113,8 @@ impl From<abi::AbiError> for LiftError {
     }
 }
 
-/// The guest's `realloc`: `(old_ptr, old_size, align, new_size) -> ptr`.
-///
-/// Lowering only ever allocates fresh blocks (`old_ptr = old_size = 0`), as
-/// the spec's `store` does. It cannot grow `mem` while lowering holds it;
-/// memory growth during lowering needs a different interface and comes with
-/// the `canon lower` trampolines.
-pub(crate) type Realloc<'a> = dyn FnMut(u32, u32, u32, u32) -> Result<u32, LiftError> + 'a;
-
 /// A short name of `ty`'s kind, for error messages.
-fn type_name(ty: &ValueType) -> &'static str {
+pub(crate) fn type_name(ty: &ValueType) -> &'static str {
     match ty {
         ValueType::Bool => "bool",
         ValueType::S8 => "s8",
@@ -147,7 +148,7 @@ fn type_name(ty: &ValueType) -> &'static str {
 }
 
 /// The error for a handle type this module cannot lift or lower yet.
-fn unsupported(ty: &ValueType) -> LiftError {
+pub(crate) fn unsupported(ty: &ValueType) -> LiftError {
     LiftError(format!("{} values are not supported yet", type_name(ty)))
 }
 
@@ -182,6 +183,10 @@ impl Val {
 
     /// Checks that this value is of type `ty`, naming the first mismatch
     /// (and where in the value it is) if not.
+    ///
+    /// A resource handle's type is not checked here (`ty` names it by the
+    /// component's own numbering): lowering it checks it against the
+    /// handle table. Only its ownership is: an `own` needs an owned handle.
     pub(crate) fn type_check(&self, ty: &ValueType) -> Result<(), String> {
         let mismatch = || Err(format!("expected {}, found {}", type_name(ty), self.kind()));
         match (ty, self) {
@@ -198,7 +203,14 @@ impl Val {
             | (ValueType::F64, Val::Float64(_))
             | (ValueType::Char, Val::Char(_))
             | (ValueType::String, Val::String(_))
-            | (ValueType::Own(_) | ValueType::Borrow(_), Val::Resource(_)) => Ok(()),
+            | (ValueType::Borrow(_), Val::Resource(_)) => Ok(()),
+            (ValueType::Own(_), Val::Resource(r)) => {
+                if r.owned() {
+                    Ok(())
+                } else {
+                    Err("expected own, found a borrowed resource handle".into())
+                }
+            }
             (ValueType::List(elem), Val::List(items)) => check_items(items.iter().zip(std::iter::repeat(&**elem))),
             (ValueType::FixedList(elem, len), Val::List(items)) => {
                 if items.len() != *len as usize {
@@ -276,19 +288,24 @@ fn check_payload(ty: Option<&ValueType>, val: Option<&Val>) -> Result<(), String
     }
 }
 
+/// Type-checks a host value about to be lowered, as a [`LiftError`].
+fn check_value(ty: &ValueType, val: &Val) -> Result<(), LiftError> {
+    val.type_check(ty).map_err(|e| LiftError(format!("value does not match its type: {e}")))
+}
+
 // ---------------------------------------------------------------------------
-// Small helpers shared by both paths.
+// Small helpers shared by both paths (and by the typed API).
 
 /// Builds the lifted value of variant-like `ty` for case `index` with
-/// `payload`. `index` has been checked against the case count.
-fn make_variant(ty: &ValueType, index: usize, payload: Option<Val>) -> Val {
+/// `payload`, or `None` if `index` is not a case of `ty`.
+fn make_variant(ty: &ValueType, index: usize, payload: Option<Val>) -> Option<Val> {
     let payload = payload.map(Box::new);
-    match ty {
-        ValueType::Variant(cases) => Val::Variant(cases[index].0.clone(), payload),
-        ValueType::Enum(names) => Val::Enum(names[index].clone()),
+    Some(match ty {
+        ValueType::Variant(cases) => Val::Variant(cases.get(index)?.0.clone(), payload),
+        ValueType::Enum(names) => Val::Enum(names.get(index)?.clone()),
         ValueType::Option(_) => Val::Option(if index == 0 { None } else { payload }),
         _ => Val::Result(if index == 0 { Ok(payload) } else { Err(payload) }),
-    }
+    })
 }
 
 /// The case index and payload of variant-like value `val` of type `ty`.
@@ -314,15 +331,37 @@ fn mismatch(ty: &ValueType, val: &Val) -> LiftError {
     }
 }
 
+/// The error for a case index a guest gave that is not a case of `ty`.
+///
+/// The wording starts as Wasmtime's does, which the reference tests match.
+pub(crate) fn bad_discriminant(ty: &ValueType, index: u32, cases: usize) -> LiftError {
+    LiftError(format!("invalid variant discriminant {index} for {} of {cases} cases", type_name(ty)))
+}
+
 /// Checks a guest `char` (`convert_i32_to_char`): a Unicode scalar value,
 /// so neither a surrogate nor above U+10FFFF.
-fn to_char(i: u32) -> Result<char, LiftError> {
-    char::from_u32(i).ok_or_else(|| LiftError(format!("invalid char value {i:#x}")))
+pub(crate) fn to_char(i: u32) -> Result<char, LiftError> {
+    char::from_u32(i).ok_or_else(|| LiftError(format!("invalid `char` bit pattern {i:#x}")))
+}
+
+/// Checks a guest `bool` in memory.
+///
+/// The spec takes any nonzero byte as `true` (`convert_int_to_bool`); Kiln
+/// rejects other bytes than 0 and 1, as Wasmtime does, since only a guest
+/// that disagrees about the type writes one. (A flat `bool` is an `i32` of
+/// which any nonzero value is `true`, as the spec says: core code computes
+/// those with arithmetic, and the reference tests pass 2.)
+pub(crate) fn byte_to_bool(b: u8) -> Result<bool, LiftError> {
+    match b {
+        0 => Ok(false),
+        1 => Ok(true),
+        b => Err(LiftError(format!("invalid boolean value {b}"))),
+    }
 }
 
 /// NaNs cross the boundary as the canonical NaN (`canonicalize_nan32`), so
 /// no NaN payload bits leak between components.
-fn canon_f32(f: f32) -> f32 {
+pub(crate) fn canon_f32(f: f32) -> f32 {
     if f.is_nan() {
         f32::from_bits(0x7fc0_0000)
     } else {
@@ -331,7 +370,7 @@ fn canon_f32(f: f32) -> f32 {
 }
 
 /// As [`canon_f32`], for `f64` (`canonicalize_nan64`).
-fn canon_f64(f: f64) -> f64 {
+pub(crate) fn canon_f64(f: f64) -> f64 {
     if f.is_nan() {
         f64::from_bits(0x7ff8_0000_0000_0000)
     } else {
@@ -340,30 +379,19 @@ fn canon_f64(f: f64) -> f64 {
 }
 
 /// Unpacks flag bits (word `i` holding flags `32 * i ..`) into the names of
-/// the set flags, rejecting bits beyond the flag count.
+/// the set flags.
 ///
-/// The spec ignores such bits; Kiln rejects them, as they can only come
-/// from a guest that disagrees about the type.
-fn unpack_flags(names: &[String], words: &[u32]) -> Result<Val, LiftError> {
-    let mut set = Vec::new();
-    for (w, &word) in words.iter().enumerate() {
-        for bit in 0..32 {
-            if word & (1 << bit) == 0 {
-                continue;
-            }
-            match names.get(w * 32 + bit) {
-                Some(name) => set.push(name.clone()),
-                None => {
-                    return Err(LiftError(format!(
-                        "flags bit {} set, but there are {} flags",
-                        w * 32 + bit,
-                        names.len()
-                    )))
-                }
-            }
-        }
-    }
-    Ok(Val::Flags(set))
+/// Bits beyond the flag count are ignored, as the spec's
+/// `unpack_flags_from_int` does (the reference tests pass such junk bits
+/// and expect them dropped).
+fn unpack_flags(names: &[String], words: &[u32]) -> Val {
+    let set = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| words.get(i / 32).is_some_and(|w| w & (1 << (i % 32)) != 0))
+        .map(|(_, n)| n.clone())
+        .collect();
+    Val::Flags(set)
 }
 
 /// Packs the set flags of `val` into words (flag `i` in word `i / 32`).
@@ -377,23 +405,51 @@ fn pack_flags(names: &[String], val: &Val, ty: &ValueType) -> Result<Vec<u32>, L
     Ok(words)
 }
 
-// ---------------------------------------------------------------------------
-// Memory: `load` and `store`.
-
-/// Reads `N` bytes at `ptr`, or fails if they are not all in `mem`.
-fn read<const N: usize>(mem: &[u8], ptr: u32) -> Result<[u8; N], LiftError> {
-    let start = ptr as usize;
-    start
-        .checked_add(N)
-        .and_then(|end| mem.get(start..end))
-        .map(|b| b.try_into().expect("slice of length N"))
-        .ok_or_else(|| {
-            LiftError(format!("read of {N} bytes at {ptr:#x} is out of bounds of memory ({} bytes)", mem.len()))
-        })
+/// Gives a resource handle to the guest as a value of `ty` (`own` or
+/// `borrow`).
+pub(crate) fn lower_handle(cx: &mut dyn LowerCx, ty: &ValueType, r: ResourceAny) -> Result<u32, LiftError> {
+    match ty {
+        // Giving away ownership of a resource the host only borrows would
+        // let the guest destroy it under its owner.
+        ValueType::Own(_) if !r.owned() => Err(LiftError::new("cannot lower a borrowed resource handle as an `own`")),
+        ValueType::Own(_) | ValueType::Borrow(_) => cx.lower_resource(ty, r),
+        _ => Err(LiftError(format!("value does not match its type: expected {}, found resource", type_name(ty)))),
+    }
 }
 
-/// Writes `bytes` at `ptr`, or fails if they do not all fit in `mem`.
-fn write(mem: &mut [u8], ptr: u32, bytes: &[u8]) -> Result<(), LiftError> {
+// ---------------------------------------------------------------------------
+// Memory access and pointer checks.
+
+/// Reads `N` bytes at `ptr`, or fails if they are not all in `mem`.
+pub(crate) fn read<const N: usize>(mem: &[u8], ptr: u32) -> Result<[u8; N], LiftError> {
+    let start = ptr as usize;
+    start.checked_add(N).and_then(|end| mem.get(start..end)).and_then(|b| b.try_into().ok()).ok_or_else(|| {
+        LiftError(format!("read of {N} bytes at {ptr:#x} is out of bounds of memory ({} bytes)", mem.len()))
+    })
+}
+
+/// The `len` bytes of `mem` at `ptr`, or an error if they are not all in it.
+pub(crate) fn slice(mem: &[u8], ptr: u32, len: u32) -> Result<&[u8], LiftError> {
+    let mem_len = mem.len();
+    (ptr as usize)
+        .checked_add(len as usize)
+        .and_then(|end| mem.get(ptr as usize..end))
+        .ok_or_else(|| LiftError(format!("{len} bytes at {ptr:#x} are out of bounds of memory ({mem_len} bytes)")))
+}
+
+/// As [`slice`], mutably.
+pub(crate) fn slice_mut(mem: &mut [u8], ptr: u32, len: u32) -> Result<&mut [u8], LiftError> {
+    let mem_len = mem.len();
+    (ptr as usize)
+        .checked_add(len as usize)
+        .and_then(|end| mem.get_mut(ptr as usize..end))
+        .ok_or_else(|| LiftError(format!("{len} bytes at {ptr:#x} are out of bounds of memory ({mem_len} bytes)")))
+}
+
+/// Writes `bytes` at `ptr` in the guest's memory, or fails if they do not
+/// all fit.
+pub(crate) fn write(cx: &mut dyn LowerCx, ptr: u32, bytes: &[u8]) -> Result<(), LiftError> {
+    let mem = cx.memory_mut();
     let len = mem.len();
     let start = ptr as usize;
     let dst = start.checked_add(bytes.len()).and_then(|end| mem.get_mut(start..end)).ok_or_else(|| {
@@ -404,79 +460,157 @@ fn write(mem: &mut [u8], ptr: u32, bytes: &[u8]) -> Result<(), LiftError> {
 }
 
 /// `ptr + offset`, failing rather than wrapping past 4 GiB.
-fn add(ptr: u32, offset: u32) -> Result<u32, LiftError> {
+pub(crate) fn add(ptr: u32, offset: u32) -> Result<u32, LiftError> {
     ptr.checked_add(offset).ok_or_else(|| LiftError(format!("address {ptr:#x} + {offset:#x} overflows 32 bits")))
 }
 
-/// Checks that a `size`-byte, `align`-aligned value at `ptr` is aligned and
-/// inside `mem_len` bytes: the spec's traps for a guest-supplied pointer.
-fn check_range(what: &str, ptr: u32, size: u64, align: u32, mem_len: usize) -> Result<(), LiftError> {
+/// Checks that a `size`-byte, `align`-aligned `what` at guest pointer `ptr`
+/// is aligned and inside `mem_len` bytes: the spec's traps for a pointer
+/// the guest gives. Alignment is checked first, as the spec does.
+///
+/// The messages start with Wasmtime's wording ("unaligned pointer", "...
+/// pointer/length out of bounds of memory", "... content out-of-bounds"),
+/// which the reference tests match.
+pub(crate) fn check_range(what: &str, ptr: u32, size: u64, align: u32, mem_len: usize) -> Result<(), LiftError> {
     if !ptr.is_multiple_of(align) {
-        return Err(LiftError(format!("{what} pointer {ptr:#x} is not aligned to {align}")));
+        return Err(LiftError(format!("unaligned pointer: {what} pointer {ptr:#x} is not aligned to {align}")));
     }
     if u64::from(ptr) + size > mem_len as u64 {
         return Err(LiftError(format!(
-            "{what} at {ptr:#x} of {size} bytes is out of bounds of memory ({mem_len} bytes)"
+            "{what} pointer/length out of bounds of memory ({what} content out-of-bounds: {size} bytes at \
+             {ptr:#x}, memory is {mem_len} bytes)"
         )));
     }
     Ok(())
 }
 
-/// Reads a value of type `ty` from `mem` at `offset` (the spec's `load`).
+/// Checks a block the guest's `realloc` returned for `size` bytes of
+/// alignment `align`, as [`check_range`] does a guest pointer.
+pub(crate) fn check_realloc(what: &str, ptr: u32, size: u64, align: u32, mem_len: usize) -> Result<(), LiftError> {
+    if !ptr.is_multiple_of(align) {
+        return Err(LiftError(format!(
+            "realloc return: result not aligned (unaligned pointer {ptr:#x} for {what}, alignment {align})"
+        )));
+    }
+    if u64::from(ptr) + size > mem_len as u64 {
+        return Err(LiftError(format!(
+            "realloc return: beyond end of memory ({what} content out-of-bounds: {size} bytes at {ptr:#x}, \
+             memory is {mem_len} bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// Calls the guest's `realloc` for a fresh block of `size` bytes aligned to
+/// `align` and checks what it returns.
+pub(crate) fn alloc(cx: &mut dyn LowerCx, what: &str, size: u32, align: u32) -> Result<u32, LiftError> {
+    let ptr = cx.realloc(0, 0, align, size)?;
+    check_realloc(what, ptr, u64::from(size), align, cx.memory_mut().len())?;
+    Ok(ptr)
+}
+
+/// Refuses `len` zero-sized elements when there are more than bytes of
+/// memory. Only hand-built types have zero-sized elements (validation
+/// rejects empty records, tuples and flags); for them neither memory nor
+/// the flat values bound the element count, and this keeps a count of up to
+/// 2^32 from turning into that many allocated values.
+pub(crate) fn check_empty_elements(size: u32, len: u32, mem_len: usize) -> Result<(), LiftError> {
+    if size == 0 && len as usize > mem_len {
+        return Err(LiftError(format!("list of {len} zero-sized elements is longer than memory")));
+    }
+    Ok(())
+}
+
+/// Checks a list of `len` elements of `elem` at guest pointer `begin`
+/// (`load_list_from_range`'s traps) and returns the element layout.
+pub(crate) fn check_list(elem: &ValueType, begin: u32, len: u32, mem_len: usize) -> Result<abi::Layout, LiftError> {
+    let l = abi::layout(elem)?;
+    let bytes = u64::from(len) * u64::from(l.size);
+    if bytes > u64::from(u32::MAX) {
+        return Err(LiftError(format!("list of {len} elements of {} bytes overflows 32 bits", l.size)));
+    }
+    check_range("list", begin, bytes, l.align, mem_len)?;
+    check_empty_elements(l.size, len, mem_len)?;
+    Ok(l)
+}
+
+/// Allocates the block for a list of `len` elements of `elem` to be lowered
+/// (`store_list_into_range`'s allocation); returns it and the element
+/// layout.
+pub(crate) fn alloc_list(cx: &mut dyn LowerCx, elem: &ValueType, len: usize) -> Result<(u32, abi::Layout), LiftError> {
+    let l = abi::layout(elem)?;
+    let bytes = (len as u64).checked_mul(u64::from(l.size)).filter(|b| *b <= u64::from(u32::MAX));
+    let (Some(bytes), Ok(_)) = (bytes, u32::try_from(len)) else {
+        return Err(LiftError(format!("list of {len} elements of {} bytes is too large to lower", l.size)));
+    };
+    Ok((alloc(cx, "list", bytes as u32, l.align)?, l))
+}
+
+/// The element type of a `list<T>` (`T`) or `map<K, V>` (`tuple<K, V>`).
+pub(crate) fn list_elem(ty: &ValueType) -> Option<std::borrow::Cow<'_, ValueType>> {
+    use std::borrow::Cow;
+    match ty {
+        ValueType::List(elem) => Some(Cow::Borrowed(&**elem)),
+        ValueType::Map(k, v) => Some(Cow::Owned(ValueType::Tuple(vec![(**k).clone(), (**v).clone()]))),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Memory: `load` and `store`.
+
+/// Reads a value of type `ty` from the guest's memory at `offset` (the
+/// spec's `load`).
 ///
 /// `offset` is guest-supplied (a return area, a parameter block), so it is
 /// checked for alignment and bounds like every pointer inside the value.
-pub(crate) fn lift_from_memory(ty: &ValueType, mem: &[u8], offset: u32) -> Result<Val, LiftError> {
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn lift_from_memory(cx: &mut dyn LiftCx, ty: &ValueType, offset: u32) -> Result<Val, LiftError> {
     let l = abi::layout(ty)?;
-    check_range("value", offset, u64::from(l.size), l.align, mem.len())?;
-    load(ty, mem, offset)
+    check_range("value", offset, u64::from(l.size), l.align, cx.memory().len())?;
+    load(cx, ty, offset)
 }
 
 /// The spec's `load`; `ptr`'s alignment and bounds for `ty` are checked by
 /// the caller, and every read checks bounds again anyway.
-fn load(ty: &ValueType, mem: &[u8], ptr: u32) -> Result<Val, LiftError> {
+pub(crate) fn load(cx: &mut dyn LiftCx, ty: &ValueType, ptr: u32) -> Result<Val, LiftError> {
     Ok(match ty {
-        ValueType::Bool => match read::<1>(mem, ptr)?[0] {
-            0 => Val::Bool(false),
-            1 => Val::Bool(true),
-            // The spec takes any nonzero byte as `true`; Kiln rejects it,
-            // as Wasmtime does, since only a confused guest writes one.
-            b => return Err(LiftError(format!("invalid bool value {b}"))),
-        },
-        ValueType::S8 => Val::S8(i8::from_le_bytes(read(mem, ptr)?)),
-        ValueType::U8 => Val::U8(u8::from_le_bytes(read(mem, ptr)?)),
-        ValueType::S16 => Val::S16(i16::from_le_bytes(read(mem, ptr)?)),
-        ValueType::U16 => Val::U16(u16::from_le_bytes(read(mem, ptr)?)),
-        ValueType::S32 => Val::S32(i32::from_le_bytes(read(mem, ptr)?)),
-        ValueType::U32 => Val::U32(u32::from_le_bytes(read(mem, ptr)?)),
-        ValueType::S64 => Val::S64(i64::from_le_bytes(read(mem, ptr)?)),
-        ValueType::U64 => Val::U64(u64::from_le_bytes(read(mem, ptr)?)),
-        ValueType::F32 => Val::Float32(canon_f32(f32::from_le_bytes(read(mem, ptr)?))),
-        ValueType::F64 => Val::Float64(canon_f64(f64::from_le_bytes(read(mem, ptr)?))),
-        ValueType::Char => Val::Char(to_char(u32::from_le_bytes(read(mem, ptr)?))?),
-        ValueType::Own(_) | ValueType::Borrow(_) => Val::Resource(u32::from_le_bytes(read(mem, ptr)?)),
+        ValueType::Bool => Val::Bool(byte_to_bool(read::<1>(cx.memory(), ptr)?[0])?),
+        ValueType::S8 => Val::S8(i8::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::U8 => Val::U8(u8::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::S16 => Val::S16(i16::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::U16 => Val::U16(u16::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::S32 => Val::S32(i32::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::U32 => Val::U32(u32::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::S64 => Val::S64(i64::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::U64 => Val::U64(u64::from_le_bytes(read(cx.memory(), ptr)?)),
+        ValueType::F32 => Val::Float32(canon_f32(f32::from_le_bytes(read(cx.memory(), ptr)?))),
+        ValueType::F64 => Val::Float64(canon_f64(f64::from_le_bytes(read(cx.memory(), ptr)?))),
+        ValueType::Char => Val::Char(to_char(u32::from_le_bytes(read(cx.memory(), ptr)?))?),
+        ValueType::Own(_) | ValueType::Borrow(_) => {
+            let index = u32::from_le_bytes(read(cx.memory(), ptr)?);
+            Val::Resource(cx.lift_resource(ty, index)?)
+        }
         ValueType::ErrorContext | ValueType::Future(_) | ValueType::Stream(_) => return Err(unsupported(ty)),
         ValueType::String => {
-            let (begin, len) = read_pair(mem, ptr)?;
-            load_string(mem, begin, len)?
+            let (begin, len) = read_pair(cx.memory(), ptr)?;
+            Val::String(strings::load_string_from_range(&*cx, begin, len)?)
         }
-        ValueType::List(elem) => {
-            let (begin, len) = read_pair(mem, ptr)?;
-            load_list(elem, mem, begin, len)?
-        }
-        ValueType::Map(k, v) => {
-            let (begin, len) = read_pair(mem, ptr)?;
-            load_list(&ValueType::Tuple(vec![(**k).clone(), (**v).clone()]), mem, begin, len)?
+        ValueType::List(_) | ValueType::Map(..) => {
+            let (begin, len) = read_pair(cx.memory(), ptr)?;
+            let elem = list_elem(ty).ok_or_else(|| unsupported(ty))?;
+            load_list(cx, &elem, begin, len)?
         }
         ValueType::FixedList(elem, len) => {
             // Inline: the type's size (checked by the caller) covers every
             // element, so `len` is bounded by memory unless elements are
             // empty, which only a hand-built type has.
             let size = abi::layout(elem)?.size;
-            check_empty_elements(size, *len, mem)?;
-            let mut items = Vec::with_capacity((*len as usize).min(mem.len()));
+            check_empty_elements(size, *len, cx.memory().len())?;
+            let mut items = Vec::with_capacity((*len as usize).min(cx.memory().len()));
             for i in 0..*len {
-                items.push(load(elem, mem, add(ptr, i * size)?)?);
+                items.push(load(cx, elem, add(ptr, i * size)?)?);
             }
             Val::List(items)
         }
@@ -484,19 +618,13 @@ fn load(ty: &ValueType, mem: &[u8], ptr: u32) -> Result<Val, LiftError> {
             let rl = abi::record_layout(fields.iter().map(|(_, t)| t))?;
             let mut vals = Vec::with_capacity(fields.len());
             for ((name, t), off) in fields.iter().zip(rl.offsets) {
-                vals.push((name.clone(), load(t, mem, add(ptr, off)?)?));
+                vals.push((name.clone(), load(cx, t, add(ptr, off)?)?));
             }
             Val::Record(vals)
         }
-        ValueType::Tuple(types) => {
-            let rl = abi::record_layout(types)?;
-            let mut vals = Vec::with_capacity(types.len());
-            for (t, off) in types.iter().zip(rl.offsets) {
-                vals.push(load(t, mem, add(ptr, off)?)?);
-            }
-            Val::Tuple(vals)
-        }
+        ValueType::Tuple(types) => Val::Tuple(load_fields(cx, types, ptr)?),
         ValueType::Flags(names) => {
+            let mem = cx.memory();
             let words: Vec<u32> = match names.len() {
                 0 => Vec::new(),
                 1..=8 => vec![u32::from(read::<1>(mem, ptr)?[0])],
@@ -505,133 +633,126 @@ fn load(ty: &ValueType, mem: &[u8], ptr: u32) -> Result<Val, LiftError> {
                     .map(|i| Ok(u32::from_le_bytes(read(mem, add(ptr, i * 4)?)?)))
                     .collect::<Result<_, LiftError>>()?,
             };
-            unpack_flags(names, &words)?
+            unpack_flags(names, &words)
         }
         ValueType::Variant(_) | ValueType::Enum(_) | ValueType::Option(_) | ValueType::Result { .. } => {
             let cases = abi::variant_cases(ty).unwrap_or_default();
             let vl = abi::variant_layout(&cases)?;
-            let index = match vl.discriminant {
-                Discriminant::U8 => u32::from(read::<1>(mem, ptr)?[0]),
-                Discriminant::U16 => u32::from(u16::from_le_bytes(read(mem, ptr)?)),
-                Discriminant::U32 => u32::from_le_bytes(read(mem, ptr)?),
-            };
+            let index = read_discriminant(cx.memory(), vl.discriminant, ptr)?;
             let Some(case) = cases.get(index as usize) else {
-                return Err(LiftError(format!(
-                    "invalid {} discriminant {index} ({} cases)",
-                    type_name(ty),
-                    cases.len()
-                )));
+                return Err(bad_discriminant(ty, index, cases.len()));
             };
             let payload = match case {
-                Some(t) => Some(load(t, mem, add(ptr, vl.payload_offset)?)?),
+                Some(t) => Some(load(cx, t, add(ptr, vl.payload_offset)?)?),
                 None => None,
             };
-            make_variant(ty, index as usize, payload)
+            make_variant(ty, index as usize, payload).ok_or_else(|| bad_discriminant(ty, index, cases.len()))?
         }
     })
 }
 
-/// Refuses `len` zero-sized elements when there are more than bytes of
-/// memory. Only hand-built types have zero-sized elements (validation
-/// rejects empty records, tuples and flags); for them neither memory nor
-/// the flat values bound the element count, and this keeps a count of up to
-/// 2^32 from turning into that many allocated values.
-fn check_empty_elements(size: u32, len: u32, mem: &[u8]) -> Result<(), LiftError> {
-    if size == 0 && len as usize > mem.len() {
-        return Err(LiftError(format!("list of {len} zero-sized elements is longer than memory")));
+/// Reads a variant's case index, stored as `disc` at `ptr`.
+pub(crate) fn read_discriminant(mem: &[u8], disc: Discriminant, ptr: u32) -> Result<u32, LiftError> {
+    Ok(match disc {
+        Discriminant::U8 => u32::from(read::<1>(mem, ptr)?[0]),
+        Discriminant::U16 => u32::from(u16::from_le_bytes(read(mem, ptr)?)),
+        Discriminant::U32 => u32::from_le_bytes(read(mem, ptr)?),
+    })
+}
+
+/// Writes a variant's case index as `disc` at `ptr`.
+pub(crate) fn write_discriminant(
+    cx: &mut dyn LowerCx,
+    disc: Discriminant,
+    ptr: u32,
+    index: u32,
+) -> Result<(), LiftError> {
+    // Case counts fit the discriminant chosen for them.
+    match disc {
+        Discriminant::U8 => write(cx, ptr, &[index as u8]),
+        Discriminant::U16 => write(cx, ptr, &(index as u16).to_le_bytes()),
+        Discriminant::U32 => write(cx, ptr, &index.to_le_bytes()),
     }
-    Ok(())
+}
+
+/// Loads the fields of a tuple of `types` at `ptr` (also a function's
+/// parameters, which are passed as one).
+pub(crate) fn load_fields(cx: &mut dyn LiftCx, types: &[ValueType], ptr: u32) -> Result<Vec<Val>, LiftError> {
+    let rl = abi::record_layout(types)?;
+    let mut vals = Vec::with_capacity(types.len());
+    for (t, off) in types.iter().zip(rl.offsets) {
+        vals.push(load(cx, t, add(ptr, off)?)?);
+    }
+    Ok(vals)
 }
 
 /// Reads the `(pointer, length)` pair of a string or list.
-fn read_pair(mem: &[u8], ptr: u32) -> Result<(u32, u32), LiftError> {
+pub(crate) fn read_pair(mem: &[u8], ptr: u32) -> Result<(u32, u32), LiftError> {
     Ok((u32::from_le_bytes(read(mem, ptr)?), u32::from_le_bytes(read(mem, add(ptr, 4)?)?)))
-}
-
-/// `load_string_from_range` for UTF-8: `len` bytes at `begin`, in bounds
-/// and valid UTF-8. (UTF-8 has alignment 1, so there is no alignment trap.)
-fn load_string(mem: &[u8], begin: u32, len: u32) -> Result<Val, LiftError> {
-    check_range("string", begin, u64::from(len), 1, mem.len())?;
-    let bytes = &mem[begin as usize..begin as usize + len as usize];
-    // Borrowed and validated in place: only valid text gets copied.
-    let s =
-        std::str::from_utf8(bytes).map_err(|e| LiftError(format!("string at {begin:#x} is not valid UTF-8: {e}")))?;
-    Ok(Val::String(s.to_owned()))
 }
 
 /// `load_list_from_range`: `len` elements of `elem` at `begin`, aligned and
 /// in bounds before anything is allocated for them.
-fn load_list(elem: &ValueType, mem: &[u8], begin: u32, len: u32) -> Result<Val, LiftError> {
-    let l = abi::layout(elem)?;
-    let bytes = u64::from(len) * u64::from(l.size);
-    if bytes > u64::from(u32::MAX) {
-        return Err(LiftError(format!("list of {len} elements of {} bytes overflows 32 bits", l.size)));
-    }
-    check_range("list", begin, bytes, l.align, mem.len())?;
-    check_empty_elements(l.size, len, mem)?;
+fn load_list(cx: &mut dyn LiftCx, elem: &ValueType, begin: u32, len: u32) -> Result<Val, LiftError> {
+    let l = check_list(elem, begin, len, cx.memory().len())?;
     let mut items = Vec::with_capacity(len as usize);
     for i in 0..len {
         // In range: `i * size < bytes <= u32::MAX` and `begin + bytes` is
         // in memory.
-        items.push(load(elem, mem, begin + i * l.size)?);
+        items.push(load(cx, elem, begin + i * l.size)?);
     }
     Ok(Val::List(items))
 }
 
-/// Writes `val` of type `ty` into `mem` at `offset` (the spec's `store`),
-/// calling `realloc` for the contents of strings and lists.
+/// Writes `val` of type `ty` into the guest's memory at `offset` (the
+/// spec's `store`), calling `realloc` for the contents of strings and lists.
 ///
 /// `val` must be of type `ty` (else an error, before anything is written);
-/// `offset` must be aligned for `ty` with the whole value in `mem`.
+/// `offset` must be aligned for `ty` with the whole value in memory.
 /// Pointers `realloc` returns are checked like guest pointers. On error,
-/// `mem` may hold part of the value.
-pub(crate) fn lower_to_memory(
-    ty: &ValueType,
-    val: &Val,
-    mem: &mut [u8],
-    offset: u32,
-    realloc: &mut Realloc<'_>,
-) -> Result<(), LiftError> {
-    val.type_check(ty).map_err(|e| LiftError(format!("value does not match its type: {e}")))?;
+/// memory may hold part of the value.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn lower_to_memory(cx: &mut dyn LowerCx, ty: &ValueType, val: &Val, offset: u32) -> Result<(), LiftError> {
+    check_value(ty, val)?;
     let l = abi::layout(ty)?;
-    check_range("value", offset, u64::from(l.size), l.align, mem.len())?;
-    store(ty, val, mem, offset, realloc)
+    check_range("value", offset, u64::from(l.size), l.align, cx.memory_mut().len())?;
+    store(cx, ty, val, offset)
 }
 
 /// The spec's `store`.
-fn store(ty: &ValueType, val: &Val, mem: &mut [u8], ptr: u32, realloc: &mut Realloc<'_>) -> Result<(), LiftError> {
+pub(crate) fn store(cx: &mut dyn LowerCx, ty: &ValueType, val: &Val, ptr: u32) -> Result<(), LiftError> {
     match (ty, val) {
-        (ValueType::Bool, Val::Bool(b)) => write(mem, ptr, &[u8::from(*b)]),
-        (ValueType::S8, Val::S8(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::U8, Val::U8(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::S16, Val::S16(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::U16, Val::U16(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::S32, Val::S32(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::U32, Val::U32(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::S64, Val::S64(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::U64, Val::U64(x)) => write(mem, ptr, &x.to_le_bytes()),
-        (ValueType::F32, Val::Float32(x)) => write(mem, ptr, &canon_f32(*x).to_le_bytes()),
-        (ValueType::F64, Val::Float64(x)) => write(mem, ptr, &canon_f64(*x).to_le_bytes()),
-        (ValueType::Char, Val::Char(c)) => write(mem, ptr, &u32::from(*c).to_le_bytes()),
-        (ValueType::Own(_) | ValueType::Borrow(_), Val::Resource(h)) => write(mem, ptr, &h.to_le_bytes()),
+        (ValueType::Bool, Val::Bool(b)) => write(cx, ptr, &[u8::from(*b)]),
+        (ValueType::S8, Val::S8(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::U8, Val::U8(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::S16, Val::S16(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::U16, Val::U16(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::S32, Val::S32(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::U32, Val::U32(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::S64, Val::S64(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::U64, Val::U64(x)) => write(cx, ptr, &x.to_le_bytes()),
+        (ValueType::F32, Val::Float32(x)) => write(cx, ptr, &canon_f32(*x).to_le_bytes()),
+        (ValueType::F64, Val::Float64(x)) => write(cx, ptr, &canon_f64(*x).to_le_bytes()),
+        (ValueType::Char, Val::Char(c)) => write(cx, ptr, &u32::from(*c).to_le_bytes()),
+        (ValueType::Own(_) | ValueType::Borrow(_), Val::Resource(r)) => {
+            let index = lower_handle(cx, ty, *r)?;
+            write(cx, ptr, &index.to_le_bytes())
+        }
         (ValueType::String, Val::String(s)) => {
-            let (begin, len) = store_string(s, mem, realloc)?;
-            write_pair(mem, ptr, begin, len)
+            let (begin, len) = strings::store_string(cx, s)?;
+            write_pair(cx, ptr, begin, len)
         }
-        (ValueType::List(elem), Val::List(items)) => {
-            let (begin, len) = store_list(elem, items, mem, realloc)?;
-            write_pair(mem, ptr, begin, len)
-        }
-        (ValueType::Map(k, v), Val::List(items)) => {
-            let pair = ValueType::Tuple(vec![(**k).clone(), (**v).clone()]);
-            let (begin, len) = store_list(&pair, items, mem, realloc)?;
-            write_pair(mem, ptr, begin, len)
+        (ValueType::List(_) | ValueType::Map(..), Val::List(items)) => {
+            let elem = list_elem(ty).ok_or_else(|| mismatch(ty, val))?;
+            let (begin, len) = store_list(cx, &elem, items)?;
+            write_pair(cx, ptr, begin, len)
         }
         (ValueType::FixedList(elem, len), Val::List(items)) if items.len() == *len as usize => {
             let size = abi::layout(elem)?.size;
             let mut at = ptr;
             for item in items {
-                store(elem, item, mem, at, realloc)?;
+                store(cx, elem, item, at)?;
                 at = add(at, size)?;
             }
             Ok(())
@@ -639,27 +760,21 @@ fn store(ty: &ValueType, val: &Val, mem: &mut [u8], ptr: u32, realloc: &mut Real
         (ValueType::Record(fields), Val::Record(vals)) if fields.len() == vals.len() => {
             let rl = abi::record_layout(fields.iter().map(|(_, t)| t))?;
             for (((_, t), (_, v)), off) in fields.iter().zip(vals).zip(rl.offsets) {
-                store(t, v, mem, add(ptr, off)?, realloc)?;
+                store(cx, t, v, add(ptr, off)?)?;
             }
             Ok(())
         }
-        (ValueType::Tuple(types), Val::Tuple(vals)) if types.len() == vals.len() => {
-            let rl = abi::record_layout(types)?;
-            for ((t, v), off) in types.iter().zip(vals).zip(rl.offsets) {
-                store(t, v, mem, add(ptr, off)?, realloc)?;
-            }
-            Ok(())
-        }
+        (ValueType::Tuple(types), Val::Tuple(vals)) if types.len() == vals.len() => store_fields(cx, types, vals, ptr),
         (ValueType::Flags(names), _) => {
             let words = pack_flags(names, val, ty)?;
             match names.len() {
                 0 => Ok(()),
                 // One word, at most 16 bits used: the low bytes.
-                1..=8 => write(mem, ptr, &[words[0] as u8]),
-                9..=16 => write(mem, ptr, &(words[0] as u16).to_le_bytes()),
+                1..=8 => write(cx, ptr, &[words[0] as u8]),
+                9..=16 => write(cx, ptr, &(words[0] as u16).to_le_bytes()),
                 _ => {
                     for (i, w) in words.iter().enumerate() {
-                        write(mem, add(ptr, i as u32 * 4)?, &w.to_le_bytes())?;
+                        write(cx, add(ptr, i as u32 * 4)?, &w.to_le_bytes())?;
                     }
                     Ok(())
                 }
@@ -669,14 +784,9 @@ fn store(ty: &ValueType, val: &Val, mem: &mut [u8], ptr: u32, realloc: &mut Real
             let cases = abi::variant_cases(ty).unwrap_or_default();
             let vl = abi::variant_layout(&cases)?;
             let (index, payload) = match_case(ty, val)?;
-            // Case counts fit the discriminant chosen for them.
-            match vl.discriminant {
-                Discriminant::U8 => write(mem, ptr, &[index as u8])?,
-                Discriminant::U16 => write(mem, ptr, &(index as u16).to_le_bytes())?,
-                Discriminant::U32 => write(mem, ptr, &(index as u32).to_le_bytes())?,
-            }
-            match (cases[index], payload) {
-                (Some(t), Some(v)) => store(t, v, mem, add(ptr, vl.payload_offset)?, realloc),
+            write_discriminant(cx, vl.discriminant, ptr, index as u32)?;
+            match (cases.get(index).copied().flatten(), payload) {
+                (Some(t), Some(v)) => store(cx, t, v, add(ptr, vl.payload_offset)?),
                 (None, None) => Ok(()),
                 _ => Err(mismatch(ty, val)),
             }
@@ -686,48 +796,31 @@ fn store(ty: &ValueType, val: &Val, mem: &mut [u8], ptr: u32, realloc: &mut Real
     }
 }
 
+/// Stores the fields of a tuple of `types` at `ptr` (also a function's
+/// parameters, which are passed as one).
+pub(crate) fn store_fields(cx: &mut dyn LowerCx, types: &[ValueType], vals: &[Val], ptr: u32) -> Result<(), LiftError> {
+    let rl = abi::record_layout(types)?;
+    for ((t, v), off) in types.iter().zip(vals).zip(rl.offsets) {
+        store(cx, t, v, add(ptr, off)?)?;
+    }
+    Ok(())
+}
+
 /// Writes the `(pointer, length)` pair of a string or list.
-fn write_pair(mem: &mut [u8], ptr: u32, begin: u32, len: u32) -> Result<(), LiftError> {
-    write(mem, ptr, &begin.to_le_bytes())?;
-    write(mem, add(ptr, 4)?, &len.to_le_bytes())
+pub(crate) fn write_pair(cx: &mut dyn LowerCx, ptr: u32, begin: u32, len: u32) -> Result<(), LiftError> {
+    write(cx, ptr, &begin.to_le_bytes())?;
+    write(cx, add(ptr, 4)?, &len.to_le_bytes())
 }
 
-/// The spec's largest string, in bytes (`MAX_STRING_BYTE_LENGTH`).
-const MAX_STRING_BYTE_LENGTH: usize = (1 << 31) - 1;
-
-/// `store_string` for UTF-8 to UTF-8: a fresh block of exactly the string's
-/// bytes, copied in. Returns `(pointer, length)`.
-fn store_string(s: &str, mem: &mut [u8], realloc: &mut Realloc<'_>) -> Result<(u32, u32), LiftError> {
-    if s.len() > MAX_STRING_BYTE_LENGTH {
-        return Err(LiftError(format!("string of {} bytes is too long to lower", s.len())));
-    }
-    let len = s.len() as u32;
-    let begin = realloc(0, 0, 1, len)?;
-    check_range("realloc'd string", begin, u64::from(len), 1, mem.len())?;
-    write(mem, begin, s.as_bytes())?;
-    Ok((begin, len))
-}
-
-/// `store_list`: a fresh block for the elements, each stored in turn.
-/// Returns `(pointer, length)`.
-fn store_list(
-    elem: &ValueType,
-    items: &[Val],
-    mem: &mut [u8],
-    realloc: &mut Realloc<'_>,
-) -> Result<(u32, u32), LiftError> {
-    let l = abi::layout(elem)?;
-    let bytes = (items.len() as u64).checked_mul(u64::from(l.size)).filter(|b| *b <= u64::from(u32::MAX));
-    let (Some(bytes), Ok(len)) = (bytes, u32::try_from(items.len())) else {
-        return Err(LiftError(format!("list of {} elements of {} bytes is too large to lower", items.len(), l.size)));
-    };
-    let begin = realloc(0, 0, l.align, bytes as u32)?;
-    check_range("realloc'd list", begin, bytes, l.align, mem.len())?;
+/// `store_list_into_range`: a fresh block for the elements, each stored in
+/// turn. Returns `(pointer, length)`.
+fn store_list(cx: &mut dyn LowerCx, elem: &ValueType, items: &[Val]) -> Result<(u32, u32), LiftError> {
+    let (begin, l) = alloc_list(cx, elem, items.len())?;
     for (i, item) in items.iter().enumerate() {
-        // In range: checked just above.
-        store(elem, item, mem, begin + i as u32 * l.size, realloc)?;
+        // In range: checked by `alloc_list`.
+        store(cx, elem, item, begin + i as u32 * l.size)?;
     }
-    Ok((begin, len))
+    Ok((begin, items.len() as u32))
 }
 
 // ---------------------------------------------------------------------------
@@ -752,11 +845,11 @@ fn next_i32(flat: &mut dyn Iterator<Item = u64>) -> Result<u32, LiftError> {
     Ok(next(flat)? as u32)
 }
 
-/// How many flat values a variant-like `ty` takes, discriminant included.
+/// How many flat values `ty` takes.
 ///
 /// Bounded by [`MAX_FLAT_PARAMS`]: a type that flattens to more is never
 /// passed flat, so asking for it is an error.
-fn flat_count(ty: &ValueType) -> Result<usize, LiftError> {
+pub(crate) fn flat_count(ty: &ValueType) -> Result<usize, LiftError> {
     let mut out: Vec<FlatType> = Vec::new();
     abi::flatten(ty, &mut out, MAX_FLAT_PARAMS)
         .map_err(|_| LiftError(format!("{} type flattens to more than {MAX_FLAT_PARAMS} values", type_name(ty))))?;
@@ -764,20 +857,26 @@ fn flat_count(ty: &ValueType) -> Result<usize, LiftError> {
 }
 
 /// Reads a value of type `ty` from flat core values (the spec's
-/// `lift_flat`), with the memory the values' pointers point into.
+/// `lift_flat`), with the guest memory the values' pointers point into.
 ///
 /// See the section comment above for how core values are encoded as `u64`.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lift_from_flat(
+    cx: &mut dyn LiftCx,
     ty: &ValueType,
     flat: &mut impl Iterator<Item = u64>,
-    mem: &[u8],
 ) -> Result<Val, LiftError> {
-    lift_flat(ty, flat, mem)
+    lift_flat(cx, ty, flat)
 }
 
 /// The spec's `lift_flat`, over a trait object so recursion does not
 /// instantiate a new iterator type per level.
-fn lift_flat(ty: &ValueType, flat: &mut dyn Iterator<Item = u64>, mem: &[u8]) -> Result<Val, LiftError> {
+pub(crate) fn lift_flat(
+    cx: &mut dyn LiftCx,
+    ty: &ValueType,
+    flat: &mut dyn Iterator<Item = u64>,
+) -> Result<Val, LiftError> {
     Ok(match ty {
         // In flat form any nonzero `i32` is `true` (`convert_int_to_bool`),
         // and narrow integers wrap (`lift_flat_signed`/`_unsigned`).
@@ -793,54 +892,50 @@ fn lift_flat(ty: &ValueType, flat: &mut dyn Iterator<Item = u64>, mem: &[u8]) ->
         ValueType::F32 => Val::Float32(canon_f32(f32::from_bits(next_i32(flat)?))),
         ValueType::F64 => Val::Float64(canon_f64(f64::from_bits(next(flat)?))),
         ValueType::Char => Val::Char(to_char(next_i32(flat)?)?),
-        ValueType::Own(_) | ValueType::Borrow(_) => Val::Resource(next_i32(flat)?),
+        ValueType::Own(_) | ValueType::Borrow(_) => {
+            let index = next_i32(flat)?;
+            Val::Resource(cx.lift_resource(ty, index)?)
+        }
         ValueType::ErrorContext | ValueType::Future(_) | ValueType::Stream(_) => return Err(unsupported(ty)),
         ValueType::String => {
             let (begin, len) = (next_i32(flat)?, next_i32(flat)?);
-            load_string(mem, begin, len)?
+            Val::String(strings::load_string_from_range(&*cx, begin, len)?)
         }
-        ValueType::List(elem) => {
+        ValueType::List(_) | ValueType::Map(..) => {
             let (begin, len) = (next_i32(flat)?, next_i32(flat)?);
-            load_list(elem, mem, begin, len)?
-        }
-        ValueType::Map(k, v) => {
-            let (begin, len) = (next_i32(flat)?, next_i32(flat)?);
-            load_list(&ValueType::Tuple(vec![(**k).clone(), (**v).clone()]), mem, begin, len)?
+            let elem = list_elem(ty).ok_or_else(|| unsupported(ty))?;
+            load_list(cx, &elem, begin, len)?
         }
         ValueType::FixedList(elem, len) => {
             // Every element takes at least one flat value unless it is
             // empty, so `len` is bounded by the values there are.
-            check_empty_elements(abi::layout(elem)?.size, *len, mem)?;
+            check_empty_elements(abi::layout(elem)?.size, *len, cx.memory().len())?;
             let mut items = Vec::new();
             for _ in 0..*len {
-                items.push(lift_flat(elem, flat, mem)?);
+                items.push(lift_flat(cx, elem, flat)?);
             }
             Val::List(items)
         }
         ValueType::Record(fields) => Val::Record(
             fields
                 .iter()
-                .map(|(name, t)| Ok((name.clone(), lift_flat(t, flat, mem)?)))
+                .map(|(name, t)| Ok((name.clone(), lift_flat(cx, t, flat)?)))
                 .collect::<Result<_, LiftError>>()?,
         ),
         ValueType::Tuple(types) => {
-            Val::Tuple(types.iter().map(|t| lift_flat(t, flat, mem)).collect::<Result<_, LiftError>>()?)
+            Val::Tuple(types.iter().map(|t| lift_flat(cx, t, flat)).collect::<Result<_, LiftError>>()?)
         }
         ValueType::Flags(names) => {
             let words =
                 (0..names.len().div_ceil(32)).map(|_| next_i32(flat)).collect::<Result<Vec<u32>, LiftError>>()?;
-            unpack_flags(names, &words)?
+            unpack_flags(names, &words)
         }
         ValueType::Variant(_) | ValueType::Enum(_) | ValueType::Option(_) | ValueType::Result { .. } => {
             let total = flat_count(ty)?;
             let index = next_i32(flat)?;
             let cases = abi::variant_cases(ty).unwrap_or_default();
             let Some(case) = cases.get(index as usize) else {
-                return Err(LiftError(format!(
-                    "invalid {} discriminant {index} ({} cases)",
-                    type_name(ty),
-                    cases.len()
-                )));
+                return Err(bad_discriminant(ty, index, cases.len()));
             };
             // The payload reads a prefix of the joined slots; the rest are
             // consumed and ignored (`for have in flat_types: vi.next(have)`).
@@ -848,43 +943,38 @@ fn lift_flat(ty: &ValueType, flat: &mut dyn Iterator<Item = u64>, mem: &[u8]) ->
             let payload = match case {
                 Some(t) => {
                     let mut counted = (&mut *flat).inspect(|_| used += 1);
-                    Some(lift_flat(t, &mut counted, mem)?)
+                    Some(lift_flat(cx, t, &mut counted)?)
                 }
                 None => None,
             };
             for _ in used..total - 1 {
                 next(flat)?;
             }
-            make_variant(ty, index as usize, payload)
+            make_variant(ty, index as usize, payload).ok_or_else(|| bad_discriminant(ty, index, cases.len()))?
         }
     })
 }
 
 /// Appends the flat core values of `val` of type `ty` to `out` (the spec's
-/// `lower_flat`), storing the contents of strings and lists in `mem` through
-/// `realloc`.
+/// `lower_flat`), storing the contents of strings and lists in the guest's
+/// memory through its `realloc`.
 ///
 /// See the section comment above for how core values are encoded as `u64`.
 /// `val` must be of type `ty`, else an error before anything is done.
+// The call paths use `func`; tests (and future callers) use this directly.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn lower_to_flat(
+    cx: &mut dyn LowerCx,
     ty: &ValueType,
     val: &Val,
     out: &mut Vec<u64>,
-    mem: &mut [u8],
-    realloc: &mut Realloc<'_>,
 ) -> Result<(), LiftError> {
-    val.type_check(ty).map_err(|e| LiftError(format!("value does not match its type: {e}")))?;
-    lower_flat(ty, val, out, mem, realloc)
+    check_value(ty, val)?;
+    lower_flat(cx, ty, val, out)
 }
 
 /// The spec's `lower_flat`.
-fn lower_flat(
-    ty: &ValueType,
-    val: &Val,
-    out: &mut Vec<u64>,
-    mem: &mut [u8],
-    realloc: &mut Realloc<'_>,
-) -> Result<(), LiftError> {
+pub(crate) fn lower_flat(cx: &mut dyn LowerCx, ty: &ValueType, val: &Val, out: &mut Vec<u64>) -> Result<(), LiftError> {
     // Signed narrow integers are sign-extended to 32 bits, then stored as
     // an `i32`'s bits.
     let i32v = |x: i32| u64::from(x as u32);
@@ -901,33 +991,29 @@ fn lower_flat(
         (ValueType::F32, Val::Float32(x)) => out.push(u64::from(canon_f32(*x).to_bits())),
         (ValueType::F64, Val::Float64(x)) => out.push(canon_f64(*x).to_bits()),
         (ValueType::Char, Val::Char(c)) => out.push(u64::from(u32::from(*c))),
-        (ValueType::Own(_) | ValueType::Borrow(_), Val::Resource(h)) => out.push(u64::from(*h)),
+        (ValueType::Own(_) | ValueType::Borrow(_), Val::Resource(r)) => out.push(u64::from(lower_handle(cx, ty, *r)?)),
         (ValueType::String, Val::String(s)) => {
-            let (begin, len) = store_string(s, mem, realloc)?;
+            let (begin, len) = strings::store_string(cx, s)?;
             out.extend([u64::from(begin), u64::from(len)]);
         }
-        (ValueType::List(elem), Val::List(items)) => {
-            let (begin, len) = store_list(elem, items, mem, realloc)?;
-            out.extend([u64::from(begin), u64::from(len)]);
-        }
-        (ValueType::Map(k, v), Val::List(items)) => {
-            let pair = ValueType::Tuple(vec![(**k).clone(), (**v).clone()]);
-            let (begin, len) = store_list(&pair, items, mem, realloc)?;
+        (ValueType::List(_) | ValueType::Map(..), Val::List(items)) => {
+            let elem = list_elem(ty).ok_or_else(|| mismatch(ty, val))?;
+            let (begin, len) = store_list(cx, &elem, items)?;
             out.extend([u64::from(begin), u64::from(len)]);
         }
         (ValueType::FixedList(elem, len), Val::List(items)) if items.len() == *len as usize => {
             for item in items {
-                lower_flat(elem, item, out, mem, realloc)?;
+                lower_flat(cx, elem, item, out)?;
             }
         }
         (ValueType::Record(fields), Val::Record(vals)) if fields.len() == vals.len() => {
             for ((_, t), (_, v)) in fields.iter().zip(vals) {
-                lower_flat(t, v, out, mem, realloc)?;
+                lower_flat(cx, t, v, out)?;
             }
         }
         (ValueType::Tuple(types), Val::Tuple(vals)) if types.len() == vals.len() => {
             for (t, v) in types.iter().zip(vals) {
-                lower_flat(t, v, out, mem, realloc)?;
+                lower_flat(cx, t, v, out)?;
             }
         }
         (ValueType::Flags(names), _) => out.extend(pack_flags(names, val, ty)?.into_iter().map(u64::from)),
@@ -937,8 +1023,8 @@ fn lower_flat(
             let (index, payload) = match_case(ty, val)?;
             let start = out.len();
             out.push(index as u64);
-            match (cases[index], payload) {
-                (Some(t), Some(v)) => lower_flat(t, v, out, mem, realloc)?,
+            match (cases.get(index).copied().flatten(), payload) {
+                (Some(t), Some(v)) => lower_flat(cx, t, v, out)?,
                 (None, None) => {}
                 _ => return Err(mismatch(ty, val)),
             }
@@ -952,33 +1038,4 @@ fn lower_flat(
 }
 
 #[cfg(test)]
-mod tests;
-
-// TEMP-STUB (replaced by the canonical-ABI branch)
-pub(crate) fn lower_args(
-    _cx: &mut dyn super::cx::LowerCx,
-    _p: &[ValueType],
-    _a: &[Val],
-    _o: &mut Vec<u64>,
-) -> Result<(), LiftError> {
-    unimplemented!()
-}
-pub(crate) fn lift_results(
-    _cx: &mut dyn super::cx::LiftCx,
-    _r: Option<&ValueType>,
-    _f: &[u64],
-) -> Result<Option<Val>, LiftError> {
-    unimplemented!()
-}
-pub(crate) fn lift_args(_cx: &mut dyn super::cx::LiftCx, _p: &[ValueType], _f: &[u64]) -> Result<Vec<Val>, LiftError> {
-    unimplemented!()
-}
-pub(crate) fn lower_results(
-    _cx: &mut dyn super::cx::LowerCx,
-    _r: Option<&ValueType>,
-    _v: Option<&Val>,
-    _fi: &[u64],
-    _o: &mut Vec<u64>,
-) -> Result<(), LiftError> {
-    unimplemented!()
-}
+pub(crate) mod tests;
