@@ -42,8 +42,8 @@ mod imp {
     use std::path::Path;
     use std::time::{Duration, Instant};
 
-    use anyhow::{bail, Context as _, Result};
-    use kiln::component::{self, Val};
+    use anyhow::{Context as _, Result};
+    use kiln::component;
     use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy, Trap};
     use kiln_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
@@ -143,21 +143,17 @@ mod imp {
             let component = component::Component::new(&self.engine, wasm)?;
             let mut linker = component::Linker::<()>::new(&self.engine);
             if micro.imports_host() {
-                // Kiln's component linker has only the dynamic `func_new`
-                // (no typed `func_wrap` yet).
-                linker.root().func_new(micro::COMMAND_HOST_IMPORT, |_store, params, results| match params {
-                    [Val::U32(x)] => {
-                        results[0] = Val::U32(micro::host_u32(*x));
-                        Ok(())
-                    }
-                    _ => bail!("{}: expected one u32, got {params:?}", micro::COMMAND_HOST_IMPORT),
-                })?;
+                // The typed host function, as with Wasmtime.
+                linker
+                    .root()
+                    .func_wrap(micro::COMMAND_HOST_IMPORT, |_store, (x,): (u32,)| Ok((micro::host_u32(x),)))?;
             }
             linker.instantiate_pre(&component)
         }
 
         /// One request: a new store, a fresh instance, `run` looked up and
-        /// called (Kiln runs post-return inside the call), the store dropped.
+        /// called through a typed handle (Kiln runs post-return inside the
+        /// call), the store dropped.
         fn command_request(&self, pre: &component::InstancePre<()>) -> Result<CommandResult> {
             let mut store = self.store(())?;
             let instance = pre.instantiate(&mut store)?;
@@ -167,16 +163,9 @@ mod imp {
             let idx = instance
                 .get_export_index(&mut store, Some(&iface), "run")
                 .with_context(|| format!("no export run in {}", micro::RUN_INTERFACE))?;
-            let run = instance
-                .get_func(&mut store, &idx)
-                .with_context(|| format!("run in {} is not a function", micro::RUN_INTERFACE))?;
-            let mut results = [Val::Bool(false)];
-            run.call(&mut store, &[], &mut results)?;
-            match &results[0] {
-                Val::Result(Ok(None)) => Ok(Ok(())),
-                Val::Result(Err(None)) => Ok(Err(())),
-                other => bail!("run returned {other:?}, not a result without payloads"),
-            }
+            let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, &idx)?;
+            let (result,) = run.call(&mut store, ())?;
+            Ok(result)
         }
     }
 
