@@ -146,7 +146,9 @@ impl Micro {
             Micro::InstantiateCallDrop => 20_000,
             Micro::HostRoundTrip => 2_000_000,
             Micro::EmptyTypedCall => 2_000_000,
-            Micro::CommandPerRequest | Micro::CommandPerRequestHost => 20_000,
+            // A request costs about 2 µs: 200k keep a sample near half a
+            // second (40 ms with --quick) on a shared machine.
+            Micro::CommandPerRequest | Micro::CommandPerRequestHost => 200_000,
         };
         if quick {
             full / 10
