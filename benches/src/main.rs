@@ -35,7 +35,8 @@ struct Args {
 
     /// Only programs and micro-benchmarks whose name contains one of these
     /// (comma-separated) strings; "micro" selects all micro-benchmarks,
-    /// "programs" all import-free programs, "wasi" all WASI programs.
+    /// "programs" all import-free programs, "wasi" all WASI programs,
+    /// "component" the component micro-benchmarks.
     #[arg(long, value_delimiter = ',')]
     filter: Vec<String>,
 
@@ -194,7 +195,11 @@ fn run(args: Args) -> Result<bool> {
         results.wasi.push(measure_wasi(program, &engines, args.quick, args.runs));
     }
     if !args.no_micro {
-        for micro in Micro::ALL.into_iter().filter(|m| selected(&args.filter, m.name(), "micro")) {
+        let micros = Micro::ALL.into_iter().filter(|m| {
+            selected(&args.filter, m.name(), "micro")
+                || (m.is_component() && selected(&args.filter, m.name(), "component"))
+        });
+        for micro in micros {
             results.micro.push(measure_micro(micro, &engines, args.quick, args.runs)?);
         }
     }
@@ -386,6 +391,9 @@ fn measure_micro(micro: Micro, engines: &[(EngineId, Engine)], quick: bool, runs
         let cell = match engine {
             Engine::Absent(why) => Cell::Absent(why.clone()),
             Engine::Native(_) => Cell::NotApplicable,
+            Engine::Wasm(e) if micro.is_component() && e.component_support().is_err() => {
+                Cell::Unsupported(e.component_support().err().unwrap_or_default())
+            }
             Engine::Wasm(e) => {
                 let mut per_op = Vec::new();
                 let mut failed = None;
@@ -482,6 +490,60 @@ mod tests {
             wat::parse_str(m.wat()).unwrap_or_else(|e| panic!("{}: {e}", m.name()));
         }
         assert_eq!(micro::host_call_checksum(3), 1 + 2 + 3);
+    }
+
+    /// The component micro-benchmarks' components assemble, are
+    /// components, import exactly what the engines link, and each engine
+    /// that has the component model returns ok from `run` (the host import
+    /// variant only if the host function really answered); wasmi says it
+    /// has no component model. One request each, untimed.
+    #[test]
+    fn component_micro_commands_return_ok() {
+        let components: Vec<Micro> = Micro::ALL.into_iter().filter(|m| m.is_component()).collect();
+        assert_eq!(components, [Micro::CommandPerRequest, Micro::CommandPerRequestHost]);
+        let mut ran = Vec::new();
+        for m in components {
+            let wasm = wat::parse_str(m.wat()).unwrap_or_else(|e| panic!("{}: {e}", m.name()));
+            // The preamble's layer field: 1 for a component (0 for a module).
+            assert_eq!(wasm.get(6..8), Some(&[1u8, 0][..]), "{} is not a component", m.name());
+            for id in [EngineId::KilnInterp, EngineId::KilnJit, EngineId::Wasmtime, EngineId::Wasmi] {
+                let e = match Engine::create(id) {
+                    Engine::Wasm(e) => e,
+                    Engine::Absent(why) => {
+                        eprintln!("{id} absent: {why}");
+                        continue;
+                    }
+                    Engine::Native(_) => unreachable!(),
+                };
+                if id == EngineId::Wasmi {
+                    assert!(e.component_support().is_err());
+                    assert!(e.run_command(m, &wasm).is_err());
+                    continue;
+                }
+                assert_eq!(e.component_support(), Ok(()), "{id}");
+                let got = e.run_command(m, &wasm).unwrap_or_else(|err| panic!("{} on {id}: {err:#}", m.name()));
+                assert_eq!(got, Ok(()), "{} on {id}: run returned err", m.name());
+                ran.push((m, id));
+            }
+        }
+        // Wasmtime is always built; Kiln's columns whenever its feature is.
+        assert!(ran.contains(&(Micro::CommandPerRequestHost, EngineId::Wasmtime)));
+        #[cfg(feature = "kiln")]
+        assert!(ran.contains(&(Micro::CommandPerRequestHost, EngineId::KilnInterp)));
+    }
+
+    /// The host import variant reports a host function that answers wrong
+    /// as `err`, so the test above really checks the round trip.
+    #[test]
+    fn component_host_variant_detects_a_wrong_answer() {
+        let wat = micro::COMMAND_HOST_WAT.replace("(i32.const 42)", "(i32.const 43)");
+        assert_ne!(wat, micro::COMMAND_HOST_WAT);
+        let wasm = wat::parse_str(&wat).unwrap();
+        for id in [EngineId::KilnInterp, EngineId::Wasmtime] {
+            let Engine::Wasm(e) = Engine::create(id) else { continue };
+            let got = e.run_command(Micro::CommandPerRequestHost, &wasm).unwrap_or_else(|err| panic!("{id}: {err:#}"));
+            assert_eq!(got, Err(()), "{id}");
+        }
     }
 
     #[test]

@@ -42,9 +42,30 @@ pub const EMPTY_CALL_WAT: &str = r#"
   (func (export "empty")))
 "#;
 
+/// The "command per request" component: a `wasi:cli/run@0.2.3` command
+/// with no imports whose `run` returns ok (Kiln's test component).
+pub const COMMAND_WAT: &str = include_str!("../../tests/programs/components/run_twice.wat");
+
+/// The same command importing one host function, `host: func(x: u32) ->
+/// u32` ([`host_u32`]); `run` returns ok only if `host(41)` gave 42.
+pub const COMMAND_HOST_WAT: &str = include_str!("../programs/components/run_host.wat");
+
+/// The instance a command component exports, holding `run: func() -> result`.
+pub const RUN_INTERFACE: &str = "wasi:cli/run@0.2.3";
+
+/// The name under which [`COMMAND_HOST_WAT`] imports [`host_u32`].
+pub const COMMAND_HOST_IMPORT: &str = "host";
+
 /// The host function every engine links as `env.host`.
 #[inline]
 pub fn host(x: i32) -> i32 {
+    x.wrapping_add(1)
+}
+
+/// The host function every engine links into [`COMMAND_HOST_WAT`] as
+/// [`COMMAND_HOST_IMPORT`].
+#[inline]
+pub fn host_u32(x: u32) -> u32 {
     x.wrapping_add(1)
 }
 
@@ -63,16 +84,40 @@ pub enum Micro {
     InstantiateCallDrop,
     HostRoundTrip,
     EmptyTypedCall,
+    /// A component: one request = a fresh instance of [`COMMAND_WAT`]
+    /// from a pre-instantiated component, and one call of its `run`.
+    CommandPerRequest,
+    /// The same, of [`COMMAND_HOST_WAT`] (one host function linked).
+    CommandPerRequestHost,
 }
 
 impl Micro {
-    pub const ALL: [Micro; 3] = [Micro::InstantiateCallDrop, Micro::HostRoundTrip, Micro::EmptyTypedCall];
+    pub const ALL: [Micro; 5] = [
+        Micro::InstantiateCallDrop,
+        Micro::HostRoundTrip,
+        Micro::EmptyTypedCall,
+        Micro::CommandPerRequest,
+        Micro::CommandPerRequestHost,
+    ];
+
+    /// Whether the module is a component (engines without the component
+    /// model skip it: `unsupported`).
+    pub fn is_component(self) -> bool {
+        matches!(self, Micro::CommandPerRequest | Micro::CommandPerRequestHost)
+    }
+
+    /// Whether the component imports [`host_u32`] as [`COMMAND_HOST_IMPORT`].
+    pub fn imports_host(self) -> bool {
+        self == Micro::CommandPerRequestHost
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             Micro::InstantiateCallDrop => "instantiate+call+drop",
             Micro::HostRoundTrip => "host round trip",
             Micro::EmptyTypedCall => "empty typed call",
+            Micro::CommandPerRequest => "command per request",
+            Micro::CommandPerRequestHost => "command per request (host import)",
         }
     }
 
@@ -84,6 +129,14 @@ impl Micro {
             }
             Micro::HostRoundTrip => "wasm calls an imported host function and uses its result, per call",
             Micro::EmptyTypedCall => "host calls an empty export through a typed function handle, per call",
+            Micro::CommandPerRequest => {
+                "component: new store + instantiate a wasi:cli/run command (no imports) from an InstancePre + look up \
+                 and call run + drop, per request"
+            }
+            Micro::CommandPerRequestHost => {
+                "the same with one host function import (linked once into the InstancePre, called once by run), \
+                 per request"
+            }
         }
     }
 
@@ -93,6 +146,9 @@ impl Micro {
             Micro::InstantiateCallDrop => 20_000,
             Micro::HostRoundTrip => 2_000_000,
             Micro::EmptyTypedCall => 2_000_000,
+            // A request costs about 2 µs: 200k keep a sample near half a
+            // second (40 ms with --quick) on a shared machine.
+            Micro::CommandPerRequest | Micro::CommandPerRequestHost => 200_000,
         };
         if quick {
             full / 10
@@ -106,6 +162,8 @@ impl Micro {
             Micro::InstantiateCallDrop => INSTANTIATE_WAT,
             Micro::HostRoundTrip => HOST_CALL_WAT,
             Micro::EmptyTypedCall => EMPTY_CALL_WAT,
+            Micro::CommandPerRequest => COMMAND_WAT,
+            Micro::CommandPerRequestHost => COMMAND_HOST_WAT,
         }
     }
 }

@@ -261,6 +261,8 @@ pub fn tables(results: &Results) -> String {
         for m in &results.micro {
             let _ = writeln!(out, "  {}: {}", m.micro.name(), m.micro.description());
         }
+        micro_unsupported_notes(&mut out, &results.micro);
+        micro_to_wasmtime(&mut out, &results.micro, &wasm_ids);
     }
 
     let _ = writeln!(out, "\nEngines:");
@@ -440,6 +442,54 @@ fn program_tables(out: &mut String, results: &Results, programs: &[&ProgramResul
     }
 }
 
+/// Below the micro-benchmark table: which engines were skipped on which
+/// micro-benchmarks and why (wasmi on the component ones).
+fn micro_unsupported_notes(out: &mut String, micro: &[MicroResult]) {
+    let mut skipped: BTreeMap<(EngineId, &str), Vec<&str>> = BTreeMap::new();
+    for r in micro {
+        for (id, cell) in &r.cells {
+            if let Cell::Unsupported(why) = cell {
+                skipped.entry((*id, why.as_str())).or_default().push(r.micro.name());
+            }
+        }
+    }
+    for ((id, why), names) in skipped {
+        let _ = writeln!(out, "  {id}: unsupported, skipped on {} ({why})", names.join(", "));
+    }
+}
+
+/// The Kiln engines' time per operation ÷ Wasmtime's, per micro-benchmark
+/// (the component ones' "kiln ÷ wasmtime" is the cost of a request on a
+/// fresh instance against Wasmtime's), when wasmtime and a Kiln engine ran.
+fn micro_to_wasmtime(out: &mut String, micro: &[MicroResult], wasm_ids: &[EngineId]) {
+    let kilns: Vec<EngineId> = wasm_ids.iter().copied().filter(|id| id.name().starts_with("kiln")).collect();
+    if kilns.is_empty() || !wasm_ids.contains(&EngineId::Wasmtime) {
+        return;
+    }
+    let mut t = Table {
+        title: "Micro-benchmarks: Kiln ÷ Wasmtime, time per operation (lower is better for Kiln).".to_string(),
+        header: std::iter::once("operation".to_string())
+            .chain(kilns.iter().map(|k| format!("{k} ÷ wasmtime")))
+            .collect(),
+        rows: Vec::new(),
+    };
+    for r in micro {
+        let medians = micro_medians(r);
+        let mut row = vec![r.micro.name().to_string()];
+        for k in &kilns {
+            row.push(match (medians.get(k), medians.get(&EngineId::Wasmtime)) {
+                (Some(k), Some(w)) => fmt_ratio(k / w),
+                _ => status_text(r.cells.get(k))
+                    .or(status_text(r.cells.get(&EngineId::Wasmtime)))
+                    .unwrap_or("-")
+                    .to_string(),
+            });
+        }
+        t.rows.push(row);
+    }
+    t.render(out);
+}
+
 /// Below a run time table: which engines were skipped on which programs
 /// and why, one line per engine and reason.
 fn unsupported_notes(out: &mut String, programs: &[&ProgramResult]) {
@@ -561,6 +611,7 @@ pub fn json(results: &Results) -> Value {
         .map(|r| {
             let medians = micro_medians(r);
             let best = medians.values().copied().reduce(f64::min);
+            let wasmtime = medians.get(&EngineId::Wasmtime).copied();
             let mut cells = serde_json::Map::new();
             for (id, cell) in &r.cells {
                 let v = cell_status_json(cell).unwrap_or_else(|| {
@@ -569,6 +620,7 @@ pub fn json(results: &Results) -> Value {
                         "status": "ok",
                         "ns_per_op": { "median": medians[id], "samples": samples },
                         "ratio_to_best": best.map(|b| medians[id] / b),
+                        "ratio_to_wasmtime": wasmtime.map(|w| medians[id] / w),
                     })
                 });
                 cells.insert(id.name().to_string(), v);
@@ -576,6 +628,7 @@ pub fn json(results: &Results) -> Value {
             json!({
                 "name": r.micro.name(),
                 "description": r.micro.description(),
+                "component": r.micro.is_component(),
                 "iterations": r.iterations,
                 "results": cells,
             })

@@ -42,13 +42,14 @@ mod imp {
     use std::path::Path;
     use std::time::{Duration, Instant};
 
-    use anyhow::Result;
+    use anyhow::{Context as _, Result};
+    use kiln::component;
     use kiln::{Caller, Config, Engine, Instance, Linker, Module, Store, Strategy, Trap};
     use kiln_wasi::{DirPerms, FilePerms, I32Exit, MemoryOutputPipe, WasiCtx, WasiCtxBuilder};
 
     use crate::engines::{
-        check, Engine as BenchEngine, Interruption, Sample, WasiRun, WasmEngine, EPOCH_DEADLINE, FUEL,
-        WASI_PIPE_CAPACITY,
+        check, time_commands, CommandResult, Engine as BenchEngine, Interruption, Sample, WasiRun, WasmEngine,
+        EPOCH_DEADLINE, FUEL, WASI_PIPE_CAPACITY,
     };
     use crate::micro::{self, Micro};
 
@@ -135,6 +136,39 @@ mod imp {
         }
     }
 
+    impl Kiln {
+        /// The component micro-benchmarks' setup, outside the timing:
+        /// compiles the component and resolves its imports once.
+        fn command_pre(&self, micro: Micro, wasm: &[u8]) -> Result<component::InstancePre<()>> {
+            let component = component::Component::new(&self.engine, wasm)?;
+            let mut linker = component::Linker::<()>::new(&self.engine);
+            if micro.imports_host() {
+                // The typed host function, as with Wasmtime.
+                linker
+                    .root()
+                    .func_wrap(micro::COMMAND_HOST_IMPORT, |_store, (x,): (u32,)| Ok((micro::host_u32(x),)))?;
+            }
+            linker.instantiate_pre(&component)
+        }
+
+        /// One request: a new store, a fresh instance, `run` looked up and
+        /// called through a typed handle (Kiln runs post-return inside the
+        /// call), the store dropped.
+        fn command_request(&self, pre: &component::InstancePre<()>) -> Result<CommandResult> {
+            let mut store = self.store(())?;
+            let instance = pre.instantiate(&mut store)?;
+            let iface = instance
+                .get_export_index(&mut store, None, micro::RUN_INTERFACE)
+                .with_context(|| format!("no export {}", micro::RUN_INTERFACE))?;
+            let idx = instance
+                .get_export_index(&mut store, Some(&iface), "run")
+                .with_context(|| format!("no export run in {}", micro::RUN_INTERFACE))?;
+            let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, &idx)?;
+            let (result,) = run.call(&mut store, ())?;
+            Ok(result)
+        }
+    }
+
     struct WasiState {
         wasi: WasiCtx,
     }
@@ -202,15 +236,29 @@ mod imp {
             })
         }
 
+        fn component_support(&self) -> Result<(), String> {
+            Ok(())
+        }
+
+        fn run_command(&self, micro: Micro, wasm: &[u8]) -> Result<CommandResult> {
+            let pre = self.command_pre(micro, wasm)?;
+            self.command_request(&pre)
+        }
+
         fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
-            let module = Module::new(&self.engine, wasm)?;
+            // Compiled in each core module's arm: the components are not modules.
+            let module = || Module::new(&self.engine, wasm);
             match micro {
+                Micro::CommandPerRequest | Micro::CommandPerRequestHost => {
+                    let pre = self.command_pre(micro, wasm)?;
+                    time_commands(micro, iterations, || self.command_request(&pre))
+                }
                 Micro::InstantiateCallDrop => {
                     // Imports resolved and type-checked once; per request
                     // only the store and the instance are made.
                     let mut linker = Linker::<()>::new(&self.engine);
                     linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
-                    let pre = linker.instantiate_pre(&module)?;
+                    let pre = linker.instantiate_pre(&module()?)?;
                     let mut sum = 0i64;
                     let t0 = Instant::now();
                     for i in 0..iterations as i32 {
@@ -227,7 +275,7 @@ mod imp {
                     let mut linker = Linker::<()>::new(&self.engine);
                     linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
                     let mut store = self.store(())?;
-                    let instance = linker.instantiate(&mut store, &module)?;
+                    let instance = linker.instantiate(&mut store, &module()?)?;
                     let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                     let n = iterations as i32;
                     let t0 = Instant::now();
@@ -238,7 +286,7 @@ mod imp {
                 }
                 Micro::EmptyTypedCall => {
                     let mut store = self.store(())?;
-                    let instance = Instance::new(&mut store, &module, &[])?;
+                    let instance = Instance::new(&mut store, &module()?, &[])?;
                     let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
                     let t0 = Instant::now();
                     for _ in 0..iterations {

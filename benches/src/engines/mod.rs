@@ -164,6 +164,42 @@ pub trait WasmEngine {
     /// phase. A `proc_exit(n)` ends the run with exit status n; a trap or
     /// another error is an error.
     fn run_wasi(&self, wasm: &[u8], argv: &[String], dir: &Path) -> Result<WasiRun>;
+
+    /// Whether the engine runs components (the component micro-benchmarks,
+    /// [`Micro::is_component`]); `Err` says why not, and those cells are
+    /// `unsupported` for it.
+    fn component_support(&self) -> Result<(), String>;
+
+    /// One request of a component micro-benchmark, from the bytes: compiles
+    /// the component `wasm`, pre-instantiates it (linking
+    /// [`crate::micro::host_u32`] if [`Micro::imports_host`]), instantiates
+    /// it in a fresh store, looks up `run` in [`crate::micro::RUN_INTERFACE`]
+    /// and calls it, and returns what `run` returned. The path
+    /// [`WasmEngine::micro`] times, for the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn run_command(&self, micro: Micro, wasm: &[u8]) -> Result<CommandResult>;
+}
+
+/// What a command's `run: func() -> result` returned.
+pub type CommandResult = Result<(), ()>;
+
+/// The timed loop of a component micro-benchmark: `iterations` requests,
+/// each of which must return ok.
+pub fn time_commands(
+    micro: Micro,
+    iterations: u32,
+    mut request: impl FnMut() -> Result<CommandResult>,
+) -> Result<Duration> {
+    let mut errs = 0i64;
+    let t0 = std::time::Instant::now();
+    for _ in 0..iterations {
+        if request()?.is_err() {
+            errs += 1;
+        }
+    }
+    let elapsed = t0.elapsed();
+    check(&format!("{} (runs that returned err)", micro.name()), errs, 0)?;
+    Ok(elapsed)
 }
 
 /// An engine as the harness sees it.

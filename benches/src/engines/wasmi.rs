@@ -12,7 +12,7 @@ use wasmi::{Caller, Config, Engine, Instance, Linker, Module, Store};
 use wasmi_wasi::wasi_common::pipe::WritePipe;
 use wasmi_wasi::{ambient_authority, Dir, WasiCtx, WasiCtxBuilder};
 
-use super::{check, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
+use super::{check, CommandResult, Sample, WasiRun, WasmEngine, WASI_PIPE_CAPACITY};
 use crate::micro::{self, Micro};
 
 pub struct Wasmi {
@@ -87,9 +87,21 @@ impl WasmEngine for Wasmi {
         })
     }
 
+    fn component_support(&self) -> Result<(), String> {
+        Err("wasmi has no component model".to_string())
+    }
+
+    fn run_command(&self, micro: Micro, _wasm: &[u8]) -> Result<CommandResult> {
+        anyhow::bail!("{}: wasmi has no component model", micro.name())
+    }
+
     fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
-        let module = Module::new(&self.engine, wasm)?;
+        // Compiled in each core module's arm: the components are not modules.
+        let module = || Module::new(&self.engine, wasm);
         match micro {
+            Micro::CommandPerRequest | Micro::CommandPerRequestHost => {
+                anyhow::bail!("{}: wasmi has no component model", micro.name())
+            }
             Micro::InstantiateCallDrop => {
                 // wasmi 2 has no `instantiate_pre`: its closest fast path is
                 // a linker built once, which still looks each import up and
@@ -100,7 +112,7 @@ impl WasmEngine for Wasmi {
                 let t0 = Instant::now();
                 for i in 0..iterations as i32 {
                     let mut store = Store::new(&self.engine, ());
-                    let instance = linker.instantiate_and_start(&mut store, &module)?;
+                    let instance = linker.instantiate_and_start(&mut store, &module()?)?;
                     let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                     sum += run.call(&mut store, (i,))? - micro::instantiate_checksum(i);
                 }
@@ -112,7 +124,7 @@ impl WasmEngine for Wasmi {
                 let mut linker = Linker::<()>::new(&self.engine);
                 linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
                 let mut store = Store::new(&self.engine, ());
-                let instance = linker.instantiate_and_start(&mut store, &module)?;
+                let instance = linker.instantiate_and_start(&mut store, &module()?)?;
                 let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                 let n = iterations as i32;
                 let t0 = Instant::now();
@@ -123,7 +135,7 @@ impl WasmEngine for Wasmi {
             }
             Micro::EmptyTypedCall => {
                 let mut store = Store::new(&self.engine, ());
-                let instance = Instance::new(&mut store, &module, &[])?;
+                let instance = Instance::new(&mut store, &module()?, &[])?;
                 let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
                 let t0 = Instant::now();
                 for _ in 0..iterations {

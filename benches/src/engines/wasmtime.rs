@@ -5,13 +5,16 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
-use wasmtime::{Caller, Config, Engine, Instance, Linker, Module, Store};
+use anyhow::{Context as _, Result};
+use wasmtime::{component, Caller, Config, Engine, Instance, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-use super::{check, Interruption, Sample, WasiRun, WasmEngine, EPOCH_DEADLINE, FUEL, WASI_PIPE_CAPACITY};
+use super::{
+    check, time_commands, CommandResult, Interruption, Sample, WasiRun, WasmEngine, EPOCH_DEADLINE, FUEL,
+    WASI_PIPE_CAPACITY,
+};
 use crate::micro::{self, Micro};
 
 pub struct Wasmtime {
@@ -36,6 +39,36 @@ impl Wasmtime {
             Interruption::Epoch => store.set_epoch_deadline(EPOCH_DEADLINE),
         }
         Ok(store)
+    }
+
+    /// The component micro-benchmarks' setup, outside the timing: compiles
+    /// the component and resolves its imports once.
+    fn command_pre(&self, micro: Micro, wasm: &[u8]) -> Result<component::InstancePre<()>> {
+        let component = component::Component::new(&self.engine, wasm)?;
+        let mut linker = component::Linker::<()>::new(&self.engine);
+        if micro.imports_host() {
+            // The typed host function, as a Wasmtime embedder writes it.
+            linker.root().func_wrap(micro::COMMAND_HOST_IMPORT, |_store, (x,): (u32,)| Ok((micro::host_u32(x),)))?;
+        }
+        Ok(linker.instantiate_pre(&component)?)
+    }
+
+    /// One request: a new store, a fresh instance, `run` looked up and
+    /// called, the store dropped.
+    fn command_request(&self, pre: &component::InstancePre<()>) -> Result<CommandResult> {
+        let mut store = self.store(())?;
+        let instance = pre.instantiate(&mut store)?;
+        let iface = instance
+            .get_export_index(&mut store, None, micro::RUN_INTERFACE)
+            .with_context(|| format!("no export {}", micro::RUN_INTERFACE))?;
+        let idx = instance
+            .get_export_index(&mut store, Some(&iface), "run")
+            .with_context(|| format!("no export run in {}", micro::RUN_INTERFACE))?;
+        // Wasmtime 48 runs post-return itself (`post_return` is deprecated
+        // and does nothing).
+        let run = instance.get_typed_func::<(), (Result<(), ()>,)>(&mut store, &idx)?;
+        let (result,) = run.call(&mut store, ())?;
+        Ok(result)
     }
 }
 
@@ -103,15 +136,29 @@ impl WasmEngine for Wasmtime {
         })
     }
 
+    fn component_support(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn run_command(&self, micro: Micro, wasm: &[u8]) -> Result<CommandResult> {
+        let pre = self.command_pre(micro, wasm)?;
+        self.command_request(&pre)
+    }
+
     fn micro(&self, micro: Micro, wasm: &[u8], iterations: u32) -> Result<Duration> {
-        let module = Module::new(&self.engine, wasm)?;
+        // Compiled in each core module's arm: the components are not modules.
+        let module = || Module::new(&self.engine, wasm);
         match micro {
+            Micro::CommandPerRequest | Micro::CommandPerRequestHost => {
+                let pre = self.command_pre(micro, wasm)?;
+                time_commands(micro, iterations, || self.command_request(&pre))
+            }
             Micro::InstantiateCallDrop => {
                 // Imports resolved and type-checked once; per request only
                 // the store and the instance are made.
                 let mut linker = Linker::<()>::new(&self.engine);
                 linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
-                let pre = linker.instantiate_pre(&module)?;
+                let pre = linker.instantiate_pre(&module()?)?;
                 let mut sum = 0i64;
                 let t0 = Instant::now();
                 for i in 0..iterations as i32 {
@@ -128,7 +175,7 @@ impl WasmEngine for Wasmtime {
                 let mut linker = Linker::<()>::new(&self.engine);
                 linker.func_wrap("env", "host", |_caller: Caller<'_, ()>, x: i32| -> i32 { micro::host(x) })?;
                 let mut store = self.store(())?;
-                let instance = linker.instantiate(&mut store, &module)?;
+                let instance = linker.instantiate(&mut store, &module()?)?;
                 let run = instance.get_typed_func::<(i32,), i64>(&mut store, "run")?;
                 let n = iterations as i32;
                 let t0 = Instant::now();
@@ -139,7 +186,7 @@ impl WasmEngine for Wasmtime {
             }
             Micro::EmptyTypedCall => {
                 let mut store = self.store(())?;
-                let instance = Instance::new(&mut store, &module, &[])?;
+                let instance = Instance::new(&mut store, &module()?, &[])?;
                 let empty = instance.get_typed_func::<(), ()>(&mut store, "empty")?;
                 let t0 = Instant::now();
                 for _ in 0..iterations {
