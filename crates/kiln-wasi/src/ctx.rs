@@ -437,14 +437,17 @@ impl WasiCtxBuilder {
                 file_perms: p.file_perms,
             });
         }
-        let mut random = b.random;
+        let random = b.random;
         let seed = match b.insecure_seed {
             Some(seed) => seed,
             None => {
                 let mut bytes = [0u8; 16];
-                // A seed the host cannot draw is still a valid (if poor)
-                // insecure seed: the interface promises no quality.
-                let _ = random.fill(&mut bytes);
+                // From the host's own source, not the embedder's
+                // `secure_random`: drawing from that here would shift what
+                // the guest's first `random_get` sees. A seed the host
+                // cannot draw is still a valid (if poor) insecure seed: the
+                // interface promises no quality.
+                let _ = HostRandom.fill(&mut bytes);
                 u128::from_le_bytes(bytes)
             }
         };
