@@ -1,11 +1,7 @@
 //! The adapted programs run as WASI 0.2 components (issue 8, items 6 and
 //! 7(b)).
 //!
-//! NOT COMPILED YET: `components/mod.rs` does not name this file, because
-//! it needs what other branches are writing: component calls (the
-//! canonical ABI's lift/lower) and WASI 0.2 in `kiln-wasi`. Turn it on with
-//! `mod run;` in `components/mod.rs` once these exist, with exactly these
-//! names (Wasmtime's shape):
+//! What they use (Wasmtime's shape):
 //!
 //! - `kiln_wasi::p2::add_to_linker_sync(&mut kiln::component::Linker<T>)`
 //!   for `T: kiln_wasi::p2::WasiView`;
