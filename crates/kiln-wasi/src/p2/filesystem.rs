@@ -16,7 +16,8 @@ pub enum Descriptor {
 pub struct FileDescriptor {
     pub(crate) file: Arc<cap_std::fs::File>,
     pub(crate) perms: FilePerms,
-    /// The `read`/`write` descriptor flags it was opened with.
+    /// The `read`/`write` descriptor flags it was opened with, and the
+    /// sync flags it asked for (what `get-flags` reports).
     pub(crate) flags: DescriptorFlags,
 }
 

@@ -176,24 +176,18 @@ impl WasiCtxView<'_> {
     }
 
     /// `[method]descriptor.get-flags`: how it was opened (`read`, `write`
-    /// and the sync flags for a file), and for a directory `read` plus
-    /// `mutate-directory` if the embedder allows changes under it.
+    /// and the sync flags it asked for, which cannot change afterwards),
+    /// and for a directory `read` plus `mutate-directory` if the embedder
+    /// allows changes under it.
+    ///
+    /// The sync flags are the requested ones, not read back from the host:
+    /// Linux has no separate `O_RSYNC` (it is `O_SYNC`, which also holds
+    /// the `O_DSYNC` bit), so reading them back would report
+    /// `requested-write-sync` and `data-integrity-sync` for a file opened
+    /// with `file-integrity-sync` alone.
     pub fn descriptor_get_flags(&mut self, fd: Resource<Descriptor>) -> FsResult<DescriptorFlags> {
         Ok(match self.table.get(&fd)? {
-            Descriptor::File(f) => {
-                let os = rustix::fs::fcntl_getfl(&*f.file).map_err(std::io::Error::from)?;
-                let mut flags = f.flags;
-                if os.contains(rustix::fs::OFlags::SYNC) {
-                    flags |= DescriptorFlags::FILE_INTEGRITY_SYNC;
-                }
-                if os.contains(rustix::fs::OFlags::DSYNC) {
-                    flags |= DescriptorFlags::DATA_INTEGRITY_SYNC;
-                }
-                if os.contains(rustix::fs::OFlags::RSYNC) {
-                    flags |= DescriptorFlags::REQUESTED_WRITE_SYNC;
-                }
-                flags
-            }
+            Descriptor::File(f) => f.flags,
             Descriptor::Dir(d) => {
                 let mut flags = DescriptorFlags::READ;
                 if d.perms.contains(DirPerms::MUTATE) {
@@ -464,6 +458,16 @@ impl WasiCtxView<'_> {
             }
             if write || create || truncate {
                 open_mode |= DescriptorFlags::WRITE;
+            }
+            // And the sync flags asked for, as `get-flags` reports them.
+            for sync in [
+                DescriptorFlags::FILE_INTEGRITY_SYNC,
+                DescriptorFlags::DATA_INTEGRITY_SYNC,
+                DescriptorFlags::REQUESTED_WRITE_SYNC,
+            ] {
+                if flags.contains(sync) {
+                    open_mode |= sync;
+                }
             }
             let perms = parent.file_perms;
             Descriptor::File(FileDescriptor { file: Arc::new(opened), perms, flags: open_mode })

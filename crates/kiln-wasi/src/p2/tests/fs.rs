@@ -155,6 +155,30 @@ fn embedder_permissions_are_enforced() {
 }
 
 #[test]
+fn get_flags_reports_the_sync_flags_asked_for() {
+    // Linux's `O_RSYNC` is `O_SYNC`, which also holds the `O_DSYNC` bit:
+    // what the host reads back is not what was asked for. `get-flags`
+    // reports the latter (the preview 1 adapter turns it into fdflags).
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut h, root) = host(tmp.path(), DirPerms::all(), FilePerms::all());
+    let mut v = h.view();
+    let wr = DescriptorFlags::WRITE;
+    let (fsync, dsync, rsync) = (
+        DescriptorFlags::FILE_INTEGRITY_SYNC,
+        DescriptorFlags::DATA_INTEGRITY_SYNC,
+        DescriptorFlags::REQUESTED_WRITE_SYNC,
+    );
+    for asked in [DescriptorFlags::default(), fsync, dsync, fsync | dsync, rsync, fsync | dsync | rsync] {
+        let f = v.descriptor_open_at(borrow(&root), PathFlags::default(), "s.txt", OpenFlags::CREATE, wr | asked);
+        let f = f.unwrap();
+        assert_eq!(v.descriptor_get_flags(borrow(&f)).unwrap(), wr | asked, "asked for {asked:?}");
+    }
+    let rd = DescriptorFlags::READ;
+    let f = v.descriptor_open_at(borrow(&root), PathFlags::default(), "s.txt", OpenFlags::default(), rd).unwrap();
+    assert_eq!(v.descriptor_get_flags(borrow(&f)).unwrap(), rd);
+}
+
+#[test]
 fn disk_budget_applies_to_streams_and_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = Host::new(

@@ -2,7 +2,7 @@
 //! preview 1 adapter (issue 8, item 7(b)) and the run-once command of
 //! item 6.
 //!
-//! `run.rs` (not compiled yet: it needs `kiln_wasi::p2`) runs them.
+//! `run.rs` runs them, in both tiers, against their core runs.
 
 pub mod adapt;
 mod inventory;
