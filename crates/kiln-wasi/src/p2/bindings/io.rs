@@ -5,9 +5,10 @@ use super::Interface;
 use crate::p2::error::{IoError, StreamError, StreamResult};
 use crate::p2::poll::Pollable;
 use crate::p2::streams::{InputStream, OutputStream};
-use crate::p2::WasiCtxView;
+use crate::p2::{WasiCtxView, WasiView};
 use anyhow::Result;
-use kiln::component::{Resource, ResourceType, Val};
+use kiln::component::{LinkerInstance, Resource, ResourceType, Val};
+use kiln::StoreContextMut;
 
 /// A stream operation's `result<T, stream-error>`: a failure's error goes
 /// into the table as a `wasi:io/error` the guest owns.
@@ -21,6 +22,56 @@ fn stream_result(v: &mut WasiCtxView<'_>, r: StreamResult<Option<Val>>) -> Resul
         }
         Err(StreamError::Trap(e)) => return Err(e),
     }))
+}
+
+/// The stream functions that move bytes, which the linker defines typed
+/// ([`define_typed`]) rather than from the table: their `list<u8>` crosses
+/// as one copy, where a `Val` list is one value per byte.
+pub(crate) const TYPED: &[&str] = &[
+    "[method]input-stream.read",
+    "[method]input-stream.blocking-read",
+    "[method]output-stream.write",
+    "[method]output-stream.blocking-write-and-flush",
+];
+
+/// A stream operation's result as the typed API carries it: the error side
+/// is the `stream-error` value.
+fn typed_result<X>(v: &mut WasiCtxView<'_>, r: StreamResult<X>) -> Result<Result<X, Val>> {
+    match r {
+        Ok(x) => Ok(Ok(x)),
+        Err(StreamError::Closed) => Ok(Err(variant("closed", None))),
+        Err(StreamError::LastOperationFailed(e)) => {
+            let e = own(v.push_io_error(e)?)?;
+            Ok(Err(variant("last-operation-failed", Some(e))))
+        }
+        Err(StreamError::Trap(e)) => Err(e),
+    }
+}
+
+/// Defines the [`TYPED`] functions in `inst` (`wasi:io/streams`), with the
+/// same host logic as their table entries.
+pub(crate) fn define_typed<T: WasiView + 'static>(inst: &mut LinkerInstance<'_, T>) -> Result<()> {
+    inst.func_wrap(TYPED[0], |mut store: StoreContextMut<'_, T>, (s, len): (Resource<InputStream>, u64)| {
+        let mut v = store.data_mut().ctx();
+        let r = v.input_stream_read(s, len);
+        Ok((typed_result(&mut v, r)?,))
+    })?;
+    inst.func_wrap(TYPED[1], |mut store: StoreContextMut<'_, T>, (s, len): (Resource<InputStream>, u64)| {
+        let mut v = store.data_mut().ctx();
+        let r = v.input_stream_blocking_read(s, len);
+        Ok((typed_result(&mut v, r)?,))
+    })?;
+    inst.func_wrap(TYPED[2], |mut store: StoreContextMut<'_, T>, (s, bytes): (Resource<OutputStream>, Vec<u8>)| {
+        let mut v = store.data_mut().ctx();
+        let r = v.output_stream_write(s, &bytes);
+        Ok((typed_result(&mut v, r)?,))
+    })?;
+    inst.func_wrap(TYPED[3], |mut store: StoreContextMut<'_, T>, (s, bytes): (Resource<OutputStream>, Vec<u8>)| {
+        let mut v = store.data_mut().ctx();
+        let r = v.output_stream_blocking_write_and_flush(s, &bytes);
+        Ok((typed_result(&mut v, r)?,))
+    })?;
+    Ok(())
 }
 
 fn input(p: &[Val]) -> Result<Resource<InputStream>> {

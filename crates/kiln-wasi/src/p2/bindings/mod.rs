@@ -79,7 +79,13 @@ fn define<T: WasiView + 'static>(inst: &mut LinkerInstance<'_, T>, iface: &'stat
     for &(name, ty, dtor) in iface.resources {
         inst.resource(name, ty(), move |mut store, rep| dtor(&mut store.data_mut().ctx(), rep))?;
     }
+    if iface.name == io::STREAMS.name {
+        io::define_typed(inst)?;
+    }
     for &(name, f) in iface.funcs {
+        if iface.name == io::STREAMS.name && io::TYPED.contains(&name) {
+            continue;
+        }
         inst.func_new(name, move |mut store, params, results| {
             let result = f(&mut store.data_mut().ctx(), params)?;
             store_result(iface.name, name, result, results)
