@@ -18,6 +18,7 @@ use crate::engine::Engine;
 /// let engine = Engine::default();
 /// let component = Component::new(&engine, "(component)")?;
 /// assert_eq!(component.imports().count(), 0);
+/// assert_eq!(component.component_type().exports().count(), 0);
 /// # Ok(())
 /// # }
 /// ```
@@ -84,6 +85,11 @@ impl Component {
         &self.inner.engine
     }
 
+    /// The component's type: its imports and exports (Wasmtime's shape).
+    pub fn component_type(&self) -> ComponentTypeInfo {
+        ComponentTypeInfo { component: self.clone() }
+    }
+
     /// The component's imports: names and kinds, in order.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, ComponentItemKind)> + '_ {
         self.inner.translation.root.imports.iter().map(|(n, t)| (n.as_str(), kind(t)))
@@ -113,6 +119,24 @@ impl Component {
             }
         }
         out
+    }
+}
+
+/// A component's type ([`Component::component_type`]).
+#[derive(Clone)]
+pub struct ComponentTypeInfo {
+    component: Component,
+}
+
+impl ComponentTypeInfo {
+    /// The imports: names and kinds, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, ComponentItemKind)> + '_ {
+        self.component.imports()
+    }
+
+    /// The exports: names and kinds, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ComponentItemKind)> + '_ {
+        self.component.exports()
     }
 }
 

@@ -76,7 +76,7 @@ pub(crate) mod types;
 pub(crate) mod values;
 mod wave;
 
-pub use component::{Component, ComponentItemKind};
+pub use component::{Component, ComponentItemKind, ComponentTypeInfo};
 pub use instance::{ComponentExportIndex, Func, Instance, InstanceExportLookup, InstancePre, TypedFunc};
 pub use linker::{Linker, LinkerInstance};
 pub use resource_table::{ResourceTable, ResourceTableError};
