@@ -9,8 +9,10 @@ use crate::p2::filesystem::{
     Advice, Datetime, Descriptor, DescriptorFlags, DescriptorStat, DirectoryEntryStream, MetadataHashValue,
     NewTimestamp, OpenFlags, PathFlags,
 };
+use crate::p2::WasiView;
 use anyhow::{anyhow, bail, Result};
-use kiln::component::{Resource, ResourceType, Val};
+use kiln::component::{LinkerInstance, Resource, ResourceType, Val};
+use kiln::StoreContextMut;
 
 /// A filesystem call's `result<T, error-code>`.
 fn fs_result(r: FsResult<Option<Val>>) -> Result<Option<Val>> {
@@ -19,6 +21,39 @@ fn fs_result(r: FsResult<Option<Val>>) -> Result<Option<Val>> {
         Err(FsError::Code(c)) => err(Some(Val::Enum(c.name().to_owned()))),
         Err(FsError::Trap(e)) => return Err(e),
     }))
+}
+
+/// The descriptor functions that move bytes, which the linker defines
+/// typed ([`define_typed`]) rather than from the table: their `list<u8>`
+/// crosses as one copy, where a `Val` list is one value per byte.
+pub(crate) const TYPED: &[&str] = &["[method]descriptor.read", "[method]descriptor.write"];
+
+/// A filesystem call's result as the typed API carries it: the error side
+/// is the `error-code` value.
+fn typed_result<X>(r: FsResult<X>) -> Result<Result<X, Val>> {
+    match r {
+        Ok(x) => Ok(Ok(x)),
+        Err(FsError::Code(c)) => Ok(Err(Val::Enum(c.name().to_owned()))),
+        Err(FsError::Trap(e)) => Err(e),
+    }
+}
+
+/// Defines the [`TYPED`] functions in `inst` (`wasi:filesystem/types`),
+/// with the same host logic as their table entries.
+pub(crate) fn define_typed<T: WasiView + 'static>(inst: &mut LinkerInstance<'_, T>) -> Result<()> {
+    inst.func_wrap(
+        TYPED[0],
+        |mut store: StoreContextMut<'_, T>, (fd, len, offset): (Resource<Descriptor>, u64, u64)| {
+            Ok((typed_result(store.data_mut().ctx().descriptor_read(fd, len, offset))?,))
+        },
+    )?;
+    inst.func_wrap(
+        TYPED[1],
+        |mut store: StoreContextMut<'_, T>, (fd, bytes, offset): (Resource<Descriptor>, Vec<u8>, u64)| {
+            Ok((typed_result(store.data_mut().ctx().descriptor_write(fd, &bytes, offset))?,))
+        },
+    )?;
+    Ok(())
 }
 
 fn fd(p: &[Val], i: usize) -> Result<Resource<Descriptor>> {

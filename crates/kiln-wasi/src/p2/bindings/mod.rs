@@ -79,11 +79,19 @@ fn define<T: WasiView + 'static>(inst: &mut LinkerInstance<'_, T>, iface: &'stat
     for &(name, ty, dtor) in iface.resources {
         inst.resource(name, ty(), move |mut store, rep| dtor(&mut store.data_mut().ctx(), rep))?;
     }
-    if iface.name == io::STREAMS.name {
+    // The functions that move bytes are defined typed instead of from the
+    // table.
+    let typed: &[&str] = if iface.name == io::STREAMS.name {
         io::define_typed(inst)?;
-    }
+        io::TYPED
+    } else if iface.name == filesystem::TYPES.name {
+        filesystem::define_typed(inst)?;
+        filesystem::TYPED
+    } else {
+        &[]
+    };
     for &(name, f) in iface.funcs {
-        if iface.name == io::STREAMS.name && io::TYPED.contains(&name) {
+        if typed.contains(&name) {
             continue;
         }
         inst.func_new(name, move |mut store, params, results| {
