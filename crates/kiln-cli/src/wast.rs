@@ -320,22 +320,9 @@ impl Runner {
         let is_binary =
             matches!(&module, QuoteWat::Wat(Wat::Module(m)) if matches!(m.kind, wast::core::ModuleKind::Binary(_)));
         let is_quote = matches!(module, QuoteWat::QuoteModule(..));
-        let bytes = match module.to_test() {
-            Ok(QuoteWatTest::Binary(bytes)) => bytes,
-            Ok(QuoteWatTest::Text(text)) => {
-                let text = match String::from_utf8(text) {
-                    Ok(t) => t,
-                    Err(_) if malformed => return Ok(Outcome::Pass),
-                    Err(_) => bail!("expected an invalid module, but its text is not UTF-8"),
-                };
-                match wat::parse_str(&text) {
-                    Ok(bytes) => bytes,
-                    Err(e) if malformed => return Ok(wording(message, &anyhow!("{e}"))),
-                    Err(e) => bail!("expected an invalid module ({message}), but the text does not parse: {e}"),
-                }
-            }
-            Err(e) if malformed => return Ok(wording(message, &anyhow!("{e}"))),
-            Err(e) => bail!("expected an invalid module ({message}), but the text does not parse: {e}"),
+        let bytes = match rejected_binary(&mut module, message, malformed, "module")? {
+            Ok(bytes) => bytes,
+            Err(outcome) => return Ok(outcome),
         };
         let err = match Module::from_binary(&self.engine, &bytes) {
             Ok(_) => bail!("expected the module to be rejected ({message}), but it compiled"),
@@ -538,4 +525,33 @@ fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) -> Result<()>
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&mut *store, "spectest", "memory", memory)?;
     Ok(())
+}
+
+/// The binary of the module or component (`what`) an `assert_malformed` or
+/// `assert_invalid` expects to be rejected, or the directive's outcome if
+/// the text parser already refused it: a pass for a malformed one, an
+/// error for one that should only be invalid.
+fn rejected_binary(
+    module: &mut QuoteWat<'_>,
+    message: &str,
+    malformed: bool,
+    what: &str,
+) -> Result<std::result::Result<Vec<u8>, Outcome>> {
+    Ok(Ok(match module.to_test() {
+        Ok(QuoteWatTest::Binary(bytes)) => bytes,
+        Ok(QuoteWatTest::Text(text)) => {
+            let text = match String::from_utf8(text) {
+                Ok(t) => t,
+                Err(_) if malformed => return Ok(Err(Outcome::Pass)),
+                Err(_) => bail!("expected an invalid {what}, but its text is not UTF-8"),
+            };
+            match wat::parse_str(&text) {
+                Ok(bytes) => bytes,
+                Err(e) if malformed => return Ok(Err(wording(message, &anyhow!("{e}")))),
+                Err(e) => bail!("expected an invalid {what} ({message}), but the text does not parse: {e}"),
+            }
+        }
+        Err(e) if malformed => return Ok(Err(wording(message, &anyhow!("{e}")))),
+        Err(e) => bail!("expected an invalid {what} ({message}), but the text does not parse: {e}"),
+    }))
 }

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Result};
 use kiln::component::{self, Component, Val};
 use kiln::Trap;
 use wast::component::WastVal;
-use wast::{QuoteWat, QuoteWatTest, WastArg, WastExecute, WastInvoke, WastRet, Wat};
+use wast::{QuoteWat, WastArg, WastExecute, WastInvoke, WastRet, Wat};
 
 use super::{wording, Outcome, Runner, Target};
 
@@ -165,22 +165,9 @@ impl Runner {
         message: &str,
         malformed: bool,
     ) -> Result<Outcome> {
-        let bytes = match module.to_test() {
-            Ok(QuoteWatTest::Binary(bytes)) => bytes,
-            Ok(QuoteWatTest::Text(text)) => {
-                let text = match String::from_utf8(text) {
-                    Ok(t) => t,
-                    Err(_) if malformed => return Ok(Outcome::Pass),
-                    Err(_) => bail!("expected an invalid component, but its text is not UTF-8"),
-                };
-                match wat::parse_str(&text) {
-                    Ok(bytes) => bytes,
-                    Err(e) if malformed => return Ok(wording(message, &anyhow!("{e}"))),
-                    Err(e) => bail!("expected an invalid component ({message}), but the text does not parse: {e}"),
-                }
-            }
-            Err(e) if malformed => return Ok(wording(message, &anyhow!("{e}"))),
-            Err(e) => bail!("expected an invalid component ({message}), but the text does not parse: {e}"),
+        let bytes = match super::rejected_binary(&mut module, message, malformed, "component")? {
+            Ok(bytes) => bytes,
+            Err(outcome) => return Ok(outcome),
         };
         match Component::from_binary(&self.engine, &bytes) {
             Ok(_) => bail!("expected the component to be rejected ({message}), but it compiled"),

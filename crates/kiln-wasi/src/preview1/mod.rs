@@ -6,7 +6,7 @@ pub(crate) mod error;
 mod fd;
 pub(crate) mod linker;
 pub(crate) mod memory;
-mod path;
+pub(crate) mod path;
 mod poll;
 mod process;
 pub(crate) mod table;

@@ -37,8 +37,9 @@ fn dir_with(entry: &Entry, needed: u64, perms: DirPerms) -> Result<&OpenDir> {
     Ok(dir)
 }
 
-/// `path` without trailing slashes (but `/` stays `/`).
-fn strip_trailing_slashes(path: &str) -> &str {
+/// `path` without trailing slashes (but `/` stays `/`). WASI 0.2's
+/// filesystem uses it too.
+pub(crate) fn strip_trailing_slashes(path: &str) -> &str {
     let stripped = path.trim_end_matches('/');
     if stripped.is_empty() && !path.is_empty() {
         "/"
@@ -56,8 +57,8 @@ fn same_perms(a: &OpenDir, b: &OpenDir) -> Result<()> {
     Ok(())
 }
 
-/// cap-fs-ext's form of a time to set.
-fn cap_spec(spec: Option<fs_set_times::SystemTimeSpec>) -> Option<SystemTimeSpec> {
+/// cap-fs-ext's form of a time to set (for WASI 0.2 too).
+pub(crate) fn cap_spec(spec: Option<fs_set_times::SystemTimeSpec>) -> Option<SystemTimeSpec> {
     spec.map(|s| match s {
         fs_set_times::SystemTimeSpec::SymbolicNow => SystemTimeSpec::SymbolicNow,
         fs_set_times::SystemTimeSpec::Absolute(t) => SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t)),

@@ -156,9 +156,6 @@ pub(crate) struct TooManyFlat;
 /// `canon lift` wraps (the callee), or the one a `canon lower` produces for
 /// the guest to call (the caller).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-// wasmparser checks a lifted core function's type itself: only the tests
-// build the `Lift` side, to compare.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Context {
     /// `canon lift`: results that do not fit come back as an `i32` pointer
     /// to memory the callee owns.

@@ -172,23 +172,12 @@ fn flat_to_raw(v: u64, ty: FlatType) -> ValRaw {
     }
 }
 
-fn raw_to_flat(v: ValRaw, ty: &ValType) -> u64 {
+fn raw_to_flat(v: ValRaw, ty: FlatType) -> u64 {
     match ty {
-        ValType::I32 => u64::from(v.get_i32() as u32),
-        ValType::I64 => v.get_i64() as u64,
-        ValType::F32 => u64::from(v.get_f32()),
-        ValType::F64 => v.get_f64(),
-        // Lifted and lowered functions are validated to use only these.
-        _ => 0,
-    }
-}
-
-fn flat_type(ty: &ValType) -> FlatType {
-    match ty {
-        ValType::I64 => FlatType::I64,
-        ValType::F32 => FlatType::F32,
-        ValType::F64 => FlatType::F64,
-        _ => FlatType::I32,
+        FlatType::I32 => u64::from(v.get_i32() as u32),
+        FlatType::I64 => v.get_i64() as u64,
+        FlatType::F32 => u64::from(v.get_f32()),
+        FlatType::F64 => v.get_f64(),
     }
 }
 
@@ -281,14 +270,14 @@ fn run_lifted<T, R>(
     store.components.frame(f.frame).may_leave = true;
     lowered.map_err(trap)?;
 
-    let core_ty = f.callee.ty(StoreContext(&*store));
-    if flat.len() != core_ty.params().len() {
+    let sig = &f.flat;
+    if flat.len() != sig.params.len() {
         bail!("lifted function's core signature does not match its type");
     }
-    let mut raw: Vec<ValRaw> = flat.iter().zip(core_ty.params()).map(|(v, t)| flat_to_raw(*v, flat_type(t))).collect();
-    raw.resize(raw.len().max(core_ty.results().len()), ValRaw::default());
+    let mut raw: Vec<ValRaw> = flat.iter().zip(&sig.params).map(|(v, t)| flat_to_raw(*v, *t)).collect();
+    raw.resize(raw.len().max(sig.results.len()), ValRaw::default());
     crate::func::call_raw(&mut store.opaque, f.callee.func_ref(), &mut raw)?;
-    let results: Vec<u64> = core_ty.results().iter().zip(&raw).map(|(t, v)| raw_to_flat(*v, t)).collect();
+    let results: Vec<u64> = sig.results.iter().zip(&raw).map(|(t, v)| raw_to_flat(*v, *t)).collect();
 
     let mut cx = StoreLift {
         store: &mut *store,
@@ -302,8 +291,7 @@ fn run_lifted<T, R>(
     let val = lifted.map_err(trap)?;
 
     if let Some(post) = f.options.post_return {
-        let mut raw: Vec<ValRaw> =
-            results.iter().zip(core_ty.results()).map(|(v, t)| flat_to_raw(*v, flat_type(t))).collect();
+        let mut raw: Vec<ValRaw> = results.iter().zip(&sig.results).map(|(v, t)| flat_to_raw(*v, *t)).collect();
         crate::func::call_raw(&mut store.opaque, post.func_ref(), &mut raw)?;
     }
     if borrows > 0 && store.components.frame(f.frame).handles.has_borrows_of(scope) {
@@ -364,30 +352,47 @@ where
         args_len: usize,
         out: &mut Vec<u64>,
     ) -> Result<()> {
-        let mut cx = StoreLift {
-            store: &mut *store,
+        call_out(
+            store,
             frame,
-            memory: options.memory,
-            encoding: options.encoding,
-            lent: Vec::new(),
-        };
-        let args = typed::lift_args_typed::<P>(&mut cx, params, &flat_in[..args_len]);
-        let lent = std::mem::take(&mut cx.lent);
-        let args = args.map_err(trap);
-        let called = args.and_then(|args| (self.f)(StoreContextMut(&mut *store), args));
-        StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
-        let value = called?;
-        store.components.frame(frame).may_leave = false;
-        let mut cx = StoreLower { store: &mut *store, frame, options, scope: None, borrows: 0 };
-        let lowered = typed::lower_results_typed(&mut cx, result, &value, flat_in, out);
-        store.components.frame(frame).may_leave = true;
-        lowered.map_err(|e| anyhow!("host function returned a bad result: {e}"))
+            options,
+            |cx| typed::lift_args_typed::<P>(cx, params, &flat_in[..args_len]),
+            |store, args| (self.f)(StoreContextMut(store), args),
+            |cx, value| typed::lower_results_typed(cx, result, &value, flat_in, out),
+        )?
+        .map_err(|e| anyhow!("host function returned a bad result: {e}"))
     }
 }
 
-/// The core type of a `canon lower` of `ty`.
-pub(crate) fn lowered_core_type(engine: &crate::Engine, ty: &FuncType) -> crate::FuncType {
-    let sig = abi::flatten_func(ty, Context::Lower);
+/// A guest's call out of instance `frame`: lifts the arguments with
+/// `lift`, makes the call, gives back the handles the arguments lent, and
+/// lowers the result with `lower` (the outer error is the call's or a
+/// lifting trap; the inner one a value `lower` could not write, which the
+/// caller words).
+fn call_out<T, A, R>(
+    store: &mut StoreInner<T>,
+    frame: FrameId,
+    options: &Options,
+    lift: impl FnOnce(&mut dyn LiftCx) -> Result<A, LiftError>,
+    call: impl FnOnce(&mut StoreInner<T>, A) -> Result<R>,
+    lower: impl FnOnce(&mut dyn LowerCx, R) -> Result<(), LiftError>,
+) -> Result<Result<(), LiftError>> {
+    let mut cx =
+        StoreLift { store: &mut *store, frame, memory: options.memory, encoding: options.encoding, lent: Vec::new() };
+    let args = lift(&mut cx);
+    let lent = std::mem::take(&mut cx.lent);
+    let called = args.map_err(trap).and_then(|args| call(&mut *store, args));
+    StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
+    let value = called?;
+    store.components.frame(frame).may_leave = false;
+    let mut cx = StoreLower { store: &mut *store, frame, options, scope: None, borrows: 0 };
+    let lowered = lower(&mut cx, value);
+    store.components.frame(frame).may_leave = true;
+    Ok(lowered)
+}
+
+/// The core type of a `canon lower` whose flat signature is `sig`.
+fn lowered_core_type(engine: &crate::Engine, sig: &abi::FlatSignature) -> crate::FuncType {
     let vt = |f: &FlatType| match f {
         FlatType::I32 => ValType::I32,
         FlatType::I64 => ValType::I64,
@@ -407,70 +412,55 @@ pub(crate) fn lowered<T: 'static>(
     params: Arc<[ValueType]>,
     options: Options,
 ) -> (crate::FuncType, HostFunc<T>) {
-    let core_ty = lowered_core_type(engine, &ty);
-    let param_types: Vec<ValType> = core_ty.params().to_vec();
-    let result_types: Vec<ValType> = core_ty.results().to_vec();
+    let sig = abi::flatten_func(&ty, Context::Lower);
+    let core_ty = lowered_core_type(engine, &sig);
     let host = HostFunc::new(move |caller: Caller<'_, T>, raw: &mut [ValRaw]| {
         let store = caller.store;
         if !store.components.frame(frame).may_leave {
             return Err(trap("cannot leave component instance while a value is lowered into it"));
         }
-        let flat: Vec<u64> = param_types.iter().zip(raw.iter()).map(|(t, v)| raw_to_flat(*v, t)).collect();
+        let flat: Vec<u64> = sig.params.iter().zip(raw.iter()).map(|(t, v)| raw_to_flat(*v, *t)).collect();
         // A result that does not fit the flat results comes with a return
         // pointer after the arguments.
-        let retptr = usize::from(ty.result.is_some() && result_types.is_empty());
-        if let FuncDef::Typed(h) = &target {
-            let mut out = Vec::new();
-            h.call(store, frame, &options, &params, ty.result.as_ref(), &flat, flat.len() - retptr, &mut out)?;
-            for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&result_types) {
-                *slot = flat_to_raw(*v, flat_type(t));
-            }
-            return Ok(());
-        }
-        let mut cx = StoreLift {
-            store: &mut *store,
-            frame,
-            memory: options.memory,
-            encoding: options.encoding,
-            lent: Vec::new(),
-        };
-        let args = values::func::lift_args(&mut cx, &params, &flat[..flat.len() - retptr]);
-        let lent = std::mem::take(&mut cx.lent);
-        let args = match args {
-            Ok(a) => a,
-            Err(e) => {
-                StoreLift { lent, ..cx }.release();
-                return Err(trap(e));
-            }
-        };
-        let called = match &target {
-            FuncDef::Host(h) => {
-                let mut results = vec![Val::Bool(false); usize::from(ty.result.is_some())];
-                h(StoreContextMut(&mut *store), &args, &mut results).map(|()| results.pop())
-            }
-            FuncDef::Lifted(l) => call_lifted(store, l, &args, Some(frame)),
-            FuncDef::Typed(_) => unreachable!("handled above"),
-        };
-        StoreLift { store: &mut *store, frame, memory: None, encoding: options.encoding, lent }.release();
-        let result = called?;
-        if ty.result.is_some() != result.is_some() {
-            bail!(
-                "host function returned {} result values, expected {}",
-                usize::from(result.is_some()),
-                usize::from(ty.result.is_some())
-            );
-        }
-        store.components.frame(frame).may_leave = false;
+        let args_len = flat.len() - usize::from(ty.result.is_some() && sig.results.is_empty());
         let mut out = Vec::new();
-        let mut cx = StoreLower { store: &mut *store, frame, options: &options, scope: None, borrows: 0 };
-        let lowered = values::func::lower_results(&mut cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out);
-        store.components.frame(frame).may_leave = true;
+        let lowered = match &target {
+            FuncDef::Typed(h) => {
+                h.call(store, frame, &options, &params, ty.result.as_ref(), &flat, args_len, &mut out)?;
+                Ok(())
+            }
+            target => call_out(
+                store,
+                frame,
+                &options,
+                |cx| values::func::lift_args(cx, &params, &flat[..args_len]),
+                |store, args| {
+                    let result = match target {
+                        FuncDef::Host(h) => {
+                            let mut results = vec![Val::Bool(false); usize::from(ty.result.is_some())];
+                            h(StoreContextMut(&mut *store), &args, &mut results).map(|()| results.pop())
+                        }
+                        FuncDef::Lifted(l) => call_lifted(store, l, &args, Some(frame)),
+                        FuncDef::Typed(_) => unreachable!("matched above"),
+                    }?;
+                    if ty.result.is_some() != result.is_some() {
+                        bail!(
+                            "host function returned {} result values, expected {}",
+                            usize::from(result.is_some()),
+                            usize::from(ty.result.is_some())
+                        );
+                    }
+                    Ok(result)
+                },
+                |cx, result| values::func::lower_results(cx, ty.result.as_ref(), result.as_ref(), &flat, &mut out),
+            )?,
+        };
         lowered.map_err(|e| match &target {
             FuncDef::Lifted(_) => trap(e),
             _ => anyhow!("host function returned a bad result: {e}"),
         })?;
-        for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&result_types) {
-            *slot = flat_to_raw(*v, flat_type(t));
+        for ((slot, v), t) in raw.iter_mut().zip(&out).zip(&sig.results) {
+            *slot = flat_to_raw(*v, *t);
         }
         Ok(())
     });

@@ -261,7 +261,7 @@ pub(crate) fn instantiate<T: 'static>(
                 let item = s.item(*sort, *index)?;
                 s.push(item);
             }
-            Init::Lift { core_func, ty, params, options } => {
+            Init::Lift { core_func, ty, params, flat, options } => {
                 let callee =
                     *s.core_funcs.get(*core_func as usize).ok_or_else(|| anyhow!("core function out of bounds"))?;
                 let options = s.options(options)?;
@@ -270,6 +270,7 @@ pub(crate) fn instantiate<T: 'static>(
                     callee,
                     ty: ty.clone(),
                     params: params.clone(),
+                    flat: flat.clone(),
                     options,
                 })));
             }

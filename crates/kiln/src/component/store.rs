@@ -74,6 +74,9 @@ pub(crate) struct Lifted {
     pub(crate) ty: Arc<FuncType>,
     /// `ty`'s parameter types in a row.
     pub(crate) params: Arc<[ValueType]>,
+    /// The callee's core signature (`flatten_func` for lifting; the
+    /// validator checked it is the core function's type).
+    pub(crate) flat: Arc<super::abi::FlatSignature>,
     pub(crate) options: Options,
 }
 

@@ -19,6 +19,7 @@ use wasmparser::{
     ComponentTypeRef, ExternalKind, Parser, Payload, Validator, WasmFeatures,
 };
 
+use super::abi::{self, Context, FlatSignature};
 use super::cx::StringEncoding;
 use super::types::{FuncType, ResourceId, TypeConverter, ValueType};
 use crate::engine::Engine;
@@ -116,6 +117,7 @@ pub(crate) enum Init {
         core_func: u32,
         ty: Arc<FuncType>,
         params: Arc<[ValueType]>,
+        flat: Arc<FlatSignature>,
         options: CanonOptions,
     },
     /// `canon lower`.
@@ -549,6 +551,7 @@ fn translate_canon(b: &mut Builder, canon: CanonicalFunction) -> Result<()> {
                 core_func: core_func_index,
                 ty: placeholder(),
                 params: Arc::new([]),
+                flat: Arc::new(abi::flatten_func(&placeholder(), Context::Lift)),
                 options: options(&o)?,
             });
             b.func_count += 1;
@@ -641,8 +644,9 @@ impl Builder {
                 ComponentAnyTypeId::Func(id) => conv.func(id)?,
                 _ => bail!("canon lift of a type that is not a function type"),
             };
-            if let Init::Lift { ty: slot, params, .. } = &mut self.inits[i] {
+            if let Init::Lift { ty: slot, params, flat, .. } = &mut self.inits[i] {
                 *params = param_types(&ty);
+                *flat = Arc::new(abi::flatten_func(&ty, Context::Lift));
                 *slot = ty;
             }
         }

@@ -16,8 +16,9 @@ use crate::p2::filesystem::{
 use crate::p2::streams::{retry, InputSource, InputStream, OutputSink, OutputStream, MAX_READ};
 use crate::p2::{Descriptor, WasiCtxView};
 use crate::preview1::budget::growth;
+use crate::preview1::path::{cap_spec, strip_trailing_slashes};
+use cap_fs_ext::OpenOptionsSyncExt as _;
 use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _};
-use cap_fs_ext::{OpenOptionsSyncExt as _, SystemTimeSpec};
 use cap_std::fs::{FileExt as _, MetadataExt as _};
 use kiln::component::Resource;
 use std::hash::{Hash, Hasher};
@@ -42,16 +43,6 @@ fn dir(d: &Descriptor, perms: DirPerms) -> FsResult<&DirDescriptor> {
     }
 }
 
-/// `path` without trailing slashes (but `/` stays `/`).
-fn strip_trailing_slashes(path: &str) -> &str {
-    let stripped = path.trim_end_matches('/');
-    if stripped.is_empty() && !path.is_empty() {
-        "/"
-    } else {
-        stripped
-    }
-}
-
 /// A rename or link between two directories must not move a file to where
 /// the embedder granted other permissions.
 fn same_perms(a: &DirDescriptor, b: &DirDescriptor) -> FsResult<()> {
@@ -59,13 +50,6 @@ fn same_perms(a: &DirDescriptor, b: &DirDescriptor) -> FsResult<()> {
         return Err(ErrorCode::NotPermitted.into());
     }
     Ok(())
-}
-
-fn cap_spec(spec: Option<fs_set_times::SystemTimeSpec>) -> Option<SystemTimeSpec> {
-    spec.map(|s| match s {
-        fs_set_times::SystemTimeSpec::SymbolicNow => SystemTimeSpec::SymbolicNow,
-        fs_set_times::SystemTimeSpec::Absolute(t) => SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t)),
-    })
 }
 
 /// A hash of what identifies a file and its version: the same object gives
